@@ -1,0 +1,76 @@
+"""The interface every enhancement method implements, classical or neural.
+
+An :class:`Enhancer` turns a mono float32 waveform at its working rate into an enhanced waveform of the same
+length and time alignment. Causal methods also hand out a :class:`StreamProcessor`, a stateful object that
+consumes arbitrary chunks and emits output delayed by ``lookahead`` samples; offline ``enhance`` and streaming
+agree up to that delay.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class StreamProcessor(ABC):
+    """Stateful chunk-in / chunk-out processor for one mono channel at the method's working rate.
+
+    ``process`` returns whatever output is ready (possibly empty). The stream's output equals the offline output
+    delayed by ``delay`` samples; ``flush`` returns the remaining tail so that, after the first ``delay`` samples
+    are dropped, the concatenated output has exactly the input's length.
+    """
+
+    delay: int = 0
+
+    @abstractmethod
+    def process(self, chunk: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def flush(self) -> np.ndarray: ...
+
+    def reset(self) -> None:  # pragma: no cover - overridden where state exists
+        raise NotImplementedError
+
+
+class Enhancer(ABC):
+    """A ready-to-run enhancement method.
+
+    Attributes:
+        name: registry name or model path.
+        description: one line for ``hush list``.
+        sample_rate: working rate in Hz, or ``None`` when the method works at any rate.
+        causal: output at time t depends only on input up to t + lookahead.
+        multichannel: True when the method consumes all channels jointly.
+    """
+
+    name: str = ""
+    description: str = ""
+    sample_rate: int | None = None
+    causal: bool = True
+    multichannel: bool = False
+
+    def lookahead(self, sr: int) -> int:
+        """Algorithmic lookahead in samples at rate ``sr`` (window plus lookahead frames)."""
+        return 0
+
+    def latency_ms(self, sr: int) -> float:
+        return 1000.0 * self.lookahead(sr) / sr
+
+    def min_length(self, sr: int) -> int:
+        """Shortest input (samples at ``sr``) the method accepts: one analysis frame by default."""
+        return 1
+
+    @abstractmethod
+    def enhance(self, x: np.ndarray, sr: int) -> np.ndarray:
+        """Enhance a mono float32 signal ``x`` (shape ``(T,)``) at rate ``sr``; returns shape ``(T,)``.
+
+        ``sr`` equals ``self.sample_rate`` when that is set (the caller resamples).
+        """
+
+    def stream(self, sr: int) -> StreamProcessor:
+        """A fresh streaming processor; only for causal methods."""
+        raise NotImplementedError(f"{self.name} does not support streaming")
+
+    def set_threads(self, n: int) -> None:
+        """Limit intra-op threads (torch / onnxruntime). Classical methods ignore it."""

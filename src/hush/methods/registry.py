@@ -1,0 +1,82 @@
+"""Method registry: names -> factories of :class:`~hush.methods.base.Enhancer`.
+
+``resolve(name_or_path)`` is the single entry point used by the API and the CLI. Names are classical methods,
+bundled models (``default``, ``hq``), or the path of a model file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hush.errors import MethodError
+from hush.methods.base import Enhancer
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    name: str
+    kind: str  # "classical" | "model" | "peer"
+    description: str
+    factory: Callable[..., Enhancer]
+
+
+_REGISTRY: dict[str, MethodEntry] = {}
+_loaded = False
+
+
+def register(name: str, kind: str, description: str):
+    """Decorator registering a factory (a class or function returning an Enhancer)."""
+
+    def deco(factory):
+        if name in _REGISTRY:
+            raise ValueError(f"method {name!r} registered twice")
+        _REGISTRY[name] = MethodEntry(name, kind, description, factory)
+        return factory
+
+    return deco
+
+
+def _load_builtin() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    import importlib
+
+    for mod in ("hush.classical", "hush.pretrained", "hush.peers"):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:  # a layer not built yet must not break the others
+            if e.name != mod:
+                raise
+
+
+def entries() -> list[MethodEntry]:
+    _load_builtin()
+    return sorted(_REGISTRY.values(), key=lambda e: (e.kind, e.name))
+
+
+def names() -> list[str]:
+    return [e.name for e in entries()]
+
+
+def resolve(method: str | Enhancer, **options) -> Enhancer:
+    """Return a ready Enhancer for a registered name or a model-file path."""
+    if isinstance(method, Enhancer):
+        return method
+    _load_builtin()
+    if method in _REGISTRY:
+        return _REGISTRY[method].factory(**options)
+    path = Path(method)
+    if path.suffix in {".pt", ".hush", ".onnx"} or path.exists():
+        if not path.exists():
+            raise MethodError(f"{method}: model file not found")
+        try:
+            from hush.models.files import load_enhancer  # provided by the models layer
+        except ModuleNotFoundError:
+            raise MethodError(f"{method}: loading model files is not available in this version") from None
+        return load_enhancer(path, **options)
+    known = ", ".join(names())
+    raise MethodError(f"unknown method {method!r}; known methods: {known} (or a model file path)")
