@@ -1,0 +1,14 @@
+"""hush: speech enhancement toolkit.
+
+>>> import hush
+>>> clean = hush.enhance(noisy, 16000)                  # bundled default method
+>>> clean = hush.enhance(noisy, 44100, method="wiener")  # any rate, any channel count
+"""
+
+from hush.api import enhance, enhance_file, evaluate, load_model
+from hush.errors import AudioError, HushError, MethodError
+
+__version__ = "0.1.0"
+
+__all__ = ["AudioError", "HushError", "MethodError", "__version__", "enhance", "enhance_file", "evaluate",
+           "load_model"]

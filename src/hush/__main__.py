@@ -1,0 +1,3 @@
+from hush.cli import main
+
+raise SystemExit(main())

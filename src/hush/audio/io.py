@@ -1,0 +1,176 @@
+"""Reading, probing and atomic writing of audio files (soundfile / libsndfile).
+
+Arrays are float32 and channel-first: ``(channels, samples)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from hush.errors import AudioError
+
+INTEGER_SUBTYPES = {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ALAW", "ULAW"}
+AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif", ".au", ".w64", ".caf", ".oga"}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def _libsndfile_problem(err: Exception) -> str:
+    msg = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+    if "Format not recognised" in msg or "unknown format" in msg.lower():
+        return "not a recognised audio file"
+    return f"cannot decode audio ({msg.split(': ', 1)[-1]})"
+
+
+def probe(path: str | os.PathLike) -> AudioInfo:
+    """Header information; raises :class:`AudioError` for missing, empty or non-audio files."""
+    p = Path(path)
+    if not p.exists():
+        raise AudioError(p, "no such file")
+    if p.is_dir():
+        raise AudioError(p, "is a directory, not an audio file")
+    if p.stat().st_size == 0:
+        raise AudioError(p, "empty file (0 bytes)")
+    try:
+        info = sf.info(str(p))
+    except Exception as e:  # libsndfile raises several types
+        raise AudioError(p, _libsndfile_problem(e)) from None
+    frames = info.frames
+    if frames < 0 or frames > 2**62:  # some compressed streams report no length: count by decoding
+        frames = sum(len(b) for b in _raw_blocks(p, 65536))
+    return AudioInfo(p, int(info.samplerate), int(info.channels), int(frames), info.format, info.subtype)
+
+
+def _raw_blocks(path: Path, blocksize: int) -> Iterator[np.ndarray]:
+    try:
+        with sf.SoundFile(str(path)) as f:
+            while True:
+                block = f.read(blocksize, dtype="float32", always_2d=True)
+                if not len(block):
+                    return
+                yield block
+    except AudioError:
+        raise
+    except Exception as e:
+        raise AudioError(path, _libsndfile_problem(e)) from None
+
+
+def iter_blocks(path: str | os.PathLike, blocksize: int = 1 << 16) -> Iterator[np.ndarray]:
+    """Yield ``(channels, n)`` float32 blocks; non-finite samples raise :class:`AudioError`."""
+    p = Path(path)
+    pos = 0
+    for block in _raw_blocks(p, blocksize):
+        if not np.isfinite(block).all():
+            bad = pos + int(np.argmin(np.isfinite(block).all(axis=1)))
+            raise AudioError(p, f"contains NaN or Inf samples (first at {bad} samples)")
+        pos += len(block)
+        yield np.ascontiguousarray(block.T)
+
+
+def read(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """Whole file as ``(channels, samples)`` float32 and its sample rate (validated, see :func:`iter_blocks`)."""
+    info = probe(path)
+    blocks = list(iter_blocks(path))
+    data = np.concatenate(blocks, axis=1) if blocks else np.zeros((info.channels, 0), np.float32)
+    return data, info.sample_rate
+
+
+def _format_for(path: Path, fmt: str | None) -> str | None:
+    if fmt:
+        return fmt
+    ext = path.suffix.lower().lstrip(".")
+    return {"opus": "OGG", "oga": "OGG", "aif": "AIFF"}.get(ext)
+
+
+def default_subtype(path: Path, fmt: str | None = None) -> str:
+    """libsndfile's default subtype for the file's container (``OPUS`` for .opus)."""
+    if path.suffix.lower() == ".opus":
+        return "OPUS"
+    return sf.default_subtype(fmt or container_format(path)) or "PCM_16"
+
+
+@contextlib.contextmanager
+def atomic_path(dst: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``dst``; it is renamed onto ``dst`` only if the block succeeds."""
+    dst = Path(dst)
+    if dst.exists() and not overwrite:
+        raise AudioError(dst, "output exists (use --overwrite to replace it)")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=f".part{dst.suffix}", dir=dst.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dst)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def peak_gain(peak: float, subtype: str, ceiling: float = 0.999) -> float:
+    """Gain that keeps integer formats from clipping (1.0 when no protection is needed)."""
+    if subtype.upper() in INTEGER_SUBTYPES and peak > ceiling:
+        return ceiling / peak
+    return 1.0
+
+
+def write(path: str | os.PathLike, data: np.ndarray, sr: int, subtype: str | None = None,
+          format: str | None = None, overwrite: bool = False) -> float:
+    """Atomically write ``(channels, samples)`` or ``(samples,)`` audio.
+
+    Integer subtypes get peak protection: a signal exceeding full scale is scaled down as a whole instead of
+    being clipped. Returns the gain that was applied.
+    """
+    p = Path(path)
+    x = np.asarray(data, dtype=np.float32)
+    x = x[None] if x.ndim == 1 else x
+    fmt = _format_for(p, format)
+    subtype = subtype or default_subtype(p, fmt)
+    gain = peak_gain(float(np.max(np.abs(x))) if x.size else 0.0, subtype)
+    with atomic_path(p, overwrite=overwrite) as tmp:
+        try:
+            sf.write(str(tmp), (x * gain).T, sr, subtype=subtype, format=fmt or container_format(p))
+        except Exception as e:
+            raise AudioError(p, f"cannot write ({str(e).strip().splitlines()[-1]})") from None
+    return gain
+
+
+def container_format(p: Path) -> str:
+    ext = p.suffix.lower().lstrip(".")
+    table = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "opus": "OGG", "oga": "OGG", "mp3": "MP3",
+             "aiff": "AIFF", "aif": "AIFF", "au": "AU", "w64": "W64", "caf": "CAF"}
+    if ext not in table:
+        raise AudioError(p, f"unsupported output extension '.{ext}'")
+    return table[ext]
+
+
+@contextlib.contextmanager
+def scratch_path(directory: str | os.PathLike, suffix: str = ".w64") -> Iterator[Path]:
+    """A hidden temporary file in ``directory`` that is always removed afterwards."""
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".hush-scratch.", suffix=suffix, dir=directory)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,36 @@
+"""Sample-rate conversion with soxr, offline and streaming, channel-first arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import soxr
+
+QUALITY = "HQ"
+
+
+def resample(x: np.ndarray, sr_in: int, sr_out: int, quality: str = QUALITY) -> np.ndarray:
+    """Resample ``(samples,)`` or ``(channels, samples)`` float audio; output length is round(T·sr_out/sr_in)."""
+    if sr_in == sr_out:
+        return x
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        return soxr.resample(x, sr_in, sr_out, quality=quality)
+    return np.ascontiguousarray(soxr.resample(np.ascontiguousarray(x.T), sr_in, sr_out, quality=quality).T)
+
+
+class StreamResampler:
+    """Chunked resampling of ``(channels, n)`` blocks; identity when the rates match."""
+
+    def __init__(self, sr_in: int, sr_out: int, channels: int, quality: str = QUALITY):
+        self.sr_in, self.sr_out, self.channels = sr_in, sr_out, channels
+        self._rs = None if sr_in == sr_out else soxr.ResampleStream(sr_in, sr_out, channels, dtype="float32",
+                                                                    quality=quality)
+
+    def process(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        if self._rs is None:
+            return block
+        out = self._rs.resample_chunk(np.ascontiguousarray(block.T, dtype=np.float32), last=last)
+        return np.ascontiguousarray(out.reshape(-1, self.channels).T)
+
+    def flush(self) -> np.ndarray:
+        return self.process(np.zeros((self.channels, 0), np.float32), last=True)

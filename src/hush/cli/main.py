@@ -1,0 +1,50 @@
+"""Argument parsing and dispatch. Every failure reaches the user as one line, never as a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+
+from hush import __version__
+from hush.errors import HushError
+
+COMMANDS = ("enhance", "evaluate", "list")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hush.cli import enhance_cmd, evaluate_cmd, list_cmd
+
+    p = argparse.ArgumentParser(prog="hush", description="Speech enhancement: denoise, evaluate, compare.")
+    p.add_argument("--version", action="version", version=f"hush {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for mod in (enhance_cmd, evaluate_cmd, list_cmd):
+        mod.add_parser(sub)
+    return p
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    print(f"hush: warning: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.showwarning = _warning_line
+    logging.basicConfig(level=logging.WARNING, format="hush: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("hush: interrupted", file=sys.stderr)
+        return 130
+    except HushError as e:
+        print(f"hush: error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        if os.environ.get("HUSH_DEBUG"):
+            raise
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        print(f"hush: error: {type(e).__name__}: {msg} (set HUSH_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 1

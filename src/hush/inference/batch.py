@@ -1,0 +1,119 @@
+"""Many files at once: input expansion (files, folders, globs), output naming, parallel jobs, progress."""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from hush.audio.io import AUDIO_EXTENSIONS
+from hush.errors import HushError
+from hush.inference.files import FileResult, enhance_file
+
+
+@dataclass(frozen=True)
+class Job:
+    src: Path
+    dst: Path
+
+
+def _is_audio_name(p: Path) -> bool:
+    return p.suffix.lower() in AUDIO_EXTENSIONS and not p.name.startswith(".")
+
+
+def expand_inputs(inputs: list[str], recursive: bool = False) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Return ``(file, relative output name)`` pairs and one error line per input that matches nothing.
+
+    Files keep their name; files found in a folder keep their path relative to that folder (sub-folders only
+    with ``recursive``); glob matches keep their name.
+    """
+    pairs: list[tuple[Path, Path]] = []
+    errors: list[str] = []
+    for arg in inputs:
+        p = Path(arg)
+        if p.is_dir():
+            found = sorted(p.rglob("*") if recursive else p.glob("*"))
+            files = [f for f in found if f.is_file() and _is_audio_name(f)]
+            if not files:
+                errors.append(f"{arg}: folder holds no audio files" + ("" if recursive else " (try --recursive)"))
+            pairs += [(f, f.relative_to(p)) for f in files]
+        elif p.is_file():
+            pairs.append((p, Path(p.name)))
+        elif glob.has_magic(arg):
+            files = sorted(Path(f) for f in glob.glob(arg, recursive=recursive) if Path(f).is_file())
+            if not files:
+                errors.append(f"{arg}: no file matches this pattern")
+            pairs += [(f, Path(f.name)) for f in files]
+        else:
+            errors.append(f"{arg}: no such file or folder")
+    return pairs, errors
+
+
+def plan_jobs(pairs: list[tuple[Path, Path]], outdir: Path, suffix: str = "") -> tuple[list[Job], list[str]]:
+    """Map inputs to outputs under ``outdir``; refuse collisions and outputs that would land on an input."""
+    inputs = {f.resolve() for f, _ in pairs}
+    seen: dict[Path, Path] = {}
+    jobs, errors = [], []
+    for src, rel in pairs:
+        dst = outdir / rel.with_name(f"{rel.stem}{suffix}{rel.suffix}")
+        key = dst.resolve()
+        if key in inputs:
+            errors.append(f"{src}: output would overwrite an input file; use another -o folder or a --suffix")
+        elif key in seen:
+            errors.append(f"{src}: output name {dst} is also the output of {seen[key]}; rename one of them")
+        else:
+            seen[key] = src
+            jobs.append(Job(src, dst))
+    return jobs, errors
+
+
+_worker_method = None
+
+
+def _init_worker(method: str, threads: int, options: dict) -> None:
+    global _worker_method
+    from hush.methods import resolve
+    from hush.runtime import set_threads
+
+    set_threads(threads)
+    _worker_method = resolve(method, **options)
+    _worker_method.set_threads(threads)
+
+
+def _run_job(job: Job, overwrite: bool) -> FileResult:
+    t0 = time.perf_counter()
+    try:
+        res = enhance_file(job.src, job.dst, _worker_method, overwrite=overwrite)
+    except HushError as e:
+        return FileResult(job.src, job.dst, ok=False, error=str(e))
+    except Exception as e:  # never let one file stop the batch
+        return FileResult(job.src, job.dst, ok=False, error=f"{job.src}: {type(e).__name__}: {e}")
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def enhance_jobs(jobs: list[Job], method: str = "default", *, overwrite: bool = False, n_jobs: int = 1,
+                 threads: int = 1, progress: bool = True, options: dict | None = None) -> list[FileResult]:
+    """Run jobs in this process (``n_jobs == 1``) or in a pool of worker processes; results keep job order."""
+    options = options or {}
+    bar = tqdm(total=len(jobs), unit="file", desc="enhance", disable=not progress, leave=False)
+    results: dict[int, FileResult] = {}
+    if n_jobs <= 1 or len(jobs) <= 1:
+        _init_worker(method, threads, options)
+        for i, job in enumerate(jobs):
+            results[i] = _run_job(job, overwrite)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(min(n_jobs, len(jobs), os.cpu_count() or 1), initializer=_init_worker,
+                                 initargs=(method, threads, options)) as pool:
+            futs = {pool.submit(_run_job, job, overwrite): i for i, job in enumerate(jobs)}
+            for fut in as_completed(futs):
+                results[futs[fut]] = fut.result()
+                bar.update()
+    bar.close()
+    return [results[i] for i in range(len(jobs))]

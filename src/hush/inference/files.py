@@ -1,0 +1,132 @@
+"""File-to-file enhancement in bounded memory.
+
+The input is decoded block by block, resampled to the method's rate, streamed through one processor per channel,
+resampled back and written as float32 to a scratch file beside the destination. A second pass applies peak
+protection for integer formats and writes the final file, which is renamed into place only when complete. Memory
+stays bounded by the block size (plus a method's chunk for non-causal models) whatever the file length.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from hush.audio.checks import SignalStats
+from hush.audio.io import container_format, atomic_path, default_subtype, iter_blocks, peak_gain, probe, scratch_path
+from hush.audio.resample import StreamResampler
+from hush.errors import AudioError
+from hush.inference.chunked import make_stream
+from hush.methods import Enhancer, resolve
+
+BLOCK_SECONDS = 10.0
+
+
+@dataclass
+class FileResult:
+    src: Path
+    dst: Path | None = None
+    ok: bool = True
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+class _ChannelPipeline:
+    """Resample -> per-channel stream processor -> drop the processor delay -> resample back."""
+
+    def __init__(self, enh: Enhancer, sr: int, channels: int):
+        self.work_sr = enh.sample_rate or sr
+        self.down = StreamResampler(sr, self.work_sr, channels)
+        self.up = StreamResampler(self.work_sr, sr, channels)
+        self.procs = [make_stream(enh, self.work_sr) for _ in range(channels)]
+        self._to_drop = self.procs[0].delay
+
+    def _run(self, z: np.ndarray, final: bool) -> np.ndarray:
+        outs = [p.process(c) for p, c in zip(self.procs, z, strict=True)]
+        if final:
+            outs = [np.concatenate([o, p.flush()]) for o, p in zip(outs, self.procs, strict=True)]
+        y = np.stack(outs).astype(np.float32)
+        if self._to_drop:
+            k = min(self._to_drop, y.shape[1])
+            y, self._to_drop = y[:, k:], self._to_drop - k
+        return self.up.process(y, last=final)
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        return self._run(self.down.process(block), final=False)
+
+    def flush(self) -> np.ndarray:
+        return self._run(self.down.flush(), final=True)
+
+
+def enhance_file(src: str | os.PathLike, dst: str | os.PathLike, method: str | Enhancer = "default", *,
+                 overwrite: bool = False, subtype: str | None = None, block_seconds: float = BLOCK_SECONDS,
+                 **options) -> FileResult:
+    """Enhance one file into ``dst`` (same rate, channels and, by default, subtype as the input).
+
+    Raises :class:`~hush.errors.AudioError` (one line naming the file) for bad input; never writes onto ``src``
+    and never leaves a partial ``dst`` behind.
+    """
+    src, dst = Path(src), Path(dst)
+    if _same_file(src, dst):
+        raise AudioError(src, "output would overwrite the input; choose another output folder or a --suffix")
+    enh = resolve(method, **options)
+    info = probe(src)
+    if info.frames == 0:
+        raise AudioError(src, "empty audio (0 samples)")
+    work_sr = enh.sample_rate or info.sample_rate
+    min_len = int(np.ceil(enh.min_length(work_sr) * info.sample_rate / work_sr))
+    if info.frames < min_len:
+        raise AudioError(src, f"too short: {info.frames} samples at {info.sample_rate} Hz, "
+                              f"need at least {min_len} (one frame)")
+    if dst.exists() and not overwrite:
+        raise AudioError(dst, "output exists (use --overwrite to replace it)")
+    out_subtype = subtype or (info.subtype if container_format(dst) == container_format(src) else default_subtype(dst))
+    stats = SignalStats()
+    pipe = _ChannelPipeline(enh, info.sample_rate, info.channels)
+    blocksize = max(int(block_seconds * info.sample_rate), 1)
+
+    with scratch_path(dst.parent) as scratch:
+        peak, written = 0.0, 0
+        with sf.SoundFile(str(scratch), "w", info.sample_rate, info.channels, subtype="FLOAT",
+                          format="W64") as sc:
+
+            def emit(y: np.ndarray) -> None:
+                nonlocal peak, written
+                y = y[:, : max(info.frames - written, 0)]
+                if y.size:
+                    peak = max(peak, float(np.abs(y).max()))
+                    sc.write(y.T)
+                written += y.shape[1]
+
+            for block in iter_blocks(src, blocksize):
+                stats.update(block)
+                emit(pipe.process(block))
+            emit(pipe.flush())
+            if written < info.frames:  # resampler rounding: at most a few samples
+                emit(np.zeros((info.channels, info.frames - written), np.float32))
+        gain = peak_gain(peak, out_subtype)
+        with atomic_path(dst, overwrite=overwrite) as tmp:
+            try:
+                with sf.SoundFile(str(tmp), "w", info.sample_rate, info.channels, subtype=out_subtype,
+                                  format=container_format(dst)) as out:
+                    for block in iter_blocks(scratch, blocksize):
+                        out.write((block * gain).T)
+            except AudioError:
+                raise
+            except Exception as e:
+                raise AudioError(dst, f"cannot write ({str(e).strip().splitlines()[-1]})") from None
+    result = FileResult(src, dst, warnings=stats.finish())
+    if gain < 1.0:
+        result.warnings.append(f"output scaled by {20 * np.log10(gain):.1f} dB to avoid clipping")
+    return result

@@ -1,0 +1,22 @@
+"""Process-wide runtime settings (thread counts)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def set_threads(n: int) -> None:
+    """Pin intra-op threads for numpy's BLAS (via env, effective in new processes), torch and onnxruntime users."""
+    n = max(int(n), 1)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(n)
+    os.environ["HUSH_THREADS"] = str(n)
+    if "torch" in sys.modules:
+        import torch
+
+        torch.set_num_threads(n)
+
+
+def get_threads() -> int:
+    return int(os.environ.get("HUSH_THREADS", "1"))
