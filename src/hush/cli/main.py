@@ -11,16 +11,14 @@ import warnings
 from hush import __version__
 from hush.errors import HushError
 
-COMMANDS = ("enhance", "evaluate", "list")
-
 
 def build_parser() -> argparse.ArgumentParser:
-    from hush.cli import enhance_cmd, evaluate_cmd, list_cmd
+    from hush.cli import compare_cmd, enhance_cmd, evaluate_cmd, list_cmd
 
     p = argparse.ArgumentParser(prog="hush", description="Speech enhancement: denoise, evaluate, compare.")
     p.add_argument("--version", action="version", version=f"hush {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for mod in (enhance_cmd, evaluate_cmd, list_cmd):
+    for mod in (enhance_cmd, evaluate_cmd, compare_cmd, list_cmd):
         mod.add_parser(sub)
     return p
 

@@ -16,7 +16,15 @@ import numpy as np
 import soundfile as sf
 
 from hush.audio.checks import SignalStats
-from hush.audio.io import container_format, atomic_path, default_subtype, iter_blocks, peak_gain, probe, scratch_path
+from hush.audio.io import (
+    atomic_path,
+    container_format,
+    default_subtype,
+    iter_blocks,
+    peak_gain,
+    probe,
+    scratch_path,
+)
 from hush.audio.resample import StreamResampler
 from hush.errors import AudioError
 from hush.inference.chunked import make_stream

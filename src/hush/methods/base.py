@@ -72,5 +72,5 @@ class Enhancer(ABC):
         """A fresh streaming processor; only for causal methods."""
         raise NotImplementedError(f"{self.name} does not support streaming")
 
-    def set_threads(self, n: int) -> None:
+    def set_threads(self, n: int) -> None:  # noqa: B027 - optional hook
         """Limit intra-op threads (torch / onnxruntime). Classical methods ignore it."""

@@ -62,13 +62,41 @@ def names() -> list[str]:
     return [e.name for e in entries()]
 
 
+def _parse_value(v: str):
+    for cast in (int, float):
+        try:
+            return cast(v)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(v.lower(), v)
+
+
+def parse_spec(spec: str) -> tuple[str, dict]:
+    """Split ``"name:key=value,key=value"`` into the name and typed options (``"wiener:noise_tracker=spp"``)."""
+    name, sep, rest = spec.partition(":")
+    if not sep or not rest or "=" not in rest or Path(spec).exists():
+        return spec, {}
+    opts = {}
+    for item in rest.split(","):
+        key, eq, val = item.partition("=")
+        if not eq or not key.strip():
+            raise MethodError(f"bad method option {item!r} in {spec!r}; expected key=value")
+        opts[key.strip().replace("-", "_")] = _parse_value(val.strip())
+    return name, opts
+
+
 def resolve(method: str | Enhancer, **options) -> Enhancer:
-    """Return a ready Enhancer for a registered name or a model-file path."""
+    """Return a ready Enhancer for a registered name (optionally ``name:key=value,...``) or a model-file path."""
     if isinstance(method, Enhancer):
         return method
     _load_builtin()
+    method, spec_opts = parse_spec(method)
+    options = {**spec_opts, **options}
     if method in _REGISTRY:
-        return _REGISTRY[method].factory(**options)
+        try:
+            return _REGISTRY[method].factory(**options)
+        except TypeError as e:
+            raise MethodError(f"{method}: bad option ({e})") from None
     path = Path(method)
     if path.suffix in {".pt", ".hush", ".onnx"} or path.exists():
         if not path.exists():

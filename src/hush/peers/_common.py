@@ -1,8 +1,8 @@
 """Shared plumbing for the peer adapters: locating bundled files, onnxruntime sessions, frame-based peers.
 
-Nothing here imports a peer package: files are found through :func:`importlib.util.find_spec`, which locates a
-package without executing its ``__init__`` (several peer wrappers import torch, audiolab or fasr at import time,
-and some of those imports fail in a slim environment).
+Nothing here imports a peer package: files are found through :func:`importlib.util.find_spec`, which locates
+a package without executing its ``__init__`` (several peer wrappers import torch, audiolab or fasr at import
+time, and some of those imports fail in a slim environment).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def package_dir(package: str) -> Path | None:
 
 
 def locate(peer: str, package: str, *parts: str) -> Path:
-    """Path of a file bundled in ``package``; raises :class:`MissingExtraError` naming ``peer`` when absent."""
+    """Path of a file bundled in ``package``; :class:`MissingExtraError` naming ``peer`` when absent."""
     root = package_dir(package)
     if root is None:
         raise MissingExtraError(peer, EXTRA)
@@ -101,8 +101,8 @@ def stream_frames(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
 
 
 def stream_overlap_add(frames: np.ndarray, hop: int, length: int) -> np.ndarray:
-    """Overlap-add in which frame ``k`` releases samples ``[k*hop, (k+1)*hop)``, as a streaming synthesis does:
-    the inverse of :func:`stream_frames`, delayed by ``n_fft - hop`` samples."""
+    """Overlap-add in which frame ``k`` releases samples ``[k*hop, (k+1)*hop)``, as a streaming synthesis
+    does: the inverse of :func:`stream_frames`, delayed by ``n_fft - hop`` samples."""
     k, n = frames.shape
     out = np.zeros((k - 1) * hop + n, dtype=frames.dtype)
     for i in range(n // hop):  # the i-th hop-block of every frame lands on output block k + i
@@ -113,8 +113,8 @@ def stream_overlap_add(frames: np.ndarray, hop: int, length: int) -> np.ndarray:
 def compensate(run, x: np.ndarray, delay: int) -> np.ndarray:
     """Time-align a peer whose output lags its input by ``delay`` samples.
 
-    ``run`` maps a signal to its (delayed) output of the same length. The input gets ``delay`` zeros appended so
-    that the last input samples make it through, then the first ``delay`` output samples are dropped.
+    ``run`` maps a signal to its (delayed) output of the same length. The input gets ``delay`` zeros appended
+    so that the last input samples make it through, then the first ``delay`` output samples are dropped.
     """
     n = len(x)
     xp = np.concatenate([x, np.zeros(delay, dtype=x.dtype)])
@@ -123,7 +123,7 @@ def compensate(run, x: np.ndarray, delay: int) -> np.ndarray:
 
 
 class PeerEnhancer(Enhancer):
-    """Base of the peers working at a fixed native rate with a fixed algorithmic ``delay`` (native samples)."""
+    """Base of the peers: a native rate and a fixed algorithmic ``delay`` (samples at that rate)."""
 
     kind = "peer"
     delay: int = 0  # output lag of the raw peer, in samples at ``sample_rate``

@@ -18,9 +18,9 @@ Delay (measured with :mod:`hush.peers._calib`, speech-like 2 s signal at 16 kHz)
 ==================  ========  ===================================================
 quantity            samples   note
 ==================  ========  ===================================================
-raw output lag      256       -> 256.0006 with parabolic refinement
+raw output lag      256       255.998 with parabolic refinement
 compensated delay   256       window 512 - hop 256, no lookahead frames
-residual lag        0         (+0.0006 fractional)
+residual lag        0         (-0.0017 fractional; within +-0.004 for probe f0 110-200 Hz)
 ==================  ========  ===================================================
 """
 

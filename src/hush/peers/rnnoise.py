@@ -1,7 +1,7 @@
 """RNNoise peer: the native ``librnnoise.so`` bundled in the ``pyrnnoise`` wheel, driven through ctypes.
 
-The Python wrapper of ``pyrnnoise`` needs ``audiolab`` (and resamples through it), so it is bypassed: the shared
-library is located with ``find_spec`` and called directly with the built-in model::
+The Python wrapper of ``pyrnnoise`` needs ``audiolab`` (and resamples through it), so it is bypassed: the
+shared library is located with ``find_spec`` and called directly with the built-in model::
 
     DenoiseState *rnnoise_create(RNNModel *model);            /* NULL: built-in weights */
     float rnnoise_process_frame(DenoiseState *st, float *out, const float *in);   /* 480 samples */
@@ -10,22 +10,25 @@ library is located with ``find_spec`` and called directly with the built-in mode
 Frames are 480 samples (10 ms) at 48 kHz in int16 scale (the float signal times 32768). The library is
 single-threaded; ``set_threads`` has nothing to set.
 
-Delay (measured with :mod:`hush.peers._calib`, speech-like 2 s signal at 48 kHz, 30 harmonics, f0 100-195 Hz):
+Delay, measured with ``python -m hush.peers._calib`` on the 2 s speech-like probe at 48 kHz (harmonic
+complex, f0 gliding +-55 Hz around the given centre, syllabic envelope, light noise); "vs DC-blocked" is the
+lag against the input passed through RNNoise's own input high-pass (:func:`dc_filter`):
 
-=====================  ========  ============================================================
-quantity               samples   note
-=====================  ========  ============================================================
-raw output lag         959       cross-correlation peak (958.9 with parabolic refinement)
-lag vs high-passed in  960       959.87 vs the input passed through RNNoise's own DC filter
-compensated delay      960       2 frames: 960-sample analysis window + one frame of buffering
-residual lag           -1 / 0    -1 on the default probe, 0 on probes with f0 >= ~180 Hz
-=====================  ========  ============================================================
+=========  ==================  ======================  ==========================
+probe f0   raw output lag      residual vs input       residual vs DC-blocked
+=========  ==================  ======================  ==========================
+110 Hz     958 (958.45)        -2 (-1.55)              0 (-0.32)
+140 Hz     958 (957.69)        -2 (-2.31)              0 (+0.15)
+200 Hz     959 (959.35)        -1 (-0.65)              0 (-0.16)
+300 Hz     960 (959.75)        0 (-0.25)               0 (-0.01)
+=========  ==================  ======================  ==========================
 
-The residual is not a delay: RNNoise high-passes its input (biquad, double zero at DC, poles at 0.998) and
-that filter's phase *lead* below a few hundred Hz (phase delay -12 samples at 140 Hz, -0.9 at 500 Hz) pulls the
-correlation peak of a low-pitched signal ahead by a fraction of a sample to one sample. The 960-sample
-compensation is the algorithmic delay; what remains is signal-dependent and irreducible without undoing
-RNNoise's own filter.
+Compensated delay: 960 samples (20 ms, two frames); the lag against the DC-blocked input is 960 for every
+probe (in streaming, the output of frame k covers input samples ``[480 (k - 2), 480 (k - 1))``). The
+residual against the raw input is not a delay: RNNoise's input biquad (double zero at DC, double pole at
+0.998) has a phase *lead* at low frequencies (phase delay -12 samples at 140 Hz, -0.9 at 500 Hz, -0.03 at
+3 kHz), which pulls the correlation peak of low-pitched voices 1-2 samples early. It is part of RNNoise's
+output, signal-dependent and not removable by a shift.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ SAMPLE_RATE = 48000
 FRAME = 480
 DELAY = 960
 SCALE = 32768.0
+# RNNoise's input DC-blocking biquad (denoise.c: b_hp = {-2, 1}, a_hp = {-1.99599, 0.99600}, b0 = a0 = 1)
+DC_B = (1.0, -2.0, 1.0)
+DC_A = (1.0, -1.99599, 0.99600)
 
 _LIB = None
 
@@ -70,6 +76,13 @@ def load_library():
     return _LIB
 
 
+def dc_filter(x: np.ndarray) -> np.ndarray:
+    """The high-pass RNNoise applies to its input: the signal its output is exactly aligned with."""
+    from scipy.signal import lfilter
+
+    return lfilter(DC_B, DC_A, np.asarray(x, dtype=np.float64))
+
+
 class _State:
     def __init__(self, lib):
         self.lib = lib
@@ -95,6 +108,10 @@ class RNNoisePeer(FramePeer):
     def __init__(self) -> None:
         super().__init__()
         self._lib = load_library()
+
+    @staticmethod
+    def alignment_reference(x: np.ndarray) -> np.ndarray:
+        return dc_filter(x)
 
     def _open(self) -> _State:
         return _State(self._lib)

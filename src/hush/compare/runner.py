@@ -1,0 +1,103 @@
+"""Run several systems over a paired clean/noisy set, timing each and scoring every output."""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from hush.audio.io import read, write
+from hush.evaluation.pairing import Pair, pair_folders
+from hush.inference.arrays import enhance_array, fit_length
+from hush.methods import Enhancer, resolve
+from hush.metrics import compute_metrics
+from hush.runtime import set_threads
+
+COMPARE_METRICS = ["pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"]
+NOISY = "noisy"
+
+
+@dataclass
+class SystemRun:
+    name: str
+    scores: list[dict[str, float]] = field(default_factory=list)  # one per pair, in pair order
+    seconds: float = 0.0  # processing time, I/O and scoring excluded
+    audio_seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def rtf(self) -> float:
+        return self.seconds / self.audio_seconds if self.audio_seconds else float("nan")
+
+
+def load_conditions(pairs: list[Pair], meta: Path | None = None, group: str | None = None,
+                    column: str = "snr_db") -> list[str] | None:
+    """Condition label per pair: from a meta CSV column (matched on file name) or a regex group on names."""
+    if group:
+        rx = re.compile(group)
+        out = []
+        for p in pairs:
+            m = rx.search(p.name)
+            out.append((m.group(1) if m.groups() else m.group(0)) if m else "other")
+        return out
+    if meta is None or not Path(meta).exists():
+        return None
+    with open(meta, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or column not in rows[0]:
+        return None
+    by_name = {Path(r.get("file", "")).with_suffix("").as_posix(): r[column] for r in rows}
+    return [by_name.get(p.name, "other") for p in pairs]
+
+
+def _load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray, int]:
+    clean, sr = read(pair.clean)
+    noisy, sr_n = read(pair.noisy)
+    if sr_n != sr:
+        from hush.audio.resample import resample
+
+        noisy = resample(noisy, sr_n, sr)
+    return clean.mean(axis=0), fit_length(noisy, clean.shape[1]), sr
+
+
+def run_system(system: str | Enhancer, pairs: list[Pair], data: list, threads: int, metrics: list[str],
+               out_dir: Path | None, progress: bool) -> SystemRun:
+    set_threads(threads)
+    enh = resolve(system)
+    enh.set_threads(threads)
+    name = system if isinstance(system, str) else enh.name
+    run = SystemRun(name)
+    for pair, (clean, noisy, sr) in tqdm(list(zip(pairs, data, strict=True)), desc=name, unit="file",
+                                         disable=not progress, leave=False):
+        try:
+            t0 = time.perf_counter()
+            y = enhance_array(noisy, sr, enh)
+            run.seconds += time.perf_counter() - t0
+            run.audio_seconds += noisy.shape[1] / sr
+            if out_dir is not None:
+                safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).stem if Path(name).suffix else name)
+                write(out_dir / safe / f"{pair.name}.wav", y, sr, subtype="FLOAT", overwrite=True)
+            run.scores.append(compute_metrics(clean, y.mean(axis=0), sr, metrics))
+        except Exception as e:  # one failing file is reported, not fatal
+            run.errors.append(f"{pair.noisy}: {name}: {e}")
+            run.scores.append({m: float("nan") for m in metrics})
+    return run
+
+
+def run_compare(clean: Path, noisy: Path, systems: list[str | Enhancer], threads: int = 1,
+                metrics: list[str] | None = None, out_dir: Path | None = None,
+                progress: bool = True) -> tuple[list[Pair], list[SystemRun]]:
+    """Score the noisy input itself (row ``noisy``) and every system on the same pairs."""
+    metrics = metrics or COMPARE_METRICS
+    pairs, _ = pair_folders(clean, noisy)
+    pairs = [Pair(p.name, p.clean, p.enhanced, noisy=p.enhanced) for p in pairs]
+    data = [_load_pair(p) for p in pairs]
+    base = SystemRun(NOISY, [compute_metrics(c, n.mean(axis=0), sr, metrics) for c, n, sr in data])
+    base.audio_seconds = sum(n.shape[1] / sr for _, n, sr in data)
+    runs = [base] + [run_system(s, pairs, data, threads, metrics, out_dir, progress) for s in systems]
+    return pairs, runs
