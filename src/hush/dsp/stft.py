@@ -92,9 +92,12 @@ def istft(
 # ----------------------------------------------------------------------------------------------- torch path
 
 
-def _torch_window(window: np.ndarray | None, n_fft: int, ref: torch.Tensor) -> torch.Tensor:
+def _torch_window(window, n_fft: int, ref: torch.Tensor) -> torch.Tensor:
+    dtype = ref.real.dtype if ref.is_complex() else ref.dtype
+    if isinstance(window, torch.Tensor):
+        return window.to(dtype=dtype, device=ref.device)
     w = sqrt_hann(n_fft) if window is None else np.asarray(window, dtype=np.float64)
-    return torch.as_tensor(w, dtype=ref.real.dtype if ref.is_complex() else ref.dtype, device=ref.device)
+    return torch.as_tensor(w, dtype=dtype, device=ref.device)
 
 
 def torch_stft(x: torch.Tensor, n_fft: int = 512, hop: int = 256, window: np.ndarray | None = None):
@@ -107,11 +110,14 @@ def torch_stft(x: torch.Tensor, n_fft: int = 512, hop: int = 256, window: np.nda
     return torch.fft.rfft(frames * _torch_window(window, n_fft, x), dim=-1)
 
 
-def torch_istft(spec, length: int, n_fft: int = 512, hop: int = 256, window: np.ndarray | None = None):
-    """Torch twin of :func:`istft` (differentiable)."""
-    w = sqrt_hann(n_fft) if window is None else np.asarray(window, dtype=np.float64)
+def torch_istft(spec, length: int, n_fft: int = 512, hop: int = 256, window: np.ndarray | None = None,
+                syn_window: torch.Tensor | None = None):
+    """Torch twin of :func:`istft` (differentiable). ``syn_window`` may pass a precomputed synthesis window."""
     frames = torch.fft.irfft(spec, n=n_fft, dim=-1)
-    frames = frames * torch.as_tensor(synthesis_window(w, hop), dtype=frames.dtype, device=frames.device)
+    if syn_window is None:
+        w = sqrt_hann(n_fft) if window is None else np.asarray(window, dtype=np.float64)
+        syn_window = torch.as_tensor(synthesis_window(w, hop))
+    frames = frames * syn_window.to(dtype=frames.dtype, device=frames.device)
     lead = frames.shape[:-2]
     k = frames.shape[-2]
     flat = frames.reshape(-1, k, n_fft).transpose(1, 2)  # (B, N, K)

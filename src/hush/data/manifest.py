@@ -1,0 +1,65 @@
+"""Manifests: one JSON record per line describing an audio file of a corpus (lhotse-style, minimal)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from hush.errors import HushError
+
+KINDS = ("speech", "noise", "rir", "pair")
+
+
+@dataclass
+class Record:
+    """One audio file. ``pair`` records hold a clean ``path`` and its ``noisy_path``."""
+
+    id: str
+    path: str
+    kind: str
+    corpus: str
+    duration: float
+    sample_rate: int
+    channels: int = 1
+    speaker: str | None = None
+    split: str | None = None
+    category: str | None = None
+    noisy_path: str | None = None
+    license: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+
+
+def write_manifest(records: Iterable[Record], path: str | os.PathLike) -> int:
+    """Atomically write records as JSON lines; returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    n = 0
+    with open(tmp, "w") as fh:
+        for r in records:
+            fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+            n += 1
+    os.replace(tmp, path)
+    return n
+
+
+def read_manifest(path: str | os.PathLike) -> list[Record]:
+    names = {f.name for f in fields(Record)}
+    out = []
+    with open(path) as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                out.append(Record(**{k: v for k, v in d.items() if k in names}))
+            except (json.JSONDecodeError, TypeError, ValueError) as e:
+                raise HushError(f"{path}:{i}: bad manifest record ({e})") from None
+    return out

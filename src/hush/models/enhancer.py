@@ -1,0 +1,77 @@
+"""Adapter from a neural :class:`~hush.models.base.SEModel` to the inference :class:`Enhancer` interface."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from hush.methods.base import Enhancer, StreamProcessor
+from hush.models.base import SEModel
+
+
+class ModelStream(StreamProcessor):
+    """Feeds ``hop_size`` blocks to ``model.step``; output is the offline output delayed by ``delay``."""
+
+    def __init__(self, model: SEModel):
+        self.model = model
+        self.hop = model.hop_size
+        self.delay = model.stream_delay
+        self.reset()
+
+    def reset(self) -> None:
+        self._state = self.model.init_state(1)
+        self._buf = np.zeros(0, np.float32)
+        self._n_in = 0
+        self._n_out = 0
+
+    @torch.no_grad()
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        self._buf = np.concatenate([self._buf, x.astype(np.float32)])
+        n = len(self._buf) // self.hop
+        outs = []
+        for i in range(n):
+            hop = torch.from_numpy(self._buf[i * self.hop : (i + 1) * self.hop])[None]
+            y, self._state = self.model.step(hop, self._state)
+            outs.append(y[0].numpy())
+        self._buf = self._buf[n * self.hop :]
+        return np.concatenate(outs) if outs else np.zeros(0, np.float32)
+
+    def process(self, chunk: np.ndarray) -> np.ndarray:
+        self._n_in += len(chunk)
+        y = self._run(np.asarray(chunk))
+        self._n_out += len(y)
+        return y
+
+    def flush(self) -> np.ndarray:
+        want = self._n_in + self.delay - self._n_out
+        y = self._run(np.zeros(want + self.hop, np.float32))[: max(want, 0)]
+        self.reset()
+        return y
+
+
+class ModelEnhancer(Enhancer):
+    """Runs a model at its own rate (the caller resamples); causal models stream through ``step``."""
+
+    def __init__(self, model: SEModel, name: str | None = None, description: str = ""):
+        self.model = model.eval()
+        self.name = name or model.arch
+        self.description = description or f"{model.arch} model"
+        self.sample_rate = model.sample_rate
+        self.causal = model.causal
+
+    def lookahead(self, sr: int) -> int:
+        return self.model.lookahead
+
+    def min_length(self, sr: int) -> int:
+        return self.model.min_length
+
+    def enhance(self, x: np.ndarray, sr: int) -> np.ndarray:
+        return np.asarray(self.model.enhance(np.asarray(x, np.float32)), np.float32)
+
+    def stream(self, sr: int) -> StreamProcessor:
+        if not self.model.supports_streaming:
+            raise NotImplementedError(f"{self.name} does not support streaming")
+        return ModelStream(self.model)
+
+    def set_threads(self, n: int) -> None:
+        torch.set_num_threads(max(int(n), 1))

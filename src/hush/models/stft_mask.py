@@ -1,0 +1,71 @@
+"""Shared machinery for models that estimate a gain on a causal STFT.
+
+Subclasses implement ``estimate(spec, state) -> (gain, state)`` over a run of frames, where ``spec`` is the
+complex ``(B, K, F)`` spectrum and ``gain`` is a real ``(B, K, F)`` mask or a complex ``(B, K, F)`` ratio mask.
+The same method serves the offline pass (all frames, ``state=None``) and ``step`` (one frame, carried state), so
+streaming equals offline by construction as long as ``estimate`` is causal along frames.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from hush.dsp.stft import sqrt_hann, synthesis_window, torch_istft, torch_stft
+from hush.models.base import SEModel
+
+
+class STFTModel(SEModel):
+    """Analysis (sqrt-Hann, causal framing) → ``estimate`` → masking → WOLA synthesis."""
+
+    def __init__(self, n_fft: int = 512, hop: int = 256, **config: Any):
+        super().__init__(n_fft=n_fft, hop=hop, **config)
+        self.n_fft, self.hop_size = n_fft, hop
+        self.n_bins = n_fft // 2 + 1
+        self.register_buffer("window", torch.tensor(sqrt_hann(n_fft), dtype=torch.float32), persistent=False)
+        self.register_buffer("syn_window", torch.tensor(synthesis_window(sqrt_hann(n_fft), hop), dtype=torch.float32),
+                             persistent=False)
+
+    @property
+    def lookahead(self) -> int:
+        return self.n_fft - 1
+
+    @property
+    def stream_delay(self) -> int:
+        return self.n_fft - self.hop_size
+
+    @property
+    def min_length(self) -> int:
+        return self.n_fft
+
+    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        raise NotImplementedError
+
+    def init_estimator_state(self, batch: int) -> Any:
+        return None
+
+    def stft(self, x: torch.Tensor) -> torch.Tensor:
+        return torch_stft(x, self.n_fft, self.hop_size, self.window)
+
+    def forward(self, noisy: torch.Tensor) -> dict[str, torch.Tensor]:
+        t = noisy.shape[-1]
+        spec = self.stft(noisy)  # (B, K, F)
+        gain, _ = self.estimate(spec, None)
+        y = torch_istft(spec * gain, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
+        return {"enhanced": y, "spec": spec, "gain": gain}
+
+    # ------------------------------------------------------------------ streaming
+    def init_state(self, batch: int = 1) -> dict[str, Any]:
+        n, h = self.n_fft, self.hop_size
+        return {"in": torch.zeros(batch, n - h), "ola": torch.zeros(batch, n - h),
+                "net": self.init_estimator_state(batch)}
+
+    def step(self, hop: torch.Tensor, state: dict[str, Any]) -> tuple[torch.Tensor, dict[str, Any]]:
+        frame = torch.cat([state["in"], hop], dim=-1)
+        spec = torch.fft.rfft(frame * self.window, dim=-1)[:, None]  # (B, 1, F)
+        gain, net = self.estimate(spec, state["net"])
+        y = torch.fft.irfft(spec * gain, n=self.n_fft, dim=-1)[:, 0] * self.syn_window
+        acc = torch.cat([state["ola"], torch.zeros_like(hop)], dim=-1) + y
+        out = acc[:, : self.hop_size]
+        return out, {"in": frame[:, self.hop_size :], "ola": acc[:, self.hop_size :], "net": net}
