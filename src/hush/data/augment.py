@@ -1,0 +1,230 @@
+"""Waveform augmentations for training data.
+
+Each augmentation is a small class registered under a name with :func:`register_augmentation`; it is built
+from a config dict by :func:`build_augmentations` and called as ``aug(x, rng, sr)`` on a 1-D float array,
+returning a new array of the same length. All randomness comes from the ``rng`` argument, so the result is
+a deterministic function of the generator's state.
+
+Config dicts name the augmentation and its probability; every other key is a constructor option::
+
+    [{"name": "gain", "p": 0.5, "min_db": -6, "max_db": 6},
+     {"name": "band-limit", "p": 0.2, "mode": "resample", "rates": [8000]}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import soxr
+from scipy.signal import butter, sosfilt
+
+from hush.errors import HushError
+
+AUGMENTATIONS: dict[str, type[Augmentation]] = {}
+
+
+def register_augmentation(name: str) -> Callable[[type], type]:
+    """Class decorator: make an augmentation available to :func:`build_augmentations` under ``name``."""
+
+    def deco(cls: type) -> type:
+        if name in AUGMENTATIONS and AUGMENTATIONS[name] is not cls:
+            raise ValueError(f"augmentation {name!r} is already registered")
+        AUGMENTATIONS[name] = cls
+        cls.name = name
+        return cls
+
+    return deco
+
+
+def _range(value, what: str) -> tuple[float, float]:
+    lo, hi = (value, value) if np.isscalar(value) else tuple(value)
+    if lo > hi:
+        raise HushError(f"{what}: range ({lo}, {hi}) has its low end above its high end")
+    return float(lo), float(hi)
+
+
+class Augmentation:
+    """Base class. Subclasses implement :meth:`__call__`; ``p`` is the probability of applying it."""
+
+    name = "?"
+
+    def __init__(self, p: float = 1.0):
+        if not 0.0 <= p <= 1.0:
+            raise HushError(f"augmentation {self.name}: probability p={p} is not in [0, 1]")
+        self.p = float(p)
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator, sr: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({opts})"
+
+
+@register_augmentation("gain")
+class Gain(Augmentation):
+    """Multiply by a gain drawn uniformly in dB from ``[min_db, max_db]``."""
+
+    def __init__(self, min_db: float = -6.0, max_db: float = 6.0, p: float = 1.0):
+        super().__init__(p)
+        self.min_db, self.max_db = _range((min_db, max_db), "gain")
+
+    def __call__(self, x, rng, sr):
+        g = 10.0 ** (rng.uniform(self.min_db, self.max_db) / 20.0)
+        return (x * g).astype(x.dtype, copy=False)
+
+
+@register_augmentation("time-shift")
+class TimeShift(Augmentation):
+    """Shift by a random whole number of samples within ±``max_ms``.
+
+    ``mode="circular"`` rolls the signal; ``mode="zero"`` shifts it and fills the vacated samples with zeros.
+    """
+
+    def __init__(self, max_ms: float = 500.0, mode: str = "circular", p: float = 1.0):
+        super().__init__(p)
+        if mode not in ("circular", "zero"):
+            raise HushError(f"time-shift: mode must be 'circular' or 'zero', not {mode!r}")
+        self.max_ms, self.mode = float(max_ms), mode
+
+    def __call__(self, x, rng, sr):
+        m = int(round(self.max_ms * sr / 1000.0))
+        k = int(rng.integers(-m, m + 1)) if m > 0 else 0
+        if self.mode == "circular":
+            return np.roll(x, k)
+        y = np.zeros_like(x)
+        if k >= 0:
+            y[k:] = x[:len(x) - k]
+        else:
+            y[:k] = x[-k:]
+        return y
+
+
+@register_augmentation("amp-mod")
+class AmpMod(Augmentation):
+    """Slow amplitude modulation ``1 - depth·(1 - cos(2π·rate·t + φ))/2``: an envelope between 1-depth and 1.
+
+    ``rate_hz`` and ``depth`` are ranges; each call draws a rate, a depth and a phase.
+    """
+
+    def __init__(self, rate_hz: Sequence[float] = (0.1, 2.0), depth: Sequence[float] = (0.2, 0.8), p: float = 1.0):
+        super().__init__(p)
+        self.rate_hz = _range(rate_hz, "amp-mod rate_hz")
+        self.depth = _range(depth, "amp-mod depth")
+        if not (0.0 <= self.depth[0] and self.depth[1] <= 1.0):
+            raise HushError("amp-mod: depth must lie in [0, 1]")
+
+    def envelope(self, n: int, rng: np.random.Generator, sr: int) -> np.ndarray:
+        rate = rng.uniform(*self.rate_hz)
+        depth = rng.uniform(*self.depth)
+        phase = rng.uniform(0.0, 2.0 * np.pi)
+        t = np.arange(n) / sr
+        return 1.0 - depth * 0.5 * (1.0 - np.cos(2.0 * np.pi * rate * t + phase))
+
+    def __call__(self, x, rng, sr):
+        return (x * self.envelope(len(x), rng, sr)).astype(x.dtype, copy=False)
+
+
+@register_augmentation("band-limit")
+class BandLimit(Augmentation):
+    """Random band limitation, by one of these modes (``"random"`` picks one per call):
+
+    * ``lowpass``: Butterworth low-pass (``order``) at a cutoff drawn from ``cutoff_hz``;
+    * ``bandpass``: Butterworth band-pass from ``low_hz`` to a cutoff drawn from ``cutoff_hz``;
+    * ``resample``: down to a rate drawn from ``rates`` and back up with soxr (telephone-like narrowband).
+    """
+
+    MODES = ("lowpass", "bandpass", "resample")
+
+    def __init__(self, mode: str = "random", cutoff_hz: Sequence[float] = (2000.0, 6000.0),
+                 low_hz: Sequence[float] = (80.0, 400.0), rates: Sequence[int] = (8000, 11025),
+                 order: int = 8, p: float = 1.0):
+        super().__init__(p)
+        if mode not in (*self.MODES, "random"):
+            raise HushError(f"band-limit: mode must be one of {(*self.MODES, 'random')}, not {mode!r}")
+        self.mode = mode
+        self.cutoff_hz = _range(cutoff_hz, "band-limit cutoff_hz")
+        self.low_hz = _range(low_hz, "band-limit low_hz")
+        self.rates = tuple(int(r) for r in ([rates] if np.isscalar(rates) else rates))
+        self.order = int(order)
+
+    def __call__(self, x, rng, sr):
+        mode = self.MODES[int(rng.integers(len(self.MODES)))] if self.mode == "random" else self.mode
+        nyq = sr / 2.0
+        if mode == "resample":
+            rates = [r for r in self.rates if r < sr]
+            if not rates:
+                return x.copy()
+            low = int(rates[int(rng.integers(len(rates)))])
+            y = soxr.resample(soxr.resample(np.asarray(x, np.float32), sr, low), low, sr)
+            y = y[:len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y)))
+            return y.astype(x.dtype, copy=False)
+        fc = min(rng.uniform(*self.cutoff_hz), 0.95 * nyq)
+        if mode == "lowpass":
+            sos = butter(self.order, fc, btype="lowpass", fs=sr, output="sos")
+        else:
+            lo = min(rng.uniform(*self.low_hz), 0.5 * fc)
+            sos = butter(self.order // 2 or 1, [lo, fc], btype="bandpass", fs=sr, output="sos")
+        return sosfilt(sos, x).astype(x.dtype, copy=False)
+
+
+@register_augmentation("clip")
+class Clip(Augmentation):
+    """Hard clipping at a level drawn from ``level``: a fraction of the signal's peak (``relative=True``, the
+    default) or an absolute amplitude."""
+
+    def __init__(self, level: Sequence[float] = (0.2, 0.8), relative: bool = True, p: float = 1.0):
+        super().__init__(p)
+        self.level = _range(level, "clip level")
+        if self.level[0] <= 0:
+            raise HushError("clip: level must be positive")
+        self.relative = bool(relative)
+
+    def __call__(self, x, rng, sr):
+        c = rng.uniform(*self.level)
+        if self.relative:
+            c *= float(np.max(np.abs(x))) if len(x) else 0.0
+        return np.clip(x, -c, c)
+
+
+class Compose:
+    """Applies each augmentation with its probability, in order.
+
+    One uniform number is drawn per augmentation whether or not it is applied, so the draws of later
+    augmentations do not shift when a probability changes from 0 to 1.
+    """
+
+    def __init__(self, augs: Sequence[Augmentation] = ()):
+        self.augs = list(augs)
+
+    def __len__(self) -> int:
+        return len(self.augs)
+
+    def __bool__(self) -> bool:
+        return bool(self.augs)
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator, sr: int) -> np.ndarray:
+        for aug in self.augs:
+            if rng.random() < aug.p:
+                x = aug(x, rng, sr)
+        return x
+
+    def __repr__(self) -> str:
+        return f"Compose({self.augs!r})"
+
+
+def build_augmentation(spec: dict) -> Augmentation:
+    spec = dict(spec)
+    name = spec.pop("name", None) or spec.pop("type", None)
+    if name not in AUGMENTATIONS:
+        raise HushError(f"unknown augmentation {name!r} (known: {', '.join(sorted(AUGMENTATIONS))})")
+    try:
+        return AUGMENTATIONS[name](**spec)
+    except TypeError as e:
+        raise HushError(f"augmentation {name!r}: bad options {sorted(spec)} ({e})") from None
+
+
+def build_augmentations(specs: Sequence[dict] | None) -> Compose:
+    """A :class:`Compose` from a list of config dicts (``{"name": ..., "p": ..., **options}``)."""
+    return Compose([build_augmentation(s) for s in (specs or [])])

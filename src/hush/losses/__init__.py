@@ -1,0 +1,50 @@
+"""Training losses (torch) and their registry.
+
+Every loss is a :class:`Loss` (an ``nn.Module``) called as ``loss(out, batch) -> scalar`` where ``out`` holds
+the model outputs and intermediate features (``out["enhanced"]`` is the ``(B, T)`` estimate) and ``batch`` the
+example (``clean``, ``noisy``, ``noise``, optional 0/1 ``mask``). ``est_key`` / ``ref_key`` choose the compared
+tensors, so the same losses serve e.g. student/teacher distillation.
+
+>>> loss = build_loss({"mr-stft": 1.0, "si-snr": 0.05})
+>>> total = loss(out, batch); total.backward()
+>>> loss.last  # {"mr-stft": 1.83, "si-snr": -12.4}
+
+Registered: ``mse``, ``l1``, ``spectral-mse``, ``lsm``, ``si-snr``, ``mr-stft``, ``compressed-complex``,
+``seg-weighted-mse`` (see :func:`available_losses`). New losses register with ``@register_loss("name")``.
+"""
+
+from hush.losses.base import (
+    Loss,
+    LossSpecError,
+    available_losses,
+    create_loss,
+    get_loss_class,
+    register_loss,
+)
+from hush.losses.combine import WeightedSum, build_loss
+from hush.losses.spectral import (
+    CompressedComplexLoss,
+    LogSpectralMSELoss,
+    MultiResolutionSTFTLoss,
+    SpectralMSELoss,
+)
+from hush.losses.time_domain import L1Loss, MSELoss, SegWeightedMSELoss, SISNRLoss
+
+__all__ = [
+    "CompressedComplexLoss",
+    "L1Loss",
+    "LogSpectralMSELoss",
+    "Loss",
+    "LossSpecError",
+    "MSELoss",
+    "MultiResolutionSTFTLoss",
+    "SISNRLoss",
+    "SegWeightedMSELoss",
+    "SpectralMSELoss",
+    "WeightedSum",
+    "available_losses",
+    "build_loss",
+    "create_loss",
+    "get_loss_class",
+    "register_loss",
+]

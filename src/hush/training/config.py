@@ -1,0 +1,183 @@
+"""Training configuration: YAML mapped onto typed dataclasses, with one-line errors naming the bad key."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hush.errors import HushError
+
+
+class ConfigError(HushError):
+    pass
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "gru"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MixOptions:
+    segment_seconds: float = 4.0
+    snr_range: list[float] = field(default_factory=lambda: [-5.0, 20.0])
+    n_noises: list[int] = field(default_factory=lambda: [1, 3])
+    level_range_db: list[float] = field(default_factory=lambda: [-35.0, -15.0])
+    reverb_prob: float = 0.0
+    reverb_target: str = "early"
+    rir_dir: str | None = None
+    rir_cache: str | None = None
+    augmentations: list[dict[str, Any]] = field(default_factory=list)
+    pad_short: bool = False
+
+
+@dataclass
+class DataConfig:
+    """``kind: manifests`` reads speech/noise manifests; ``kind: synthetic`` generates signals (tests, smoke runs)."""
+
+    kind: str = "manifests"
+    speech: list[str] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
+    sample_rate: int = 16000
+    epoch_size: int = 2000
+    valid_size: int = 64
+    valid_speakers: int = 8
+    valid_noise_fraction: float = 0.1
+    valid_seed: int = 1234
+    num_workers: int = 0
+    cache_mb: int = 2048
+    mix: MixOptions = field(default_factory=MixOptions)
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    schedule: str = "cosine"  # cosine | plateau | constant
+    warmup_steps: int = 200
+    min_lr_ratio: float = 0.05
+    plateau_factor: float = 0.5
+    plateau_patience: int = 3
+    grad_clip: float = 5.0
+
+
+@dataclass
+class TrainConfig:
+    batch_size: int = 16
+    max_steps: int = 10000
+    valid_every: int = 500
+    log_every: int = 25
+    select_metric: str = "pesq_wb"  # best checkpoint and early stopping; higher is better (loss: lower)
+    early_stop_patience: int = 0  # validations without improvement; 0 disables
+    seed: int = 0
+    out_dir: str = "runs/default"
+    save_half: bool = False
+    tensorboard: bool = True
+
+
+@dataclass
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    loss: Any = field(default_factory=lambda: {"mr-stft": 1.0})
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    distill: dict[str, Any] | None = None
+    name: str = "run"
+
+
+def _is_dataclass_type(t) -> bool:
+    return isinstance(t, type) and dataclasses.is_dataclass(t)
+
+
+def _coerce(value: Any, typ: Any, where: str) -> Any:
+    origin = typing.get_origin(typ)
+    if typ is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(typ)
+        if value is None and type(None) in args:
+            return None
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _coerce(value, a, where)
+            except ConfigError:
+                continue
+        raise ConfigError(f"config error: {where}: {value!r} is not {typ}")
+    if _is_dataclass_type(typ):
+        return from_dict(typ, value, where)
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"config error: {where}: expected a list, got {value!r}")
+        (item,) = typing.get_args(typ) or (Any,)
+        return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"config error: {where}: expected a mapping, got {value!r}")
+        return dict(value)
+    if typ is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if typ is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if typ is bool and isinstance(value, bool):
+        return value
+    if typ is str and isinstance(value, str):
+        return value
+    raise ConfigError(f"config error: {where}: expected {getattr(typ, '__name__', typ)}, got {value!r}")
+
+
+def from_dict(cls: type, data: Any, where: str = "") -> Any:
+    """Build dataclass ``cls`` from a mapping; unknown keys and wrong types raise :class:`ConfigError`."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config error: {where or 'top level'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in names:
+            raise ConfigError(f"config error: {path}: unknown key (expected one of: {', '.join(names)})")
+        kwargs[key] = _coerce(value, hints[key], path)
+    return cls(**kwargs)
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: invalid YAML{at}") from None
+    cfg = from_dict(Config, data)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    if cfg.optim.schedule not in ("cosine", "plateau", "constant"):
+        raise ConfigError(f"config error: optim.schedule: {cfg.optim.schedule!r} is not cosine, plateau or constant")
+    if cfg.data.kind not in ("manifests", "synthetic"):
+        raise ConfigError(f"config error: data.kind: {cfg.data.kind!r} is not manifests or synthetic")
+    if cfg.data.kind == "manifests" and (not cfg.data.speech or not cfg.data.noise):
+        raise ConfigError("config error: data.speech and data.noise need at least one manifest each")
+    if cfg.train.batch_size < 1 or cfg.train.max_steps < 1:
+        raise ConfigError("config error: train.batch_size and train.max_steps must be positive")
+
+
+def to_dict(cfg: Config) -> dict:
+    return dataclasses.asdict(cfg)

@@ -1,0 +1,31 @@
+"""Datasets of a training run: the on-the-fly training mixture and the fixed validation items."""
+
+from __future__ import annotations
+
+import torch
+
+from hush.data.synthetic import SyntheticMixDataset
+from hush.training.config import Config
+from hush.training.validation import materialize
+
+
+def collate(items: list[dict]) -> dict:
+    """Stack tensors; keep other values (speaker names, ...) as lists."""
+    out = {}
+    for k in items[0]:
+        vals = [it[k] for it in items]
+        out[k] = torch.stack(vals) if isinstance(vals[0], torch.Tensor) else vals
+    return out
+
+
+def build_datasets(cfg: Config, rank: int = 0):
+    d = cfg.data
+    if d.kind == "synthetic":
+        train = SyntheticMixDataset(d.epoch_size, d.sample_rate, d.mix.segment_seconds, tuple(d.mix.snr_range),
+                                    seed=cfg.train.seed, rank=rank)
+        valid = SyntheticMixDataset(d.valid_size, d.sample_rate, d.mix.segment_seconds, tuple(d.mix.snr_range),
+                                    seed=d.valid_seed + 10_000, rank=0)
+        return train, materialize(valid, d.valid_size)
+    from hush.training.manifest_data import build_manifest_datasets
+
+    return build_manifest_datasets(cfg, rank)

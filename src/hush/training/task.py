@@ -1,0 +1,26 @@
+"""The training step, as an overridable object: research methods (distillation, multi-task, GAN) subclass it."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Task:
+    """Forward the noisy batch, apply the loss. ``training_step`` returns the loss and per-term floats to log."""
+
+    def __init__(self, loss: nn.Module):
+        self.loss = loss
+
+    def forward(self, model: nn.Module, batch: dict) -> dict[str, torch.Tensor]:
+        return model(batch["noisy"])
+
+    def training_step(self, model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        out = self.forward(model, batch)
+        loss = self.loss(out, batch)
+        terms = getattr(self.loss, "last", None) or {}
+        return loss, {k: float(v) for k, v in terms.items()}
+
+    def extra_modules(self) -> dict[str, nn.Module]:
+        """Trainable modules besides the model (e.g. distillation adapters); they join the optimizer."""
+        return {}

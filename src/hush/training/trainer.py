@@ -1,0 +1,230 @@
+"""``hush train``: the training loop with exact resume, validation-driven selection, logs and DDP."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from hush.losses import build_loss
+from hush.models import build_model, save
+from hush.training.config import Config, to_dict
+from hush.training.datasets import build_datasets, collate
+from hush.training.distributed import DistInfo, broadcast_flag, init_from_env
+from hush.training.sampler import ShardedSampler
+from hush.training.schedule import WarmupSchedule
+from hush.training.task import Task
+from hush.training.validation import score_for_selection, validate
+
+
+@dataclass
+class Progress:
+    step: int = 0
+    epoch: int = 0
+    offset: int = 0  # indices of this rank's shard already consumed in the current epoch
+    best: float = -math.inf
+    bad: int = 0
+    wall: float = 0.0
+
+
+def _rng_state() -> dict:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def _set_rng_state(s: dict) -> None:
+    torch.set_rng_state(s["torch"])
+    np.random.set_state(s["numpy"])
+    random.setstate(s["python"])
+
+
+def _atomic_torch_save(obj, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+class Trainer:
+    """Builds everything from a :class:`Config`; ``fit()`` trains and returns the path of the best model file."""
+
+    def __init__(self, cfg: Config, resume: bool = False, task: Task | None = None, dist: DistInfo | None = None,
+                 progress: bool = True):
+        self.cfg, self.resume = cfg, resume
+        self.dist = dist or init_from_env()
+        self.out = Path(cfg.train.out_dir)
+        if self.dist.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(cfg.train.seed)
+        np.random.seed(cfg.train.seed)
+        random.seed(cfg.train.seed)
+        self.model = build_model(cfg.model.arch, **cfg.model.options)
+        self.task = task or self.make_task()
+        params = list(self.model.parameters()) + [p for m in self.task.extra_modules().values()
+                                                  for p in m.parameters()]
+        self.opt = torch.optim.AdamW(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay,
+                                     betas=tuple(cfg.optim.betas))
+        self.sched = WarmupSchedule(self.opt, cfg.optim.schedule, cfg.optim.warmup_steps, cfg.train.max_steps,
+                                    cfg.optim.min_lr_ratio, cfg.optim.plateau_factor, cfg.optim.plateau_patience)
+        if cfg.train.batch_size % self.dist.world:
+            raise ValueError(f"train.batch_size {cfg.train.batch_size} is not divisible by {self.dist.world} ranks")
+        self.rank_batch = cfg.train.batch_size // self.dist.world
+        self.train_ds, self.valid_items = build_datasets(cfg, rank=0)
+        self.sampler = ShardedSampler(len(self.train_ds), cfg.train.seed, self.dist.rank, self.dist.world)
+        self.net = DistributedDataParallel(self.model) if self.dist.enabled else self.model
+        self.state = Progress()
+        self.show_progress = progress and self.dist.is_main
+        self._tb = None
+        if resume:
+            self._load_checkpoint()
+
+    def make_task(self) -> Task:
+        return Task(build_loss(self.cfg.loss))
+
+    # ---------------------------------------------------------------------------------------------- files
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    def _save_checkpoint(self) -> None:
+        doc = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+               "schedule": self.sched.state_dict(), "progress": vars(self.state).copy(), "rng": _rng_state(),
+               "extra": {k: m.state_dict() for k, m in self.task.extra_modules().items()},
+               "config": to_dict(self.cfg)}
+        _atomic_torch_save(doc, self.checkpoint_path)
+
+    def _load_checkpoint(self) -> None:
+        if not self.checkpoint_path.exists():
+            raise FileNotFoundError(f"{self.checkpoint_path}: no checkpoint to resume from")
+        doc = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)  # our own file
+        self.model.load_state_dict(doc["model"])
+        self.opt.load_state_dict(doc["optimizer"])
+        self.sched.load_state_dict(doc["schedule"])
+        for k, m in self.task.extra_modules().items():
+            m.load_state_dict(doc["extra"][k])
+        self.state = Progress(**doc["progress"])
+        _set_rng_state(doc["rng"])
+
+    def _log(self, name: str, row: dict) -> None:
+        path = self.out / name
+        new = not path.exists()
+        with open(path, "a", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(row))
+            if new:
+                w.writeheader()
+            w.writerow(row)
+        if self.cfg.train.tensorboard:
+            if self._tb is None:
+                try:
+                    from torch.utils.tensorboard import SummaryWriter
+
+                    self._tb = SummaryWriter(str(self.out / "tb"))
+                except Exception:  # tensorboard not installed: CSV only
+                    self._tb = False
+            if self._tb:
+                prefix = name.split(".")[0]
+                for k, v in row.items():
+                    if k != "step" and isinstance(v, int | float):
+                        self._tb.add_scalar(f"{prefix}/{k}", v, row["step"])
+
+    # ---------------------------------------------------------------------------------------------- loop
+    def _loader(self) -> DataLoader:
+        self.sampler.set_epoch(self.state.epoch, self.state.offset)
+        if hasattr(self.train_ds, "set_epoch"):
+            self.train_ds.set_epoch(self.state.epoch)
+        return DataLoader(self.train_ds, batch_size=self.rank_batch, sampler=self.sampler, drop_last=True,
+                          num_workers=self.cfg.data.num_workers, collate_fn=collate,
+                          persistent_workers=False)
+
+    def _validate_and_save(self) -> bool:
+        """Rank 0 validates, checkpoints and decides on early stopping; returns the stop decision (all ranks)."""
+        stop = False
+        if self.dist.is_main:
+            res = validate(self.model, self.task, self.valid_items, self.model.sample_rate)
+            score = score_for_selection(res, self.cfg.train.select_metric)
+            improved = score > self.state.best
+            if improved:
+                self.state.best, self.state.bad = score, 0
+                self.export(self.out / "best.pt", res)
+            else:
+                self.state.bad += 1
+            self.sched.observe(score)
+            self._log("valid.csv", {"step": self.state.step, **{k: round(v, 5) for k, v in res.items()},
+                                    "best": int(improved)})
+            patience = self.cfg.train.early_stop_patience
+            stop = bool(patience and self.state.bad >= patience)
+            self._save_checkpoint()
+        return broadcast_flag(stop, self.dist)
+
+    def export(self, path: Path, metrics: dict | None = None) -> Path:
+        meta = {"config": to_dict(self.cfg), "step": self.state.step, "wall_seconds": round(self.state.wall, 1)}
+        return save(self.model, path, metrics=metrics, meta=meta, half=self.cfg.train.save_half)
+
+    def fit(self, stop_after: int | None = None) -> Path:
+        """Train to ``max_steps`` (or early stop). ``stop_after`` simulates an interruption after that step."""
+        cfg = self.cfg.train
+        self.model.train()
+        bar = tqdm(total=cfg.max_steps, initial=self.state.step, desc="train", unit="step",
+                   disable=not self.show_progress, dynamic_ncols=True)
+        shard_len = len(self.train_ds) // self.dist.world
+        steps_per_epoch = shard_len // self.rank_batch
+        if steps_per_epoch == 0:
+            raise ValueError("data.epoch_size is smaller than one batch per rank")
+        finished = False
+        while not finished:
+            if self.state.offset + self.rank_batch > shard_len:
+                self.state.epoch, self.state.offset = self.state.epoch + 1, 0
+            t0 = time.perf_counter()
+            for batch in self._loader():
+                loss, terms = self.task.training_step(self.net, batch)
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
+                self.opt.step()
+                self.sched.step()
+                self.state.step += 1
+                self.state.offset += self.rank_batch
+                now = time.perf_counter()
+                self.state.wall += now - t0
+                t0 = now
+                bar.update()
+                bar.set_postfix(loss=f"{loss.item():.4f}")
+                if self.dist.is_main and (self.state.step % cfg.log_every == 0 or self.state.step == 1):
+                    self._log("train.csv", {"step": self.state.step, "epoch": self.state.epoch,
+                                            "lr": self.opt.param_groups[0]["lr"], "loss": loss.item(),
+                                            "grad_norm": float(gnorm), **terms})
+                finished = self.state.step >= cfg.max_steps
+                if self.state.step % cfg.valid_every == 0 or finished:
+                    finished = self._validate_and_save() or finished
+                if finished:
+                    break
+                if stop_after is not None and self.state.step >= stop_after:  # simulated interruption
+                    if self.dist.is_main:
+                        self._save_checkpoint()
+                    bar.close()
+                    return self.checkpoint_path
+        bar.close()
+        if self.dist.is_main:
+            if not (self.out / "best.pt").exists():
+                self.export(self.out / "best.pt")
+            self.export(self.out / "last.pt")
+            (self.out / "summary.json").write_text(json.dumps(
+                {"steps": self.state.step, "best_score": self.state.best, "wall_seconds": round(self.state.wall, 1),
+                 "select_metric": cfg.select_metric}, indent=2) + "\n")
+        if self._tb:
+            self._tb.close()
+        return self.out / "best.pt"

@@ -1,0 +1,130 @@
+import csv
+import os
+import socket
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+import yaml
+
+from hush.cli import main
+from hush.errors import HushError
+from hush.models import load
+from hush.training import load_config
+from hush.training.config import Config, from_dict
+from hush.training.distributed import DistInfo
+from hush.training.trainer import Trainer
+
+
+def tiny_config(out_dir, **train) -> dict:
+    return {
+        "model": {"arch": "gru", "options": {"hidden": 32, "layers": 1, "n_fft": 256, "hop": 128}},
+        "data": {"kind": "synthetic", "epoch_size": 48, "valid_size": 8, "mix": {"segment_seconds": 0.5}},
+        "loss": {"mse": 1.0, "mr-stft": 0.1},
+        "optim": {"lr": 3e-3, "warmup_steps": 2, "schedule": "cosine"},
+        "train": {"batch_size": 8, "max_steps": 12, "valid_every": 6, "log_every": 1, "out_dir": str(out_dir),
+                  "tensorboard": False, "seed": 3, **train},
+    }
+
+
+def write_cfg(tmp_path, cfg) -> str:
+    p = tmp_path / "cfg.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    return str(p)
+
+
+def read_csv(path):
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_config_errors_name_the_bad_key(tmp_path):
+    cfg = tiny_config(tmp_path)
+    cfg["optim"]["lrr"] = 1
+    with pytest.raises(HushError, match=r"^config error: optim.lrr: unknown key"):
+        load_config(write_cfg(tmp_path, cfg))
+    cfg = tiny_config(tmp_path)
+    cfg["train"]["batch_size"] = "big"
+    with pytest.raises(HushError, match=r"train.batch_size: expected int"):
+        load_config(write_cfg(tmp_path, cfg))
+    (tmp_path / "bad.yaml").write_text("model: [unclosed\n")
+    with pytest.raises(HushError, match="invalid YAML at line"):
+        load_config(tmp_path / "bad.yaml")
+    assert isinstance(from_dict(Config, tiny_config(tmp_path)), Config)
+
+
+def test_short_run_lowers_validation_loss_and_model_file_enhances(tmp_path):
+    cfg = tiny_config(tmp_path / "run", max_steps=30, valid_every=10)
+    rc = main(["train", write_cfg(tmp_path, cfg), "-q"])
+    assert rc == 0
+    valid = read_csv(tmp_path / "run" / "valid.csv")
+    assert float(valid[-1]["loss"]) < float(valid[0]["loss"])
+    model = load(tmp_path / "run" / "best.pt")
+    assert model.metrics and "si_sdr" in model.metrics
+    import soundfile as sf
+
+    from tests.conftest import speech_like
+
+    sf.write(tmp_path / "x.wav", speech_like(seconds=1.0), 16000)
+    assert main(["enhance", str(tmp_path / "x.wav"), "-o", str(tmp_path / "o"), "-m",
+                 str(tmp_path / "run" / "best.pt"), "-q"]) == 0
+    assert (tmp_path / "o" / "x.wav").exists()
+
+
+def test_refuses_to_clobber_a_run(tmp_path, capsys):
+    cfg = write_cfg(tmp_path, tiny_config(tmp_path / "run", max_steps=2, valid_every=2))
+    assert main(["train", cfg, "-q"]) == 0
+    assert main(["train", cfg, "-q"]) == 1
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_interrupted_and_resumed_run_reproduces_losses(tmp_path):
+    full = Trainer(from_dict(Config, tiny_config(tmp_path / "a")), progress=False)
+    full.fit()
+    part = Trainer(from_dict(Config, tiny_config(tmp_path / "b")), progress=False)
+    part.fit(stop_after=7)  # stops mid-epoch (6 batches per epoch), after a validation
+    del part
+    resumed = Trainer(from_dict(Config, tiny_config(tmp_path / "b")), resume=True, progress=False)
+    resumed.fit()
+    a = [float(r["loss"]) for r in read_csv(tmp_path / "a" / "train.csv")]
+    b = [float(r["loss"]) for r in read_csv(tmp_path / "b" / "train.csv")]
+    assert len(a) == len(b) == 12
+    np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    sa, sb = load(tmp_path / "a" / "last.pt").state_dict(), load(tmp_path / "b" / "last.pt").state_dict()
+    for k in sa:
+        torch.testing.assert_close(sa[k], sb[k], rtol=1e-5, atol=1e-6)
+
+
+def _ddp_worker(rank, world, port, cfg):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world))
+    torch.set_num_threads(1)
+    torch.distributed.init_process_group("gloo", rank=rank, world_size=world)
+    try:
+        Trainer(from_dict(Config, cfg), dist=DistInfo(rank, world, rank), progress=False).fit()
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_ddp_two_ranks_match_one_process(tmp_path):
+    # Smooth losses only: an L1 term (as in mr-stft) flips sign on float-rounding differences, and Adam turns
+    # those into lr-sized steps; that is sensitivity of the loss, not a difference between DDP and one process.
+    steps = {"max_steps": 3, "valid_every": 100}
+    single = tiny_config(tmp_path / "single", **steps)
+    single["loss"] = {"mse": 1.0, "si-snr": 0.01}
+    Trainer(from_dict(Config, single), progress=False).fit()
+    ddp = tiny_config(tmp_path / "ddp", **steps)
+    ddp["loss"] = single["loss"]
+    mp.spawn(_ddp_worker, args=(2, _free_port(), ddp), nprocs=2, join=True)
+    s1, s2 = load(tmp_path / "single" / "last.pt").state_dict(), load(tmp_path / "ddp" / "last.pt").state_dict()
+    for k in s1:
+        assert torch.max(torch.abs(s1[k] - s2[k])) <= 1e-5, k
+    l1 = [float(r["loss"]) for r in read_csv(tmp_path / "single" / "train.csv")]
+    l2 = [float(r["loss"]) for r in read_csv(tmp_path / "ddp" / "train.csv")]
+    assert len(l1) == len(l2) == 3
