@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 
 def speech_like(sr: int = 16000, seconds: float = 3.0, seed: int = 0) -> np.ndarray:
@@ -40,3 +41,7 @@ def speech():
 def noisy(speech):
     rng = np.random.RandomState(1)
     return mix_at_snr(speech, rng.randn(len(speech)), 5.0)
+
+
+# One intra-op thread: faster for the tiny models of the suite and fair on a shared 2-core machine.
+torch.set_num_threads(1)

@@ -10,6 +10,7 @@ resampled) as a whole and sliced; a file that does not fit, or any file without 
 
 from __future__ import annotations
 
+import math
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -163,14 +164,17 @@ class AudioReader:
         if fi.sample_rate == self.sample_rate:
             return self._sf_read(path, min(start, fi.frames), min(start + n, fi.frames))
         ratio = fi.sample_rate / self.sample_rate
+        # Start on a source sample that falls exactly on a target sample, so the window is not shifted by a
+        # fraction of a sample: multiples of sr_in/gcd(sr_in, sr) source samples.
+        step = fi.sample_rate // math.gcd(fi.sample_rate, self.sample_rate)
         margin = int(_RESAMPLE_MARGIN_S * fi.sample_rate) + 16
-        a = max(0, int(np.floor(start * ratio)) - margin)
+        a = max(0, (int(np.floor(start * ratio)) - margin) // step * step)
         b = min(fi.frames, int(np.ceil((start + n) * ratio)) + margin)
         if b <= a:
             return np.zeros(0, np.float32)
         y = resample(self._sf_read(path, a, b), fi.sample_rate, self.sample_rate)
-        off = int(round(start - a / ratio))
-        return y[max(0, off):max(0, off) + n]
+        off = start - a * self.sample_rate // fi.sample_rate
+        return y[off:off + n]
 
     def preload(self, paths) -> int:
         """Decode files into the cache (in the order given, until it is full); returns how many are cached."""

@@ -169,6 +169,7 @@ class RIRBank:
         self.from_cache = False
         self.n_infeasible = 0  # room/RT60 draws that were rejected while simulating
         self.fingerprint = ""
+        self.cache_path: str | None = None  # the cache file build() loaded or wrote
 
     def __len__(self) -> int:
         return len(self.rirs)
@@ -195,12 +196,14 @@ class RIRBank:
             else:
                 if bank.fingerprint == fp:
                     bank.from_cache = True
+                    bank.cache_path = str(cfg.cache)
                     return bank
                 log.warning("RIR cache %s was made from other settings: rebuilding it", cfg.cache)
         bank = cls.from_folder(cfg, sample_rate) if cfg.folder else cls.simulate(cfg, sample_rate)
         bank.fingerprint = fp
         if cfg.cache:
             bank.save(cfg.cache)
+            bank.cache_path = str(cfg.cache)
         return bank
 
     @classmethod

@@ -91,6 +91,11 @@ class SEModel(nn.Module):
     def supports_streaming(self) -> bool:
         return self.causal and type(self).step is not SEModel.step
 
+    @classmethod
+    def tiny_config(cls) -> dict[str, Any]:
+        """Options for a very small instance, used by the test suite (override per architecture)."""
+        return {}
+
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 

@@ -42,6 +42,15 @@ class STFTModel(SEModel):
     def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         raise NotImplementedError
 
+    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
+        """Enhanced spectrum of a run of frames, extra outputs, and the next state.
+
+        The default multiplies by the gain from :meth:`estimate`; models that filter across frames (deep filtering)
+        override this instead.
+        """
+        gain, state = self.estimate(spec, state)
+        return spec * gain, {"gain": gain}, state
+
     def init_estimator_state(self, batch: int) -> Any:
         return None
 
@@ -51,9 +60,9 @@ class STFTModel(SEModel):
     def forward(self, noisy: torch.Tensor) -> dict[str, torch.Tensor]:
         t = noisy.shape[-1]
         spec = self.stft(noisy)  # (B, K, F)
-        gain, _ = self.estimate(spec, None)
-        y = torch_istft(spec * gain, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
-        return {"enhanced": y, "spec": spec, "gain": gain}
+        out_spec, extra, _ = self.enhance_spec(spec, None)
+        y = torch_istft(out_spec, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
+        return {"enhanced": y, "spec": spec, "enhanced_spec": out_spec, **extra}
 
     # ------------------------------------------------------------------ streaming
     def init_state(self, batch: int = 1) -> dict[str, Any]:
@@ -64,8 +73,8 @@ class STFTModel(SEModel):
     def step(self, hop: torch.Tensor, state: dict[str, Any]) -> tuple[torch.Tensor, dict[str, Any]]:
         frame = torch.cat([state["in"], hop], dim=-1)
         spec = torch.fft.rfft(frame * self.window, dim=-1)[:, None]  # (B, 1, F)
-        gain, net = self.estimate(spec, state["net"])
-        y = torch.fft.irfft(spec * gain, n=self.n_fft, dim=-1)[:, 0] * self.syn_window
+        out_spec, _, net = self.enhance_spec(spec, state["net"])
+        y = torch.fft.irfft(out_spec, n=self.n_fft, dim=-1)[:, 0] * self.syn_window
         acc = torch.cat([state["ola"], torch.zeros_like(hop)], dim=-1) + y
         out = acc[:, : self.hop_size]
         return out, {"in": frame[:, self.hop_size :], "ola": acc[:, self.hop_size :], "net": net}

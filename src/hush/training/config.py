@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from hush.data.mixing import MixConfig
 from hush.errors import HushError
 
 
@@ -25,22 +26,13 @@ class ModelConfig:
 
 
 @dataclass
-class MixOptions:
-    segment_seconds: float = 4.0
-    snr_range: list[float] = field(default_factory=lambda: [-5.0, 20.0])
-    n_noises: list[int] = field(default_factory=lambda: [1, 3])
-    level_range_db: list[float] = field(default_factory=lambda: [-35.0, -15.0])
-    reverb_prob: float = 0.0
-    reverb_target: str = "early"
-    rir_dir: str | None = None
-    rir_cache: str | None = None
-    augmentations: list[dict[str, Any]] = field(default_factory=list)
-    pad_short: bool = False
-
-
-@dataclass
 class DataConfig:
-    """``kind: manifests`` reads speech/noise manifests; ``kind: synthetic`` generates signals (tests, smoke runs)."""
+    """Where training items come from.
+
+    ``kind: manifests`` mixes speech and noise manifests on the fly; ``kind: pairs`` crops fixed clean/noisy pairs
+    from the pair records of the ``speech`` manifests (VoiceBank-DEMAND style); ``kind: synthetic`` generates
+    signals (tests, smoke runs). ``epoch_size`` items make an epoch.
+    """
 
     kind: str = "manifests"
     speech: list[str] = field(default_factory=list)
@@ -53,7 +45,8 @@ class DataConfig:
     valid_seed: int = 1234
     num_workers: int = 0
     cache_mb: int = 2048
-    mix: MixOptions = field(default_factory=MixOptions)
+    valid_dir: str | None = None  # a FixedSet folder to validate on instead of simulating one
+    mix: MixConfig = field(default_factory=MixConfig)
 
 
 @dataclass
@@ -116,6 +109,15 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
         raise ConfigError(f"config error: {where}: {value!r} is not {typ}")
     if _is_dataclass_type(typ):
         return from_dict(typ, value, where)
+    if origin is tuple:
+        args = typing.get_args(typ)
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"config error: {where}: expected a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(f"config error: {where}: expected {len(args)} values, got {len(value)}")
+        return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
     if origin is list:
         if not isinstance(value, list):
             raise ConfigError(f"config error: {where}: expected a list, got {value!r}")
@@ -171,10 +173,12 @@ def load_config(path: str | Path) -> Config:
 def validate(cfg: Config) -> None:
     if cfg.optim.schedule not in ("cosine", "plateau", "constant"):
         raise ConfigError(f"config error: optim.schedule: {cfg.optim.schedule!r} is not cosine, plateau or constant")
-    if cfg.data.kind not in ("manifests", "synthetic"):
-        raise ConfigError(f"config error: data.kind: {cfg.data.kind!r} is not manifests or synthetic")
+    if cfg.data.kind not in ("manifests", "pairs", "synthetic"):
+        raise ConfigError(f"config error: data.kind: {cfg.data.kind!r} is not manifests, pairs or synthetic")
     if cfg.data.kind == "manifests" and (not cfg.data.speech or not cfg.data.noise):
         raise ConfigError("config error: data.speech and data.noise need at least one manifest each")
+    if cfg.data.kind == "pairs" and not cfg.data.speech:
+        raise ConfigError("config error: data.speech needs a manifest with pair records")
     if cfg.train.batch_size < 1 or cfg.train.max_steps < 1:
         raise ConfigError("config error: train.batch_size and train.max_steps must be positive")
 

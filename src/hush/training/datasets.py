@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import torch
-
+from hush.data.mixing import collate
 from hush.data.synthetic import SyntheticMixDataset
 from hush.training.config import Config
 from hush.training.validation import materialize
-
-
-def collate(items: list[dict]) -> dict:
-    """Stack tensors; keep other values (speaker names, ...) as lists."""
-    out = {}
-    for k in items[0]:
-        vals = [it[k] for it in items]
-        out[k] = torch.stack(vals) if isinstance(vals[0], torch.Tensor) else vals
-    return out
 
 
 def build_datasets(cfg: Config, rank: int = 0):

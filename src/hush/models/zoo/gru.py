@@ -48,3 +48,7 @@ class LSTMMask(_RecurrentMask):
     """Causal LSTM mask network on log-power spectra."""
 
     rnn_type = nn.LSTM
+
+
+for _cls in (GRUMask, LSTMMask):
+    _cls.tiny_config = classmethod(lambda cls: {"hidden": 16, "layers": 1, "n_fft": 128, "hop": 64})

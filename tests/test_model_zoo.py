@@ -1,0 +1,95 @@
+"""Contract tests run for every registered architecture with its tiny config."""
+
+import numpy as np
+import pytest
+import torch
+
+from hush.models import available_models, build_model, load, model_class, save
+from hush.models.complexity import describe
+from hush.models.enhancer import ModelEnhancer
+
+ARCHS = available_models()
+
+
+def make(arch, seed=0):
+    torch.manual_seed(seed)
+    return build_model(arch, **model_class(arch).tiny_config())
+
+
+def batch(model, seconds=0.5, n=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(int(model.sample_rate * seconds)) / model.sample_rate
+    clean = torch.stack([0.1 * torch.sin(2 * torch.pi * (150 + 50 * i) * t) * (1 + torch.sin(2 * torch.pi * 3 * t))
+                         for i in range(n)])
+    noisy = clean + 0.05 * torch.randn(clean.shape, generator=g)
+    return noisy, clean
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_overfits_one_batch(arch):
+    model = make(arch)
+    noisy, clean = batch(model)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(30):
+        loss = torch.mean((model(noisy)["enhanced"] - clean) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0], losses[::5]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_causal_output_ignores_the_future(arch):
+    model = make(arch).eval()
+    if not model.causal:
+        pytest.skip("non-causal")
+    noisy, _ = batch(model, seconds=0.6)
+    t = noisy.shape[-1] // 2
+    changed = noisy.clone()
+    changed[:, t + model.lookahead :] = torch.randn_like(changed[:, t + model.lookahead :])
+    with torch.no_grad():
+        a, b = model(noisy)["enhanced"], model(changed)["enhanced"]
+    assert torch.allclose(a[:, :t], b[:, :t], atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_step_equals_enhance(arch):
+    model = make(arch).eval()
+    if not model.supports_streaming:
+        pytest.skip("no streaming")
+    noisy, _ = batch(model, seconds=0.4, n=1)
+    x = noisy[0].numpy()
+    offline = model.enhance(x)
+    stream = ModelEnhancer(model).stream(model.sample_rate)
+    out = np.concatenate([stream.process(x[i : i + 97]) for i in range(0, len(x), 97)] + [stream.flush()])
+    out = out[stream.delay :]
+    assert len(out) == len(x)
+    np.testing.assert_allclose(out, offline, atol=1e-4)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_serialization_round_trip(arch, tmp_path):
+    model = make(arch).eval()
+    noisy, _ = batch(model, n=1)
+    save(model, tmp_path / "m.pt")
+    again = load(tmp_path / "m.pt")
+    with torch.no_grad():
+        torch.testing.assert_close(again(noisy)["enhanced"], model(noisy)["enhanced"])
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_any_length(arch):
+    model = make(arch).eval()
+    for n in [model.min_length, model.min_length + 1, 3 * model.min_length + 17, 12345]:
+        x = 0.1 * np.random.RandomState(n).randn(n).astype(np.float32)
+        y = model.enhance(x)
+        assert y.shape == x.shape and np.isfinite(y).all(), n
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_complexity_row(arch):
+    row = describe(make(arch))
+    assert row["parameters"] > 0 and row["macs_per_second"] > 0
+    assert row["lookahead_ms"] >= 0
