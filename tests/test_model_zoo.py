@@ -93,3 +93,16 @@ def test_complexity_row(arch):
     row = describe(make(arch))
     assert row["parameters"] > 0 and row["macs_per_second"] > 0
     assert row["lookahead_ms"] >= 0
+
+
+@pytest.mark.parametrize("arch,gates", [("gru", 3), ("lstm", 4)])
+def test_recurrent_macs_are_counted(arch, gates):
+    """Fused recurrent kernels are invisible to torch's FLOP counter; the count must still include them."""
+    from hush.models.complexity import macs_per_second
+
+    m = build_model(arch, hidden=64, layers=1, n_fft=256, hop=128)
+    frames = 16000 // 128 + 1
+    rnn = gates * 64 * (129 + 64) * frames
+    head = 64 * 129 * frames
+    assert macs_per_second(m) >= rnn + head
+    assert macs_per_second(m) < 1.5 * (rnn + head) + 2e6  # plus STFT, norm, sigmoid

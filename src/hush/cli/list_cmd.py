@@ -1,4 +1,4 @@
-"""``hush list``: every method and model with a one-line description."""
+"""``hush list``: every method with a one-line description; ``--models``: the architectures with complexity."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import json
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("list", help="list enhancement methods and models")
+    p = sub.add_parser("list", help="list enhancement methods, or model architectures with --models")
+    p.add_argument("--models", action="store_true",
+                   help="architectures: parameters, MACs per second of audio, causality, lookahead, streaming")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def _methods(args) -> int:
     from hush.api import default_method
     from hush.methods import entries
 
@@ -28,3 +30,26 @@ def run(args) -> int:
                 mark = " (default)" if r["name"] == default_method() else ""
                 print(f"  {r['name'].ljust(width)}  {r['description']}{mark}")
     return 0
+
+
+def _models(args) -> int:
+    from hush.models import available_models, build_model
+    from hush.models.complexity import describe
+
+    rows = [describe(build_model(name)) for name in available_models()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    head = f"{'architecture':<14} {'params':>10} {'MMAC/s':>9} {'causal':>6} {'lookahead':>10} {'stream':>6}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        look = f"{r['lookahead_ms']:.1f} ms" if r["lookahead_ms"] < 1e5 else "unbounded"
+        print(f"{r['arch']:<14} {r['parameters']:>10,} {r['macs_per_second'] / 1e6:>9.1f} "
+              f"{'yes' if r['causal'] else 'no':>6} {look:>10} {'yes' if r['streaming'] else 'no':>6}")
+    print("Default configurations; MACs per second of 16 kHz audio, STFT included (torch FLOP counter).")
+    return 0
+
+
+def run(args) -> int:
+    return _models(args) if args.models else _methods(args)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from hush.data.mixing import collate
 from hush.data.synthetic import SyntheticMixDataset
 from hush.training.config import Config
 from hush.training.validation import materialize

@@ -18,10 +18,10 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from hush.data.mixing import collate
 from hush.losses import build_loss
 from hush.models import build_model, save
 from hush.training.config import Config, to_dict
-from hush.data.mixing import collate
 from hush.training.datasets import build_datasets
 from hush.training.distributed import DistInfo, broadcast_flag, init_from_env
 from hush.training.sampler import ShardedSampler
