@@ -24,6 +24,7 @@ demo: $(VENV)/.installed-base
 	$(BIN)/hush enhance examples/noisy -o demo_out --overwrite
 	$(BIN)/hush evaluate --clean examples/clean --noisy examples/noisy --enhanced demo_out
 
+test: export OMP_NUM_THREADS = 1
 test: $(VENV)/.installed-compare
 	$(MAKE) --no-print-directory demo
 	$(BIN)/ruff check src tests benchmarks

@@ -128,3 +128,49 @@ def test_ddp_two_ranks_match_one_process(tmp_path):
     l1 = [float(r["loss"]) for r in read_csv(tmp_path / "single" / "train.csv")]
     l2 = [float(r["loss"]) for r in read_csv(tmp_path / "ddp" / "train.csv")]
     assert len(l1) == len(l2) == 3
+
+
+@pytest.fixture
+def corpus_manifests(tmp_path):
+    """Speech of 4 speakers and 3 noise files on disk, prepared into manifests with the folder recipes."""
+    import soundfile as sf
+
+    from hush.data.manifest import write_manifest
+    from hush.data.prepare import prepare_corpus
+    from tests.conftest import speech_like
+
+    rng = np.random.RandomState(0)
+    for spk in range(4):
+        for utt in range(3):
+            p = tmp_path / "speech" / f"spk{spk}" / f"u{utt}.flac"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            sf.write(p, speech_like(seconds=1.2, seed=10 * spk + utt), 16000)
+    for i in range(3):
+        p = tmp_path / "noise" / "white" / f"n{i}.wav"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(p, 0.05 * rng.randn(32000), 16000)
+    write_manifest(prepare_corpus("folder-clean", tmp_path / "speech"), tmp_path / "speech.jsonl")
+    write_manifest(prepare_corpus("folder-noise", tmp_path / "noise"), tmp_path / "noise.jsonl")
+    return tmp_path
+
+
+def test_manifest_training_holds_out_speakers_and_learns(corpus_manifests):
+    from hush.training.manifest_data import hold_out
+
+    tmp = corpus_manifests
+    cfg = tiny_config(tmp / "run", max_steps=16, valid_every=8)
+    cfg["data"] = {"kind": "manifests", "speech": [str(tmp / "speech.jsonl")], "noise": [str(tmp / "noise.jsonl")],
+                   "epoch_size": 32, "valid_size": 6, "valid_speakers": 1, "valid_noise_fraction": 0.34,
+                   "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]}}
+    trainer = Trainer(from_dict(Config, cfg), progress=False)
+    speakers = {trainer.train_ds.speech[i].speaker for i in range(len(trainer.train_ds.speech))}
+    assert len(speakers) == 3  # one of four speakers is held back for validation
+    from hush.data.manifest import read_manifest
+
+    tr_s, va_s, tr_n, va_n = hold_out(read_manifest(tmp / "speech.jsonl"), read_manifest(tmp / "noise.jsonl"),
+                                      1, 0.34, 1234)
+    assert not {r.speaker for r in tr_s} & {r.speaker for r in va_s}
+    assert not {r.path for r in tr_n} & {r.path for r in va_n}
+    trainer.fit()
+    valid = read_csv(tmp / "run" / "valid.csv")
+    assert float(valid[-1]["loss"]) < float(valid[0]["loss"])
