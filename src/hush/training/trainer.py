@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import random
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from tqdm import tqdm
 from hush.data.mixing import collate
 from hush.losses import build_loss
 from hush.models import build_model, save
+from hush.models.files import atomic_torch_save
 from hush.training.config import Config, to_dict
 from hush.training.datasets import build_datasets
 from hush.training.distributed import DistInfo, broadcast_flag, init_from_env
@@ -48,16 +47,6 @@ def _set_rng_state(s: dict) -> None:
     torch.set_rng_state(s["torch"])
     np.random.set_state(s["numpy"])
     random.setstate(s["python"])
-
-
-def _atomic_torch_save(obj, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 class Trainer:
@@ -106,7 +95,7 @@ class Trainer:
                "schedule": self.sched.state_dict(), "progress": vars(self.state).copy(), "rng": _rng_state(),
                "extra": {k: m.state_dict() for k, m in self.task.extra_modules().items()},
                "config": to_dict(self.cfg)}
-        _atomic_torch_save(doc, self.checkpoint_path)
+        atomic_torch_save(doc, self.checkpoint_path)
 
     def _load_checkpoint(self) -> None:
         if not self.checkpoint_path.exists():

@@ -9,7 +9,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from hush.dsp.stft import torch_istft
 from hush.errors import MethodError
 from hush.models.base import register_model
 from hush.models.stft_mask import STFTModel
@@ -90,15 +89,9 @@ class _ConvMask(STFTModel):
     def _run(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any, torch.Tensor]:
         raise NotImplementedError
 
-    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        gain, state, _ = self._run(spec, state)
-        return gain, state
-
-    def forward(self, noisy: torch.Tensor) -> dict[str, torch.Tensor]:
-        spec = self.stft(noisy)
-        gain, _, hidden = self._run(spec, None)
-        y = torch_istft(spec * gain, noisy.shape[-1], self.n_fft, self.hop_size, syn_window=self.syn_window)
-        return {"enhanced": y, "spec": spec, "gain": gain, "features": hidden}
+    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
+        gain, state, hidden = self._run(spec, state)
+        return spec * gain, {"gain": gain, "features": hidden}, state
 
     def _gain(self, logits: torch.Tensor) -> torch.Tensor:
         return self.min_gain + (1 - self.min_gain) * torch.sigmoid(logits)

@@ -13,7 +13,6 @@ import torch
 from torch import nn
 
 from hush.dsp.filterbanks import mel_filterbank
-from hush.dsp.stft import torch_istft
 from hush.errors import MethodError
 from hush.models.base import register_model
 from hush.models.stft_mask import STFTModel
@@ -168,12 +167,6 @@ class DNNMask(STFTModel):
             gain = torch.exp(soft_clamp(0.5 * (pred - logp), math.log(self.min_gain), math.log(self.max_gain)))
         return gain, state, h
 
-    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        gain, state, _ = self._run(spec, state)
-        return gain, state
-
-    def forward(self, noisy: torch.Tensor) -> dict[str, torch.Tensor]:
-        spec = self.stft(noisy)
-        gain, _, hidden = self._run(spec, None)
-        y = torch_istft(spec * gain, noisy.shape[-1], self.n_fft, self.hop_size, syn_window=self.syn_window)
-        return {"enhanced": y, "spec": spec, "gain": gain, "features": hidden}
+    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
+        gain, state, hidden = self._run(spec, state)
+        return spec * gain, {"gain": gain, "features": hidden}, state
