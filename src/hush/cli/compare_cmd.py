@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,8 @@ def add_parser(sub) -> None:
                    help="comma-separated hush methods, model files or peers (rnnoise, deepfilternet3, nsnet2, "
                         "gtcrn, noisereduce)")
     p.add_argument("--threads", type=int, default=1, help="threads for torch and onnxruntime (default 1)")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="processes for scoring (after each system's timed enhancement; default: all cores)")
     p.add_argument("--baseline", default="noisy", help="system the differences are taken against")
     p.add_argument("--meta", type=Path, help="CSV with columns file and snr_db (default: NOISY/../meta.csv)")
     p.add_argument("--group", help="regex on file names whose first group names the condition")
@@ -50,7 +53,7 @@ def run(args) -> int:
         raise HushError(f"--baseline {args.baseline!r} is neither 'noisy' nor one of --systems")
     meta = args.meta or (args.noisy.parent / "meta.csv")
     pairs, runs = run_compare(args.clean, args.noisy, systems, args.threads, metrics, args.out,
-                              progress=not args.quiet and sys.stderr.isatty())
+                              progress=not args.quiet and sys.stderr.isatty(), jobs=args.jobs)
     conditions = load_conditions(pairs, meta if meta.exists() else None, args.group)
     diffs = differences(runs, metrics, args.baseline)
     text = render(runs, metrics, diffs, conditions, args.baseline, "" if args.group else "snr_db")

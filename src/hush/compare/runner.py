@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,39 +71,62 @@ def _score(clean: np.ndarray, y: np.ndarray, sr: int, metrics: list[str]) -> dic
     return compute_metrics(clean, np.ascontiguousarray(y.mean(axis=0), dtype=np.float64), sr, metrics)
 
 
+def _score_star(args) -> dict[str, float]:
+    return _score(*args)
+
+
+def _score_all(jobs_args: list[tuple], pool: ProcessPoolExecutor | None) -> list[dict[str, float]]:
+    if pool is None:
+        return [_score(*a) for a in jobs_args]
+    return list(pool.map(_score_star, jobs_args, chunksize=4))
+
+
 def run_system(system: str | Enhancer, pairs: list[Pair], data: list, threads: int, metrics: list[str],
-               out_dir: Path | None, progress: bool) -> SystemRun:
+               out_dir: Path | None, progress: bool, pool: ProcessPoolExecutor | None = None) -> SystemRun:
+    """Enhance every file (timed, on ``threads`` threads, nothing else running), then score them all."""
     set_threads(threads)
     enh = resolve(system)
     enh.set_threads(threads)
     name = system if isinstance(system, str) else enh.name
     run = SystemRun(name)
-    for pair, (clean, noisy, sr) in tqdm(list(zip(pairs, data, strict=True)), desc=name, unit="file",
-                                         disable=not progress, leave=False):
+    outputs: list[np.ndarray | None] = []
+    for pair, (_, noisy, sr) in tqdm(list(zip(pairs, data, strict=True)), desc=name, unit="file",
+                                     disable=not progress, leave=False):
         try:
             t0 = time.perf_counter()
             y = enhance_array(noisy, sr, enh)
             run.seconds += time.perf_counter() - t0
             run.audio_seconds += noisy.shape[1] / sr
+            outputs.append(y)
             if out_dir is not None:
                 safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).stem if Path(name).suffix else name)
                 write(out_dir / safe / f"{pair.name}.wav", y, sr, subtype="FLOAT", overwrite=True)
-            run.scores.append(_score(clean, y, sr, metrics))
         except Exception as e:  # one failing file is reported, not fatal
             run.errors.append(f"{pair.noisy}: {name}: {e}")
-            run.scores.append({m: float("nan") for m in metrics})
+            outputs.append(None)
+    todo = [(clean, y, sr, metrics) for (clean, _, sr), y in zip(data, outputs, strict=True) if y is not None]
+    scored = iter(_score_all(todo, pool))
+    run.scores = [next(scored) if y is not None else {m: float("nan") for m in metrics} for y in outputs]
     return run
 
 
 def run_compare(clean: Path, noisy: Path, systems: list[str | Enhancer], threads: int = 1,
                 metrics: list[str] | None = None, out_dir: Path | None = None,
-                progress: bool = True) -> tuple[list[Pair], list[SystemRun]]:
-    """Score the noisy input itself (row ``noisy``) and every system on the same pairs."""
+                progress: bool = True, jobs: int = 1) -> tuple[list[Pair], list[SystemRun]]:
+    """Score the noisy input itself (row ``noisy``) and every system on the same pairs.
+
+    Enhancement is timed one system at a time with nothing else running; scoring then uses ``jobs`` processes.
+    """
     metrics = metrics or COMPARE_METRICS
     pairs, _ = pair_folders(clean, noisy)
     pairs = [Pair(p.name, p.clean, p.enhanced, noisy=p.enhanced) for p in pairs]
     data = [_load_pair(p) for p in pairs]
-    base = SystemRun(NOISY, [_score(c, n, sr, metrics) for c, n, sr in data])
-    base.audio_seconds = sum(n.shape[1] / sr for _, n, sr in data)
-    runs = [base] + [run_system(s, pairs, data, threads, metrics, out_dir, progress) for s in systems]
+    pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
+    try:
+        base = SystemRun(NOISY, _score_all([(c, n, sr, metrics) for c, n, sr in data], pool))
+        base.audio_seconds = sum(n.shape[1] / sr for _, n, sr in data)
+        runs = [base] + [run_system(s, pairs, data, threads, metrics, out_dir, progress, pool) for s in systems]
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return pairs, runs
