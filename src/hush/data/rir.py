@@ -208,7 +208,12 @@ class RIRBank:
 
     @classmethod
     def simulate(cls, config: RIRConfig | dict, sample_rate: int) -> RIRBank:
-        import pyroomacoustics as pra
+        try:
+            import pyroomacoustics as pra
+        except ModuleNotFoundError:
+            from hush.errors import MissingExtraError
+
+            raise MissingExtraError("simulating room impulse responses", "train") from None
 
         cfg = RIRConfig.from_dict(config)
         lo, hi = np.asarray(cfg.room_min, float), np.asarray(cfg.room_max, float)
