@@ -1,4 +1,4 @@
-"""The project's shared training/dev data (``/work/shared/data``, see its README.md).
+"""The project's shared training/dev data (``../shared/data`` beside the checkout, see its README.md).
 
 Layout::
 
