@@ -60,6 +60,10 @@ def test_short_run_lowers_validation_loss_and_model_file_enhances(tmp_path):
     assert rc == 0
     valid = read_csv(tmp_path / "run" / "valid.csv")
     assert float(valid[-1]["loss"]) < float(valid[0]["loss"])
+    import json
+
+    noisy = json.loads((tmp_path / "run" / "valid_noisy.json").read_text())
+    assert float(valid[-1]["si_sdr"]) > noisy["si_sdr"]  # the trained model beats its unprocessed input
     model = load(tmp_path / "run" / "best.pt")
     assert model.metrics and "si_sdr" in model.metrics
     import soundfile as sf

@@ -26,7 +26,7 @@ from hush.training.distributed import DistInfo, broadcast_flag, init_from_env
 from hush.training.sampler import ShardedSampler
 from hush.training.schedule import WarmupSchedule
 from hush.training.task import Task
-from hush.training.validation import score_for_selection, validate
+from hush.training.validation import score_for_selection, score_inputs, validate
 
 
 @dataclass
@@ -144,6 +144,9 @@ class Trainer:
         """Rank 0 validates, checkpoints and decides on early stopping; returns the stop decision (all ranks)."""
         stop = False
         if self.dist.is_main:
+            noisy_path = self.out / "valid_noisy.json"
+            if not noisy_path.exists():
+                noisy_path.write_text(json.dumps(score_inputs(self.valid_items, self.model.sample_rate)) + "\n")
             res = validate(self.model, self.task, self.valid_items, self.model.sample_rate)
             score = score_for_selection(res, self.cfg.train.select_metric)
             improved = score > self.state.best

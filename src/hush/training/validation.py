@@ -43,6 +43,16 @@ def validate(model, task, items: list[dict], sr: int, batch_size: int = 8) -> di
     return result
 
 
+def score_inputs(items: list[dict], sr: int) -> dict[str, float]:
+    """The same metrics for the unprocessed noisy inputs: the reference point of a run's validation scores."""
+    rows = []
+    for it in items:
+        n = int(it["mask"].sum()) if "mask" in it else len(it["clean"])
+        rows.append(compute_metrics(it["clean"].numpy()[:n].astype(np.float64),
+                                    it["noisy"].numpy()[:n].astype(np.float64), sr, VALID_METRICS))
+    return {m: float(np.nanmean([r.get(m, np.nan) for r in rows])) for m in VALID_METRICS}
+
+
 def score_for_selection(result: dict[str, float], metric: str) -> float:
     """Higher is better; the loss is negated. Falls back to SI-SDR when the metric is unavailable."""
     if metric == "loss":
