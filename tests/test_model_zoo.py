@@ -106,3 +106,20 @@ def test_recurrent_macs_are_counted(arch, gates):
     head = 64 * 129 * frames
     assert macs_per_second(m) >= rnn + head
     assert macs_per_second(m) < 1.5 * (rnn + head) + 2e6  # plus STFT, norm, sigmoid
+
+
+def test_bundled_model_registration(tmp_path, monkeypatch):
+    """A model file named like a bundled model becomes a method (what ships in hush/pretrained/)."""
+    import hush
+    from hush.methods import registry
+    from hush.pretrained import register_bundled
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    model = make("gru")
+    save(model, tmp_path / "default.pt")
+    assert register_bundled(tmp_path) == ["default"]
+    enh = registry.resolve("default")
+    assert enh.name == "default" and enh.causal
+    x = (0.1 * np.random.RandomState(0).randn(4000)).astype(np.float32)
+    np.testing.assert_allclose(hush.enhance(x, 16000, method="default"), model.enhance(x), atol=1e-6)
+    assert hush.api.default_method() == "default"
