@@ -7,7 +7,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from hush.dsp.stft import torch_istft
 from hush.models.base import register_model
 from hush.models.stft_mask import STFTModel
 from hush.models.zoo.unet import TimeConv, fit_bins
@@ -123,13 +122,6 @@ class DSUNet(STFTModel):
         gain = self.min_gain + (1 - self.min_gain) * torch.sigmoid(self.head(x)[:, 0])
         return gain, {"bottleneck": bottleneck, "attention": torch.cat(attention, dim=1)}, new
 
-    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        gain, _, state = self.network(spec, state)
-        return gain, state
-
-    def forward(self, noisy: torch.Tensor) -> dict[str, torch.Tensor]:
-        t = noisy.shape[-1]
-        spec = self.stft(noisy)
-        gain, extra, _ = self.network(spec, None)
-        y = torch_istft(spec * gain, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
-        return {"enhanced": y, "spec": spec, "gain": gain, **extra}
+    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
+        gain, extra, state = self.network(spec, state)
+        return spec * gain, {"gain": gain, **extra}, state

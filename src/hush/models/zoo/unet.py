@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hush.dsp.stft import torch_istft
 from hush.models.base import register_model
 from hush.models.stft_mask import STFTModel
 
@@ -170,13 +169,6 @@ class UNet(STFTModel):
             gain = self.min_gain + (1 - self.min_gain) * torch.sigmoid(x[:, 0])
         return gain, bottleneck, new
 
-    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        gain, _, state = self.network(spec, state)
-        return gain, state
-
-    def forward(self, noisy: torch.Tensor) -> dict[str, torch.Tensor]:
-        t = noisy.shape[-1]
-        spec = self.stft(noisy)
-        gain, bottleneck, _ = self.network(spec, None)
-        y = torch_istft(spec * gain, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
-        return {"enhanced": y, "spec": spec, "gain": gain, "bottleneck": bottleneck}
+    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
+        gain, bottleneck, state = self.network(spec, state)
+        return spec * gain, {"gain": gain, "bottleneck": bottleneck}, state
