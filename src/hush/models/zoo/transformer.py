@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from hush.models.base import register_model
-from hush.models.stft_mask import STFTModel
+from hush.models.zoo.crn import _FeatureSTFTModel
 
 UNBOUNDED = 2**31 - 1  # lookahead reported by the non-causal (full attention) variant: the whole input
 
@@ -83,7 +83,7 @@ class _EncoderLayer(nn.Module):
 
 
 @register_model("transformer")
-class TransformerMask(STFTModel):
+class TransformerMask(_FeatureSTFTModel):
     """Transformer encoder over STFT frames estimating a real-valued mask.
 
     The Transformer (Vaswani et al. 2017) stacks layers of multi-head self-attention and position-wise
@@ -137,10 +137,3 @@ class TransformerMask(STFTModel):
         gain = self.min_gain + (1 - self.min_gain) * torch.sigmoid(self.head(x))
         return gain, new, {"features": x, "attention": attn}
 
-    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        gain, state, _ = self._run(spec, state)
-        return gain, state
-
-    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
-        gain, state, feats = self._run(spec, state)
-        return spec * gain, {"gain": gain, **feats}, state
