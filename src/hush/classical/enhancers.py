@@ -9,7 +9,10 @@ All four share one structure:
   releases enhanced frames, and it is the only code path used both by ``enhance`` (offline: the frames of
   :func:`~hush.dsp.stft.stft` pushed in order) and by ``stream`` (frames from
   :class:`~hush.dsp.stft.StreamingSTFT` as they complete), so the two agree to float rounding;
-* the noisy phase is kept (all rules are real gains).
+* the noisy phase is kept (all rules are real gains);
+* suppression control (:mod:`hush.inference.control`): ``atten_lim_db`` floors the gain of each released frame at
+  ``10^(-atten_lim_db/20)`` and ``mix`` blends it with the noisy frame, in the frame processor after the rule (the
+  rule's own recursion, e.g. the decision-directed SNR, is unchanged), so no latency is added.
 
 Latency. Every method has ``lookahead(sr) = n_fft - 1`` samples (the 32 ms frame: the first sample of a hop
 waits for its hop to complete and for the overlapping frames), and the stream's ``delay`` is ``n_fft - hop``
@@ -29,7 +32,9 @@ from the first ~100 ms (mean periodogram of the frames seen so far), see :mod:`h
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -218,11 +223,20 @@ class SpectralSubtractionRule(SuppressionRule):
 
 
 class FrameProcessor:
-    """The per-frame recursion shared by offline and streaming processing: tracker + suppression rule."""
+    """The per-frame recursion shared by offline and streaming processing: tracker + suppression rule.
 
-    def __init__(self, tracker: NoiseTracker, rule: SuppressionRule):
+    With ``atten_lim_db`` or ``mix`` set, each released frame is limited and mixed against its own noisy frame (the
+    rule releases frames in order, one per input frame, so a FIFO of the noisy frames pairs them).
+    """
+
+    def __init__(self, tracker: NoiseTracker, rule: SuppressionRule, atten_lim_db: float | None = None,
+                 mix: float = 1.0):
         self.tracker = tracker
         self.rule = rule
+        self.floor = None if atten_lim_db is None else 10.0 ** (-float(atten_lim_db) / 20.0)
+        self.mix = float(mix)
+        self.control = self.floor is not None or self.mix != 1.0
+        self._noisy: deque[np.ndarray] = deque()
 
     @property
     def lookahead_frames(self) -> int:
@@ -231,16 +245,32 @@ class FrameProcessor:
     def reset(self) -> None:
         self.tracker.reset()
         self.rule.reset()
+        self._noisy.clear()
+
+    def _controlled(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        if not self.control:
+            return frames
+        from hush.inference.control import limit_spectrum
+
+        out = []
+        for f in frames:
+            noisy = self._noisy.popleft()
+            if self.floor is not None:
+                f = limit_spectrum(noisy, f, self.floor)
+            out.append(f if self.mix == 1.0 else self.mix * f + (1.0 - self.mix) * noisy)
+        return out
 
     def push(self, spec: np.ndarray) -> list[np.ndarray]:
         """One complex spectrum frame ``(n_bins,)`` in, the enhanced frames ready so far out."""
         spec = np.asarray(spec, dtype=np.complex128)
+        if self.control:
+            self._noisy.append(spec)
         power = spec.real**2 + spec.imag**2
         noise = self.tracker.update(power)
-        return self.rule.process(spec, power, noise)
+        return self._controlled(self.rule.process(spec, power, noise))
 
     def flush(self) -> list[np.ndarray]:
-        return self.rule.flush()
+        return self._controlled(self.rule.flush())
 
 
 # ------------------------------------------------------------------------------------------------- streaming
@@ -324,6 +354,8 @@ class ClassicalEnhancer(Enhancer):
     sample_rate = None
     causal = True
     multichannel = False
+    atten_lim_db: float | None = None  # suppression control, see hush.inference.control
+    mix: float = 1.0
 
     def __init__(self, noise_tracker: str = "spp", tracker_options: dict[str, Any] | None = None):
         key = str(noise_tracker).lower().replace("_", "-")
@@ -346,7 +378,12 @@ class ClassicalEnhancer(Enhancer):
         n_fft, _ = frame_setup(sr)
         n_bins = n_fft // 2 + 1
         tracker = make_tracker(self.noise_tracker, n_bins, hop_s=HOP_S, **self.tracker_options)
-        return FrameProcessor(tracker, self._make_rule(n_bins))
+        return FrameProcessor(tracker, self._make_rule(n_bins), self.atten_lim_db, self.mix)
+
+    def with_control(self, atten_lim_db: float | None, mix: float) -> Enhancer | None:
+        new = copy.copy(self)
+        new.atten_lim_db, new.mix = atten_lim_db, float(mix)
+        return new
 
     def _lookahead_frames(self) -> int:
         return self._make_rule(3).lookahead_frames

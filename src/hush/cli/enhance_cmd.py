@@ -15,6 +15,12 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR", help="output folder")
     p.add_argument("-m", "--method", default=None,
                    help="method name (see `hush list`) or model file; default: the bundled default")
+    p.add_argument("--atten-lim-db", type=float, default=None, metavar="DB",
+                   help="suppress at most DB dB per time-frequency bin (> 0; default: no limit), e.g. 12 keeps "
+                        "some natural background")
+    p.add_argument("--mix", type=float, default=None, metavar="M",
+                   help="dry/wet mix from 0 (input unchanged) to 1 (fully enhanced, the default): "
+                        "M*enhanced + (1-M)*input")
     p.add_argument("--suffix", default="", help="appended to each output file's stem, e.g. _enh")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -31,12 +37,13 @@ def run(args) -> int:
 
     method = args.method or default_method()
     set_threads(args.threads)
-    resolve(method)  # fail fast, once, on an unknown method
+    options = {k: v for k, v in (("atten_lim_db", args.atten_lim_db), ("mix", args.mix)) if v is not None}
+    resolve(method, **options)  # fail fast, once, on an unknown method or a bad option value
     pairs, errors = expand_inputs(args.inputs, args.recursive)
     jobs, more = plan_jobs(pairs, args.output, args.suffix)
     errors += more
     results = enhance_jobs(jobs, method, overwrite=args.overwrite, n_jobs=args.jobs, threads=args.threads,
-                           progress=not args.quiet and sys.stderr.isatty())
+                           progress=not args.quiet and sys.stderr.isatty(), options=options)
     for r in results:
         for w in r.warnings:
             print(f"hush: warning: {r.src}: {w}", file=sys.stderr)

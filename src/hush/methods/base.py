@@ -72,5 +72,13 @@ class Enhancer(ABC):
         """A fresh streaming processor; only for causal methods."""
         raise NotImplementedError(f"{self.name} does not support streaming")
 
+    def with_control(self, atten_lim_db: float | None, mix: float) -> Enhancer | None:
+        """A copy of this method with a suppression limit and dry/wet mix built in, or ``None`` when it has no
+        native way to apply them (then :class:`hush.inference.control.ControlledEnhancer` wraps it).
+
+        Values are already validated; they replace any the method carries. See :mod:`hush.inference.control`.
+        """
+        return None
+
     def set_threads(self, n: int) -> None:  # noqa: B027 - optional hook
         """Limit intra-op threads (torch / onnxruntime). Classical methods ignore it."""

@@ -86,12 +86,25 @@ def parse_spec(spec: str) -> tuple[str, dict]:
 
 
 def resolve(method: str | Enhancer, **options) -> Enhancer:
-    """Return a ready Enhancer for a registered name (optionally ``name:key=value,...``) or a model-file path."""
-    if isinstance(method, Enhancer):
-        return method
-    _load_builtin()
-    method, spec_opts = parse_spec(method)
-    options = {**spec_opts, **options}
+    """Return a ready Enhancer for a registered name (optionally ``name:key=value,...``) or a model-file path.
+
+    ``atten_lim_db`` and ``mix`` (also in a spec: ``"default:atten_lim_db=12,mix=0.8"``) are accepted for every
+    method, and for an Enhancer instance too (a controlled copy is returned); see :mod:`hush.inference.control`.
+    """
+    if not isinstance(method, Enhancer):
+        _load_builtin()
+        method, spec_opts = parse_spec(method)
+        options = {**spec_opts, **options}
+    control = {k: options.pop(k) for k in ("atten_lim_db", "mix") if k in options}
+    if control:
+        from hush.inference.control import apply_control, validate_control
+
+        validate_control(**control)  # before loading a model
+    enh = method if isinstance(method, Enhancer) else _build(method, options)
+    return apply_control(enh, **control) if control else enh
+
+
+def _build(method: str, options: dict) -> Enhancer:
     if method in _REGISTRY:
         try:
             return _REGISTRY[method].factory(**options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
@@ -72,6 +74,20 @@ class ModelEnhancer(Enhancer):
         if not self.model.supports_streaming:
             raise NotImplementedError(f"{self.name} does not support streaming")
         return ModelStream(self.model)
+
+    def with_control(self, atten_lim_db: float | None, mix: float) -> Enhancer | None:
+        """STFT models apply the limit and mix on their own spectrum (``STFTModel.post_spec``): no added latency.
+
+        The copy shares the weights with this enhancer; only its model's control attributes differ.
+        """
+        from hush.models.stft_mask import STFTModel
+
+        if not isinstance(self.model, STFTModel):
+            return None
+        new = copy.copy(self)
+        new.model = copy.copy(self.model)  # shallow: same parameters and buffers, own attributes
+        new.model.atten_lim_db, new.model.mix = atten_lim_db, float(mix)
+        return new
 
     def set_threads(self, n: int) -> None:
         torch.set_num_threads(max(int(n), 1))

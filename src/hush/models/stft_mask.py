@@ -4,6 +4,10 @@ Subclasses implement ``estimate(spec, state) -> (gain, state)`` over a run of fr
 complex ``(B, K, F)`` spectrum and ``gain`` is a real ``(B, K, F)`` mask or a complex ``(B, K, F)`` ratio mask.
 The same method serves the offline pass (all frames, ``state=None``) and ``step`` (one frame, carried state), so
 streaming equals offline by construction as long as ``estimate`` is causal along frames.
+
+Suppression control (:mod:`hush.inference.control`): ``atten_lim_db`` and ``mix`` (off by default) are applied by
+:meth:`STFTModel.post_spec` after ``enhance_spec`` in both ``forward`` and ``step``, so they add no latency and
+streaming still equals offline.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from hush.models.base import SEModel
 
 
 class STFTModel(SEModel):
-    """Analysis (sqrt-Hann, causal framing) → ``estimate`` → masking → WOLA synthesis."""
+    """Analysis (sqrt-Hann, causal framing) → ``estimate`` → masking → suppression control → WOLA synthesis."""
+
+    atten_lim_db: float | None = None  # most suppression per bin in dB (None: no limit); set on inference copies
+    mix: float = 1.0  # dry/wet: mix * enhanced + (1 - mix) * noisy
 
     def __init__(self, n_fft: int = 512, hop: int = 256, **config: Any):
         super().__init__(n_fft=n_fft, hop=hop, **config)
@@ -54,6 +61,23 @@ class STFTModel(SEModel):
     def init_estimator_state(self, batch: int) -> Any:
         return None
 
+    def post_spec(self, spec: torch.Tensor, out_spec: torch.Tensor) -> torch.Tensor:
+        """Apply ``atten_lim_db`` (floor ``|out|`` at ``10^(-atten_lim_db/20) |spec|``, keeping the enhanced phase)
+        then ``mix`` (``mix * out + (1 - mix) * spec``); the identity when both are off."""
+        if self.atten_lim_db is not None:
+            floor = 10.0 ** (-float(self.atten_lim_db) / 20.0)
+            mag_out = out_spec.abs()
+            lo = floor * spec.abs()
+            ok = mag_out >= lo
+            live = mag_out > 1e-20
+            scale = torch.where(ok, torch.ones_like(lo), lo / mag_out.clamp_min(1e-20))
+            scale = torch.where(live, scale, torch.zeros_like(lo))
+            fill = torch.where(ok | live, torch.zeros_like(lo), torch.full_like(lo, floor))  # no phase: noisy phase
+            out_spec = out_spec * scale + spec * fill
+        if self.mix != 1.0:
+            out_spec = self.mix * out_spec + (1.0 - self.mix) * spec
+        return out_spec
+
     def stft(self, x: torch.Tensor) -> torch.Tensor:
         return torch_stft(x, self.n_fft, self.hop_size, self.window)
 
@@ -61,6 +85,7 @@ class STFTModel(SEModel):
         t = noisy.shape[-1]
         spec = self.stft(noisy)  # (B, K, F)
         out_spec, extra, _ = self.enhance_spec(spec, None)
+        out_spec = self.post_spec(spec, out_spec)
         y = torch_istft(out_spec, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
         return {"enhanced": y, "spec": spec, "enhanced_spec": out_spec, **extra}
 
@@ -74,6 +99,7 @@ class STFTModel(SEModel):
         frame = torch.cat([state["in"], hop], dim=-1)
         spec = torch.fft.rfft(frame * self.window, dim=-1)[:, None]  # (B, 1, F)
         out_spec, _, net = self.enhance_spec(spec, state["net"])
+        out_spec = self.post_spec(spec, out_spec)
         y = torch.fft.irfft(out_spec, n=self.n_fft, dim=-1)[:, 0] * self.syn_window
         acc = torch.cat([state["ola"], torch.zeros_like(hop)], dim=-1) + y
         out = acc[:, : self.hop_size]
