@@ -7,8 +7,9 @@
 
 from hush.api import enhance, enhance_file, evaluate, load_model
 from hush.errors import AudioError, HushError, MethodError
+from hush.streaming import Streamer
 
 __version__ = "0.1.0"
 
-__all__ = ["AudioError", "HushError", "MethodError", "__version__", "enhance", "enhance_file", "evaluate",
+__all__ = ["AudioError", "HushError", "MethodError", "Streamer", "__version__", "enhance", "enhance_file", "evaluate",
            "load_model"]

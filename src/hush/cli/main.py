@@ -13,12 +13,12 @@ from hush.errors import HushError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hush.cli import compare_cmd, data_cmd, enhance_cmd, evaluate_cmd, list_cmd, simulate_cmd, train_cmd
+    from hush.cli import compare_cmd, data_cmd, enhance_cmd, evaluate_cmd, list_cmd, simulate_cmd, stream_cmd, train_cmd
 
     p = argparse.ArgumentParser(prog="hush", description="Speech enhancement: denoise, evaluate, compare.")
     p.add_argument("--version", action="version", version=f"hush {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for mod in (enhance_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, list_cmd):
+    for mod in (enhance_cmd, stream_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, list_cmd):
         mod.add_parser(sub)
     return p
 
