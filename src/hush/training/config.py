@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -77,13 +78,63 @@ class TrainConfig:
 
 
 @dataclass
+class FeaturePairConfig:
+    """One feature-distillation pair: student and teacher layers (module names, ``model.get_submodule``)."""
+
+    student: str = ""
+    teacher: str = ""
+    weight: float = 1.0
+    loss: str = "mse"  # mse | l1 | cosine
+    channels: str = "auto"  # channel axis: auto | first (B, C, ...) | last (B, ..., C)
+    adapter: str = "auto"  # auto (linear map only when channel counts differ) | always
+
+
+@dataclass
+class LayerPairConfig:
+    student: str = ""
+    teacher: str = ""
+    channels: str = "auto"
+
+
+@dataclass
+class AttentionConfig:
+    """Attention transfer (Zagoruyko & Komodakis 2017) between layer pairs."""
+
+    weight: float = 0.0
+    p: float = 2.0
+    layers: list[LayerPairConfig] = field(default_factory=list)
+
+
+@dataclass
+class MVATConfig:
+    """Multi-view attention transfer (MANNER family): per MA block, the channel, global and local views."""
+
+    weight: float = 0.0
+    p: float = 2.0
+    blocks: list[str] | None = None  # e.g. [enc0, enc1, dec1]; default: every MA block both models have
+
+
+@dataclass
+class DistillConfig:
+    """Knowledge distillation from a frozen teacher model file (see docs/distillation.md)."""
+
+    teacher: str = ""
+    output: float = 1.0
+    output_loss: Any = field(default_factory=lambda: {"mr-stft": 1.0})
+    features: list[FeaturePairConfig] = field(default_factory=list)
+    attention: AttentionConfig = field(default_factory=AttentionConfig)
+    mvat: MVATConfig = field(default_factory=MVATConfig)
+    cache_dir: str | None = None
+
+
+@dataclass
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     loss: Any = field(default_factory=lambda: {"mr-stft": 1.0})
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    distill: dict[str, Any] | None = None
+    distill: DistillConfig | None = None
     name: str = "run"
 
 
@@ -99,6 +150,9 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
         args = typing.get_args(typ)
         if value is None and type(None) in args:
             return None
+        others = [a for a in args if a is not type(None)]
+        if len(others) == 1:  # Optional[X]: X's own error names the bad key
+            return _coerce(value, others[0], where)
         for a in args:
             if a is type(None):
                 continue
@@ -181,6 +235,57 @@ def validate(cfg: Config) -> None:
         raise ConfigError("config error: data.speech needs a manifest with pair records")
     if cfg.train.batch_size < 1 or cfg.train.max_steps < 1:
         raise ConfigError("config error: train.batch_size and train.max_steps must be positive")
+    if cfg.distill is not None:
+        validate_distill(cfg.distill)
+
+
+_FEATURE_LOSSES = ("mse", "l1", "cosine")
+
+
+def _check_weight(value: float, where: str) -> None:
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"config error: {where}: weight must be a finite number >= 0, got {value!r}")
+
+
+def _check_choice(value: str, choices: tuple[str, ...], where: str) -> None:
+    if value not in choices:
+        raise ConfigError(f"config error: {where}: {value!r} is not {', '.join(choices[:-1])} or {choices[-1]}")
+
+
+def validate_distill(d: DistillConfig) -> None:
+    """Static checks of the ``distill`` section; layer names are checked against the models by the task."""
+    if not d.teacher:
+        raise ConfigError("config error: distill.teacher: a teacher model file is required")
+    _check_weight(d.output, "distill.output")
+    from hush.losses import LossSpecError, build_loss
+
+    try:
+        build_loss(d.output_loss)
+    except LossSpecError as e:
+        raise ConfigError(f"config error: distill.output_loss: {e}") from None
+    for i, f in enumerate(d.features):
+        where = f"distill.features[{i}]"
+        if not f.student or not f.teacher:
+            raise ConfigError(f"config error: {where}: needs both 'student' and 'teacher' layer names")
+        _check_weight(f.weight, f"{where}.weight")
+        _check_choice(f.loss, _FEATURE_LOSSES, f"{where}.loss")
+        _check_choice(f.channels, ("auto", "first", "last"), f"{where}.channels")
+        _check_choice(f.adapter, ("auto", "always"), f"{where}.adapter")
+    _check_weight(d.attention.weight, "distill.attention.weight")
+    _check_weight(d.mvat.weight, "distill.mvat.weight")
+    for name, sec in (("attention", d.attention), ("mvat", d.mvat)):
+        if not (math.isfinite(sec.p) and sec.p > 0):
+            raise ConfigError(f"config error: distill.{name}.p: must be a positive number, got {sec.p!r}")
+    for i, pair in enumerate(d.attention.layers):
+        where = f"distill.attention.layers[{i}]"
+        if not pair.student or not pair.teacher:
+            raise ConfigError(f"config error: {where}: needs both 'student' and 'teacher' layer names")
+        _check_choice(pair.channels, ("auto", "first", "last"), f"{where}.channels")
+    if d.attention.weight > 0 and not d.attention.layers:
+        raise ConfigError("config error: distill.attention.layers: attention transfer needs at least one layer pair")
+    active = d.output > 0 or d.attention.weight > 0 or d.mvat.weight > 0 or any(f.weight > 0 for f in d.features)
+    if not active:
+        raise ConfigError("config error: distill: every distillation term has weight 0 (drop the section instead)")
 
 
 def to_dict(cfg: Config) -> dict:

@@ -21,6 +21,11 @@ class Task:
         terms = getattr(self.loss, "last", None) or {}
         return loss, {k: float(v) for k, v in terms.items()}
 
+    def validation_step(self, model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        """The validation loss of a batch (called under ``no_grad``, model in eval mode): the training loss unless
+        overridden (distillation validates the task loss alone)."""
+        return self.training_step(model, batch)
+
     def extra_modules(self) -> dict[str, nn.Module]:
         """Trainable modules besides the model (e.g. distillation adapters); they join the optimizer."""
         return {}

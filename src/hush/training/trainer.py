@@ -83,6 +83,10 @@ class Trainer:
             self._load_checkpoint()
 
     def make_task(self) -> Task:
+        if self.cfg.distill is not None:  # knowledge distillation from a frozen teacher (hush.training.distill)
+            from hush.training.distill import DistillTask
+
+            return DistillTask(build_loss(self.cfg.loss), self.cfg.distill, self.model)
         return Task(build_loss(self.cfg.loss))
 
     # ---------------------------------------------------------------------------------------------- files

@@ -28,7 +28,7 @@ def validate(model, task, items: list[dict], sr: int, batch_size: int = 8) -> di
     for i in range(0, len(items), batch_size):
         chunk = items[i : i + batch_size]
         batch = {k: torch.stack([it[k] for it in chunk]) for k in chunk[0] if isinstance(chunk[0][k], torch.Tensor)}
-        loss, _ = task.training_step(model, batch)
+        loss, _ = getattr(task, "validation_step", task.training_step)(model, batch)
         losses.append(float(loss) * len(chunk))
         out = model(batch["noisy"])["enhanced"].numpy()
         for j, it in enumerate(chunk):
