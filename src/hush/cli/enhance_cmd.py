@@ -26,6 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes (default 1)")
     p.add_argument("--threads", type=int, default=1, help="threads per worker for torch/onnxruntime (default 1)")
+    p.add_argument("--backend", choices=["torch", "onnx"], default="torch",
+                   help="neural model runtime: torch (default) or onnx (onnxruntime; the model is exported once into "
+                        "a cache, or -m names an .onnx file)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -36,6 +39,10 @@ def run(args) -> int:
     from hush.runtime import set_threads
 
     method = args.method or default_method()
+    if args.backend == "onnx":  # an .onnx file, or the model exported once into the cache
+        from hush.onnx_backend.export import onnx_method
+
+        method = onnx_method(method)
     set_threads(args.threads)
     options = {k: v for k, v in (("atten_lim_db", args.atten_lim_db), ("mix", args.mix)) if v is not None}
     resolve(method, **options)  # fail fast, once, on an unknown method or a bad option value

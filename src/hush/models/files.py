@@ -75,6 +75,10 @@ def load(path: str | os.PathLike) -> SEModel:
 
 
 def load_enhancer(path: str | os.PathLike, **options) -> Any:
+    if Path(path).suffix.lower() == ".onnx":  # an export (hush export onnx), run by onnxruntime
+        from hush.onnx_backend.runtime import OnnxEnhancer
+
+        return OnnxEnhancer(path, name=str(path), **options)
     from hush.models.enhancer import ModelEnhancer
 
     return ModelEnhancer(load(path), name=str(path), **options)

@@ -1,0 +1,55 @@
+"""``hush export onnx -m NAME -o model.onnx``: a streaming model as one ONNX frame graph with explicit state."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hush.errors import HushError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("export", help="export a model for deployment (ONNX)",
+                       description="Export a neural model to another runtime.")
+    fmt = p.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    o = fmt.add_parser("onnx", help="one ONNX graph per STFT frame, with explicit state (onnxruntime backend)",
+                       description="Export a causal STFT model (erbdf, gru, lstm, crn, ...) as an ONNX graph mapping "
+                                   "one frame's spectrum and the flattened streaming state to the enhanced frame and "
+                                   "the next state; framing and overlap-add run outside the graph. Run it with "
+                                   "`hush enhance -m model.onnx` (or --backend onnx).")
+    o.add_argument("-m", "--method", default=None,
+                   help="model name (see `hush list`) or model file (.pt); default: the bundled default")
+    o.add_argument("-o", "--output", required=True, type=Path, metavar="FILE", help="output .onnx file")
+    o.add_argument("--quantize", choices=["none", "int8"], default="none",
+                   help="int8: onnxruntime dynamic weight quantization (default: none, fp32)")
+    o.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17; the dynamo exporter needs >= 18)")
+    o.add_argument("--exporter", choices=["auto", "dynamo", "torchscript"], default="auto",
+                   help="torch exporter: auto (dynamo, then the legacy TorchScript tracer), dynamo or torchscript")
+    o.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    o.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    o.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from hush.api import default_method
+    from hush.onnx_backend.export import export_onnx, read_metadata, require_onnx, resolve_model
+
+    require_onnx()
+    out = args.output
+    if out.suffix.lower() != ".onnx":
+        raise HushError(f"{out}: the output file name must end in .onnx")
+    if out.exists() and not args.overwrite:
+        raise HushError(f"{out}: output exists (use --overwrite to replace it)")
+    method = args.method or default_method()
+    model = resolve_model(method)
+    export_onnx(model, out, opset=args.opset, quantize=args.quantize == "int8", exporter=args.exporter)
+    if not args.quiet:
+        meta = read_metadata(out)
+        check = meta["check"]
+        q = check.get("quantized")
+        agree = f"{check['snr_db']:.0f} dB SNR vs PyTorch over {check['frames']} frames"
+        if q:
+            agree += f"; int8: {q['snr_db']:.0f} dB"
+        print(f"exported {method} ({meta['arch']}, {len(meta['state'])} state tensors, opset {meta['opset']}, "
+              f"{meta['exporter']}{', int8' if meta['quantized'] else ''}) to {out}: {agree}", file=sys.stderr)
+    return 0
