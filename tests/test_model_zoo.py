@@ -123,3 +123,15 @@ def test_bundled_model_registration(tmp_path, monkeypatch):
     x = (0.1 * np.random.RandomState(0).randn(4000)).astype(np.float32)
     np.testing.assert_allclose(hush.enhance(x, 16000, method="default"), model.enhance(x), atol=1e-6)
     assert hush.api.default_method() == "default"
+
+
+def test_bidirectional_erbdf_is_non_causal_and_uses_the_future():
+    torch.manual_seed(0)
+    model = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "bidirectional": True}).eval()
+    assert not model.causal and not model.supports_streaming and model.lookahead > 10**6
+    noisy, _ = batch(model, seconds=0.6)
+    changed = noisy.clone()
+    changed[:, -2000:] = torch.randn_like(changed[:, -2000:])
+    with torch.no_grad():
+        a, b = model(noisy)["enhanced"], model(changed)["enhanced"]
+    assert not torch.allclose(a[:, -3000:-2400], b[:, -3000:-2400], atol=1e-6)  # earlier output depends on later input

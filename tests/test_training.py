@@ -190,3 +190,17 @@ def test_early_stopping_and_tensorboard(tmp_path):
     assert trainer.state.step == 12
     pytest.importorskip("tensorboard")
     assert list((tmp_path / "run" / "tb").glob("events.out.tfevents.*"))
+
+
+def test_warm_start_loads_weights_but_not_the_schedule(tmp_path):
+    first = tiny_config(tmp_path / "a", max_steps=4, valid_every=4)
+    Trainer(from_dict(Config, first), progress=False).fit()
+    second = tiny_config(tmp_path / "b", max_steps=4, valid_every=4, init_from=str(tmp_path / "a" / "best.pt"))
+    trainer = Trainer(from_dict(Config, second), progress=False)
+    ref = load(tmp_path / "a" / "best.pt")
+    for k, v in ref.state_dict().items():
+        assert torch.equal(trainer.model.state_dict()[k], v)
+    assert trainer.state.step == 0
+    bad = tiny_config(tmp_path / "c", init_from=str(tmp_path / "missing.pt"))
+    with pytest.raises(FileNotFoundError, match="init_from"):
+        Trainer(from_dict(Config, bad), progress=False)

@@ -74,6 +74,7 @@ class TrainConfig:
     seed: int = 0
     out_dir: str = "runs/default"
     save_half: bool = False
+    init_from: str | None = None  # warm start: model weights from a checkpoint or model file (not optimizer/schedule)
     tensorboard: bool = True
 
 

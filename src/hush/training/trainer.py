@@ -81,6 +81,8 @@ class Trainer:
         self._tb = None
         if resume:
             self._load_checkpoint()
+        elif cfg.train.init_from:
+            self._warm_start(Path(cfg.train.init_from))
 
     def make_task(self) -> Task:
         if self.cfg.distill is not None:  # knowledge distillation from a frozen teacher (hush.training.distill)
@@ -112,6 +114,18 @@ class Trainer:
             m.load_state_dict(doc["extra"][k])
         self.state = Progress(**doc["progress"])
         _set_rng_state(doc["rng"])
+
+    def _warm_start(self, path: Path) -> None:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: train.init_from does not exist")
+        doc = torch.load(path, map_location="cpu", weights_only=False)  # a training checkpoint or a model file
+        state = doc.get("model") if isinstance(doc.get("model"), dict) else doc.get("state_dict", doc)
+        state = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in state.items()}
+        try:
+            self.model.load_state_dict(state)
+        except RuntimeError as exc:
+            first = str(exc).splitlines()[0]
+            raise ValueError(f"{path}: weights do not fit model {self.cfg.model.arch}: {first}") from None
 
     def _log(self, name: str, row: dict) -> None:
         path = self.out / name

@@ -12,6 +12,9 @@ Simplifications against DeepFilterNet: a small GRU trunk instead of the convolut
 lookahead frames (so the algorithmic latency is one analysis window, 20 ms with the default 320/160 STFT), and
 features normalised by fixed affine maps plus a learned layer instead of exponential running means. Everything
 is causal along frames; the streaming state is the GRU state plus the last ``df_order - 1`` spectra.
+
+``bidirectional=True`` makes the trunk a bidirectional GRU: a non-causal, offline-only variant (the bundled ``hq``
+model) that sees the whole utterance; the deep filter stays over past frames.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from torch import nn
 from hush.dsp.filterbanks import erb_band_matrix
 from hush.models.base import register_model
 from hush.models.stft_mask import STFTModel
+from hush.models.zoo.transformer import UNBOUNDED
 
 
 @register_model("erbdf")
@@ -32,9 +36,11 @@ class ERBDeepFilter(STFTModel):
 
     def __init__(self, n_fft: int = 320, hop: int = 160, erb_bands: int = 32, df_bins: int = 64, df_order: int = 3,
                  hidden: int = 192, layers: int = 2, compression: float = 0.3, min_gain_db: float = -60.0,
-                 **config: Any):
+                 bidirectional: bool = False, **config: Any):
         super().__init__(n_fft=n_fft, hop=hop, erb_bands=erb_bands, df_bins=df_bins, df_order=df_order,
-                         hidden=hidden, layers=layers, compression=compression, min_gain_db=min_gain_db, **config)
+                         hidden=hidden, layers=layers, compression=compression, min_gain_db=min_gain_db,
+                         bidirectional=bool(bidirectional), **config)
+        self.causal = not bidirectional
         erb = torch.tensor(erb_band_matrix(erb_bands, n_fft, self.sample_rate), dtype=torch.float32)
         self.register_buffer("erb", erb, persistent=False)  # (bands, bins), columns sum to 1
         self.n_erb = erb.shape[0]
@@ -42,10 +48,11 @@ class ERBDeepFilter(STFTModel):
         self.min_gain = 10 ** (min_gain_db / 20)
         self.erb_in = nn.Sequential(nn.Linear(self.n_erb, hidden), nn.ReLU())
         self.df_in = nn.Sequential(nn.Linear(2 * self.df_bins, hidden), nn.ReLU())
-        self.trunk = nn.GRU(2 * hidden, hidden, num_layers=layers, batch_first=True)
-        self.erb_head = nn.Linear(hidden, self.n_erb)
-        self.df_head = nn.Linear(hidden, 2 * self.df_bins * df_order)
-        self.df_alpha = nn.Linear(hidden, 1)  # per-frame mix between deep filter and gain in the low band
+        self.trunk = nn.GRU(2 * hidden, hidden, num_layers=layers, batch_first=True, bidirectional=bool(bidirectional))
+        out = 2 * hidden if bidirectional else hidden
+        self.erb_head = nn.Linear(out, self.n_erb)
+        self.df_head = nn.Linear(out, 2 * self.df_bins * df_order)
+        self.df_alpha = nn.Linear(out, 1)  # per-frame mix between deep filter and gain in the low band
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:
@@ -58,6 +65,10 @@ class ERBDeepFilter(STFTModel):
         mag = low.abs().clamp_min(1e-10)
         comp = low * (mag.pow(self.compression) / mag)  # power-law compressed complex spectrum
         return erb, torch.cat([comp.real, comp.imag], dim=-1) * 4.0
+
+    @property
+    def lookahead(self) -> int:
+        return super().lookahead if self.causal else UNBOUNDED
 
     def init_estimator_state(self, batch: int) -> Any:
         return None
