@@ -147,6 +147,24 @@ def test_to_onnx_enhancer(tmp_path, monkeypatch, signal):
     assert snr_db(ModelEnhancer(model).with_control(None, 0.5).enhance(x, 16000), enh.enhance(x, 16000)) > 60
 
 
+@pytest.mark.parametrize("sr", [16000, 48000])
+def test_streamer_onnx_backend_equals_torch_backend(tmp_path, monkeypatch, signal, sr):
+    from hush.audio.resample import resample
+    from hush.streaming import Streamer
+
+    monkeypatch.setenv("HUSH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("hush.onnx_backend.export.CACHE_EXPORTER", "torchscript")
+    enh = ModelEnhancer(tiny("erbdf"), name="e")
+    x = resample(signal[1][None], 16000, sr)[0]
+    outs = {}
+    for backend in ("torch", "onnx"):
+        s = Streamer(enh, sr=sr, backend=backend)
+        outs[backend] = (stream_all(s, x, 160 * sr // 16000), s.delay)
+    assert outs["torch"][1] == outs["onnx"][1]
+    assert snr_db(outs["torch"][0], outs["onnx"][0]) > 60
+    assert isinstance(Streamer("wiener", backend="onnx").enhancer, type(resolve("wiener")))
+
+
 def test_non_exportable_models_give_a_clear_error(tmp_path):
     with pytest.raises(ExportError, match=r"wave-u-net cannot be exported to ONNX .*exportable: .*erbdf.*gru"):
         export_onnx(tiny("wave-u-net"), tmp_path / "w.onnx")

@@ -167,8 +167,6 @@ def test_short_and_empty_streams():
 
 
 def test_backends_and_bad_arguments():
-    with pytest.raises(MethodError, match="onnx.*not available"):
-        Streamer("wiener", sr=16000, backend="onnx")
     with pytest.raises(MethodError, match="unknown streaming backend"):
         Streamer("wiener", sr=16000, backend="tensorrt")
     with pytest.raises(AudioError, match="sample rate"):

@@ -84,13 +84,11 @@ class LowLatencyChunked(ChunkedOffline):
 def _make_processor(enhancer: Enhancer, backend: str, sr: int, chunk: int, overlap: int) -> StreamProcessor:
     """A fresh mono stream processor for ``enhancer`` at its working rate ``sr``; the one place a backend plugs in.
 
-    ``torch``: the method's own causal processor, else :class:`LowLatencyChunked`. (Classical methods are numpy
-    and ignore the backend's name.)
+    The method's own causal processor, else :class:`LowLatencyChunked`. With ``onnx`` the enhancer has already been
+    converted by :func:`hush.onnx_backend.export.to_onnx_enhancer`, whose stream runs onnxruntime; classical
+    methods are numpy and ignore the backend's name.
     """
-    if backend == "onnx":
-        # Plug-in point for hush.onnx_backend: an onnxruntime StreamProcessor for neural models.
-        raise MethodError("streaming backend 'onnx' is not available in this version; use backend='torch'")
-    if backend != "torch":
+    if backend not in BACKENDS:
         raise MethodError(f"unknown streaming backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if enhancer.causal:
         try:
@@ -155,7 +153,7 @@ class Streamer:
         method: method name or spec (``"wiener"``, ``"default:atten_lim_db=12"``), model file or
             :class:`~hush.methods.Enhancer`; ``None``: :func:`hush.api.default_method`.
         sr: sample rate of the audio passed in and returned (resampled internally to the method's rate).
-        backend: ``"torch"`` (``"onnx"`` is reserved for the ONNX runtime backend).
+        backend: ``"torch"`` or ``"onnx"`` (neural models run their exported one-frame graph in onnxruntime).
         chunk_seconds, overlap_seconds: chunk and crossfade length for non-causal methods (latency = chunk).
         resample_quality: soxr quality for the internal resamplers (``"HQ"`` matches :func:`hush.enhance`).
         **options: method options, as for :func:`hush.load_model`.
@@ -175,6 +173,10 @@ class Streamer:
 
             method = default_method()
         self.enhancer = resolve(method, **options)
+        if backend == "onnx":
+            from hush.onnx_backend.export import to_onnx_enhancer
+
+            self.enhancer = to_onnx_enhancer(self.enhancer)
         self.sr, self.backend, self.quality = int(sr), backend, resample_quality
         self.work_sr = int(self.enhancer.sample_rate or sr)
         self._chunking = self._chunk_sizes(chunk_seconds, overlap_seconds)

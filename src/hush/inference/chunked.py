@@ -62,4 +62,8 @@ def make_stream(enhancer: Enhancer, sr: int, chunk_seconds: float = 30.0,
             return enhancer.stream(sr)
         except NotImplementedError:
             pass
-    return ChunkedOffline(enhancer, sr, int(chunk_seconds * sr), int(overlap_seconds * sr))
+    chunk, overlap = int(chunk_seconds * sr), int(overlap_seconds * sr)
+    hop = max(int(getattr(getattr(enhancer, "model", None), "hop_size", 0) or 1), 1)
+    # a chunk step that is a multiple of the model's hop keeps every chunk on the whole-file frame grid
+    overlap = chunk - max((chunk - overlap) // hop * hop, hop)
+    return ChunkedOffline(enhancer, sr, chunk, overlap)
