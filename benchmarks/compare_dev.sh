@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=${DEV:-../shared/data/dev}
-SYSTEMS=${SYSTEMS:-spectral-subtraction,wiener,mmse-stsa,mmse-lsa,noisereduce,rnnoise,nsnet2,gtcrn,deepfilternet3}
+SYSTEMS=${SYSTEMS:-default,hq,spectral-subtraction,wiener,mmse-stsa,mmse-lsa,noisereduce,rnnoise,nsnet2,gtcrn,deepfilternet3}
 HUSH=${HUSH:-.venv/bin/hush}
 md=$(mktemp)
 "$HUSH" compare --clean "$DEV/clean" --noisy "$DEV/noisy" --systems "$SYSTEMS" --threads 1 -q \
@@ -22,4 +22,5 @@ md=$(mktemp)
   sed 's/^### /#### /' "$md"
 } | .venv/bin/python benchmarks/bench_md.py compare-dev
 rm -f "$md"
+.venv/bin/python benchmarks/targets.py benchmarks/results/compare_dev.json > /dev/null
 echo "BENCHMARKS.md updated"

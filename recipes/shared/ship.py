@@ -1,0 +1,182 @@
+"""Ship a finished training run as a bundled model: fp16 weights + model card + log.
+
+    python recipes/shared/ship.py default runs/shared-default --stage runs/shared-erbdf-s1
+    python recipes/shared/ship.py hq runs/shared-hq
+
+Writes ``src/hush/pretrained/<name>.pt`` (the run's best checkpoint in fp16), ``src/hush/pretrained/<name>.md``
+(the model card) and ``recipes/shared/logs/<name>-{train,valid}.csv``. Results on ../shared/data/dev are read from
+``benchmarks/results/compare_dev.json`` (run ``bash benchmarks/compare_dev.sh`` first, then ship again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from hush.compare.bootstrap import paired_bootstrap  # noqa: E402
+from hush.models import load, save  # noqa: E402
+from hush.models.complexity import describe  # noqa: E402
+
+METRICS = ("pesq_wb", "pesq_nb", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
+PEERS = ("rnnoise", "nsnet2", "gtcrn", "noisereduce", "deepfilternet3", "mmse-lsa")
+
+DATA = """\
+Training data: the project's shared set (`../shared/data`, see its README), mixed on the fly by `hush train`
+(`data.kind: manifests`, 3 s segments, SNR −5…20 dB, 1–3 noises, level −35…−15 dBFS, no reverberation). Validation
+(model selection) used 10 held-back training speakers and 5 % of the noise files, never ../shared/data/dev.
+
+| part | source | licence |
+|---|---|---|
+| speech | speechocean762 (210 training speakers) | CC BY 4.0 |
+| speech | Debian asterisk-core-sounds-*-g722 | CC-BY-SA-3.0 |
+| speech | Debian tuxpaint-stamps-default, ktuberling-data, klettres-data | GPL-2+ |
+| noise | UrbanSound8K folds 1–3 | **CC BY-NC 3.0** |
+| noise | Google Speech Commands background noise | CC BY 4.0 |
+| noise | Debian game sounds (lincity-ng, megaglest, openttd-opensfx, tuxpaint, ufoai, widelands) | GPL/CC-BY-SA |
+| noise | Debian wesnoth-1.16-music | GPL-2 |
+
+**What the licences mean for these weights.** The weights are a product of training on all of the above. UrbanSound8K
+is licensed for non-commercial use only (CC BY-NC 3.0), and whether trained weights are a derivative of their
+training data is legally unsettled; the conservative reading, which we follow, is that these bundled weights may be
+used for non-commercial purposes only. The share-alike (CC-BY-SA) and GPL sources add attribution and share-alike
+obligations under the same reading. hush's code is not affected. For commercial use, retrain the same recipe
+without UrbanSound8K (drop `noise/urbansound8k` from the manifest: `hush data prepare shared` writes one record per
+file, filter the `corpus` field) and ship your own weights.
+"""
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def fmt_h(seconds: float) -> str:
+    return f"{seconds / 3600:.2f} h ({seconds / 60:.0f} min)"
+
+
+def results_section(name: str, compare: Path) -> list[str]:
+    if not compare.exists():
+        return ["Not measured yet: run `bash benchmarks/compare_dev.sh`, then ship again."]
+    doc = json.loads(compare.read_text())
+    systems = doc["systems"]
+    if name not in systems:
+        return [f"`{name}` is not in {compare.name}: run `bash benchmarks/compare_dev.sh`, then ship again."]
+    cols = [m for m in METRICS if m in systems[name]["mean"]]
+    out = ["Measured with `bash benchmarks/compare_dev.sh` (`hush compare`, one thread, one run for all systems) on"
+           " ../shared/data/dev (120 files, SNR −5…20 dB). Differences: mean [95 % paired-bootstrap interval].", "",
+           "| system | " + " | ".join(cols) + " | RTF |", "|---|" + "---|" * (len(cols) + 1)]
+    for s in ("noisy", name, *[p for p in PEERS if p in systems]):
+        rtf = systems[s].get("rtf")
+        out.append(f"| {s} | " + " | ".join(f"{systems[s]['mean'][m]:.3f}" for m in cols)
+                   + f" | {'' if rtf is None else f'{rtf:.3f}'} |")
+    out += ["", "| difference | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for other in ("noisy", *[p for p in PEERS if p in systems]):
+        cells = []
+        for m in cols:
+            a = [f.get(m, np.nan) for f in systems[name]["per_file"]]
+            b = [f.get(m, np.nan) for f in systems[other]["per_file"]]
+            cells.append(str(paired_bootstrap(a, b)))
+        out.append(f"| {name} − {other} | " + " | ".join(cells) + " |")
+    conds = doc.get("conditions")
+    if conds:
+        out += ["", "Per input SNR (mean PESQ-WB / SI-SDR):", "", "| SNR dB | noisy | " + name + " |", "|---|---|---|"]
+        keys = sorted(set(conds), key=lambda c: float(c))
+        for c in keys:
+            idx = [i for i, x in enumerate(conds) if x == c]
+            row = []
+            for s in ("noisy", name):
+                pf = systems[s]["per_file"]
+                row.append(f"{np.nanmean([pf[i]['pesq_wb'] for i in idx]):.2f} / "
+                           f"{np.nanmean([pf[i]['si_sdr'] for i in idx]):.1f}")
+            out.append(f"| {c} | " + " | ".join(row) + " |")
+    return out
+
+
+def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare: Path) -> str:
+    d = describe(model)
+    cfg = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
+    meta = model.meta if isinstance(getattr(model, "meta", None), dict) else {}
+    config = meta.get("config", {})
+    lines = [f"# Model card: `{name}`", "",
+             f"{'Causal real-time' if model.causal else 'Non-causal (offline)'} speech enhancement model bundled with"
+             f" hush; `hush enhance -m {name}` / `hush.enhance(x, sr, method=\"{name}\")`.", "",
+             "## Architecture", "",
+             f"- family `{model.arch}` ({type(model).__doc__.strip().splitlines()[0].rstrip('.')}), options"
+             f" `{json.dumps(model.config)}`",
+             f"- parameters: {d['parameters']:,}; compute: {d['macs_per_second'] / 1e6:.1f} MMAC per second of audio",
+             f"- sample rate {model.sample_rate} Hz (other rates are resampled to it and back; channels are enhanced"
+             " independently)",
+             (f"- algorithmic latency {d['lookahead_ms']:.1f} ms (one {model.n_fft}-sample window, hop"
+              f" {model.hop_size}, no lookahead frames); streams through `step()`" if model.causal else
+              "- non-causal: a bidirectional recurrent trunk sees the whole input; long files are processed in"
+              " overlapping 30 s chunks with crossfades; no streaming"),
+             f"- file: `src/hush/pretrained/{name}.pt`, fp16, {shipped.stat().st_size / 1e6:.2f} MB", "",
+             "## Training data and licences", "", DATA, "## How it was trained", ""]
+    total = 0.0
+    for i, st in enumerate([*stages, run], 1):
+        s = json.loads((st / "summary.json").read_text()) if (st / "summary.json").exists() else {}
+        if not s and st == run:  # stopped before its end: the shipped checkpoint's own step and wall time
+            s = {"steps": meta.get("step", "?"), "wall_seconds": meta.get("wall_seconds", 0)}
+        total += float(s.get("wall_seconds", 0))
+        lines.append(f"{i}. `{st}`: {s.get('steps', '?')} steps, {fmt_h(float(s.get('wall_seconds', 0)))} wall time")
+    recipe = {"default": ["hush data prepare shared ../shared/data -o data/shared.jsonl",
+                          "hush train recipes/shared/erbdf.yaml --out-dir runs/shared-erbdf-s1 --max-steps 3000",
+                          "hush train recipes/shared/default.yaml"],
+              "hq": ["hush data prepare shared ../shared/data -o data/shared.jsonl",
+                     "hush train recipes/shared/hq.yaml"]}.get(name, [])
+    lines += ["", f"Total: {fmt_h(total)} on 2 CPU cores (no GPU), "
+              + ("two runs sharing the machine, one torch thread each." if name in ("default", "hq") else ""), "",
+              "Exact commands (from the repository root):", "", "```sh", *recipe,
+              f"python recipes/shared/ship.py {name} {run}" + "".join(f" --stage {s}" for s in stages), "```", "",
+              f"Training configuration (as run): `{json.dumps(config.get('optim', {}))}`, batch"
+              f" {config.get('train', {}).get('batch_size', '?')}, loss `{json.dumps(config.get('loss', {}))}`.",
+              f"Checkpoint selected by validation {cfg.get('select_metric', 'pesq_wb')}"
+              f" at step {meta.get('step', '?')}.",
+              "", "## Log", "",
+              f"Full logs: `recipes/shared/logs/{name}-train.csv` (loss every 25 steps) and `{name}-valid.csv`.",
+              "Validation on the run's own simulated held-out set (64 mixtures):", "",
+              "| step | loss | PESQ-WB | ESTOI | SI-SDR |", "|---|---|---|---|---|"]
+    for st in [*stages, run]:
+        for r in read_csv(st / "valid.csv"):
+            lines.append(f"| {st.name}:{r['step']} | {float(r['loss']):.3f} | {float(r['pesq_wb']):.3f} |"
+                         f" {float(r['estoi']):.3f} | {float(r['si_sdr']):.2f} |")
+    noisy = run / "valid_noisy.json"
+    if noisy.exists():
+        n = json.loads(noisy.read_text())
+        lines.append(f"| unprocessed | | {n['pesq_wb']:.3f} | {n['estoi']:.3f} | {n['si_sdr']:.2f} |")
+    lines += ["", "## Results on ../shared/data/dev", "", *results_section(name, compare), ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("name")
+    ap.add_argument("run", type=Path)
+    ap.add_argument("--stage", type=Path, action="append", default=[], help="earlier run this one warm-started from")
+    ap.add_argument("--checkpoint", default="best.pt")
+    ap.add_argument("--compare", type=Path, default=ROOT / "benchmarks/results/compare_dev.json")
+    args = ap.parse_args()
+    model = load(args.run / args.checkpoint)
+    dest = ROOT / "src/hush/pretrained" / f"{args.name}.pt"
+    save(model, dest, metrics=model.metrics, meta=model.meta, half=True)
+    logs = ROOT / "recipes/shared/logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    shutil.copy(args.run / "train.csv", logs / f"{args.name}-train.csv")
+    shutil.copy(args.run / "valid.csv", logs / f"{args.name}-valid.csv")
+    shipped = load(dest)  # the card describes what ships (fp16 weights, loaded back as fp32)
+    shipped.meta = model.meta
+    (dest.with_suffix(".md")).write_text(card(args.name, args.run, args.stage, shipped, dest, args.compare))
+    print(f"wrote {dest} ({dest.stat().st_size / 1e6:.2f} MB) and {dest.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()
