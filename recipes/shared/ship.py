@@ -101,7 +101,7 @@ def results_section(name: str, compare: Path) -> list[str]:
     return out
 
 
-def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare: Path) -> str:
+def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare: Path, note: str = "") -> str:
     d = describe(model)
     cfg = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
     meta = model.meta if isinstance(getattr(model, "meta", None), dict) else {}
@@ -133,6 +133,8 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
                           "hush train recipes/shared/default.yaml"],
               "hq": ["hush data prepare shared ../shared/data -o data/shared.jsonl",
                      "hush train recipes/shared/hq.yaml"]}.get(name, [])
+    if note:
+        lines += ["", note]
     lines += ["", f"Total: {fmt_h(total)} on 2 CPU cores (no GPU), "
               + ("two runs sharing the machine, one torch thread each." if name in ("default", "hq") else ""), "",
               "Exact commands (from the repository root):", "", "```sh", *recipe,
@@ -164,17 +166,19 @@ def main() -> None:
     ap.add_argument("--stage", type=Path, action="append", default=[], help="earlier run this one warm-started from")
     ap.add_argument("--checkpoint", default="best.pt")
     ap.add_argument("--compare", type=Path, default=ROOT / "benchmarks/results/compare_dev.json")
+    ap.add_argument("--note", default="", help="a sentence for the card's training section (e.g. why a run stopped)")
     args = ap.parse_args()
     model = load(args.run / args.checkpoint)
     dest = ROOT / "src/hush/pretrained" / f"{args.name}.pt"
     save(model, dest, metrics=model.metrics, meta=model.meta, half=True)
+    dest.chmod(0o644)  # package data: readable by everyone
     logs = ROOT / "recipes/shared/logs"
     logs.mkdir(parents=True, exist_ok=True)
     shutil.copy(args.run / "train.csv", logs / f"{args.name}-train.csv")
     shutil.copy(args.run / "valid.csv", logs / f"{args.name}-valid.csv")
     shipped = load(dest)  # the card describes what ships (fp16 weights, loaded back as fp32)
     shipped.meta = model.meta
-    (dest.with_suffix(".md")).write_text(card(args.name, args.run, args.stage, shipped, dest, args.compare))
+    (dest.with_suffix(".md")).write_text(card(args.name, args.run, args.stage, shipped, dest, args.compare, args.note))
     print(f"wrote {dest} ({dest.stat().st_size / 1e6:.2f} MB) and {dest.with_suffix('.md')}")
 
 

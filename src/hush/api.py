@@ -11,7 +11,7 @@ from hush.inference.files import FileResult
 from hush.inference.files import enhance_file as _enhance_file
 from hush.methods import Enhancer, resolve
 
-# The bundled neural model replaces this once it ships (it will be registered as "default").
+# Fallback when the bundled weights are missing (a source tree without package data): the best classical method.
 DEFAULT_METHOD = "mmse-lsa"
 
 
