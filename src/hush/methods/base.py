@@ -33,6 +33,37 @@ class StreamProcessor(ABC):
         raise NotImplementedError
 
 
+class HopStream(StreamProcessor):
+    """A processor that consumes whole hops: subclasses implement ``_run`` (buffer input, process every complete
+    hop, return the output) and ``_reset_state``; the counters here make ``flush`` return exactly the tail that
+    brings the output to ``n_in + delay`` samples."""
+
+    hop: int = 1
+
+    def reset(self) -> None:
+        self._reset_state()
+        self._n_in = 0
+        self._n_out = 0
+
+    @abstractmethod
+    def _reset_state(self) -> None: ...
+
+    @abstractmethod
+    def _run(self, x: np.ndarray) -> np.ndarray: ...
+
+    def process(self, chunk: np.ndarray) -> np.ndarray:
+        self._n_in += len(chunk)
+        y = self._run(np.asarray(chunk))
+        self._n_out += len(y)
+        return y
+
+    def flush(self) -> np.ndarray:
+        want = max(self._n_in + self.delay - self._n_out, 0)
+        y = self._run(np.zeros(want + self.hop, np.float32))[:want]
+        self.reset()
+        return y
+
+
 class Enhancer(ABC):
     """A ready-to-run enhancement method.
 

@@ -7,11 +7,11 @@ import copy
 import numpy as np
 import torch
 
-from hush.methods.base import Enhancer, StreamProcessor
+from hush.methods.base import Enhancer, HopStream, StreamProcessor
 from hush.models.base import SEModel
 
 
-class ModelStream(StreamProcessor):
+class ModelStream(HopStream):
     """Feeds ``hop_size`` blocks to ``model.step``; output is the offline output delayed by ``delay``."""
 
     def __init__(self, model: SEModel):
@@ -20,11 +20,9 @@ class ModelStream(StreamProcessor):
         self.delay = model.stream_delay
         self.reset()
 
-    def reset(self) -> None:
+    def _reset_state(self) -> None:
         self._state = self.model.init_state(1)
         self._buf = np.zeros(0, np.float32)
-        self._n_in = 0
-        self._n_out = 0
 
     @torch.no_grad()
     def _run(self, x: np.ndarray) -> np.ndarray:
@@ -37,18 +35,6 @@ class ModelStream(StreamProcessor):
             outs.append(y[0].numpy())
         self._buf = self._buf[n * self.hop :]
         return np.concatenate(outs) if outs else np.zeros(0, np.float32)
-
-    def process(self, chunk: np.ndarray) -> np.ndarray:
-        self._n_in += len(chunk)
-        y = self._run(np.asarray(chunk))
-        self._n_out += len(y)
-        return y
-
-    def flush(self) -> np.ndarray:
-        want = self._n_in + self.delay - self._n_out
-        y = self._run(np.zeros(want + self.hop, np.float32))[: max(want, 0)]
-        self.reset()
-        return y
 
 
 class ModelEnhancer(Enhancer):

@@ -19,7 +19,7 @@ import numpy as np
 from hush.dsp.stft import sqrt_hann, synthesis_window
 from hush.errors import MethodError, MissingExtraError
 from hush.inference.control import limit_spectrum
-from hush.methods.base import Enhancer, StreamProcessor
+from hush.methods.base import Enhancer, HopStream, StreamProcessor
 
 
 def _ort():
@@ -85,7 +85,7 @@ class OnnxModel:
         return (res[0][0, 0].astype(np.float64) + 1j * res[1][0, 0]), res[2:]
 
 
-class OnnxStream(StreamProcessor):
+class OnnxStream(HopStream):
     """Hop-by-hop framing → :meth:`OnnxModel.step_spec` → overlap-add; output lags the offline output by ``delay``.
 
     ``atten_lim_db`` / ``mix``: suppression control on each enhanced frame, as ``STFTModel.post_spec`` does it.
@@ -100,14 +100,12 @@ class OnnxStream(StreamProcessor):
         self.floor, self.mix = floor_gain(atten_lim_db), float(mix)
         self.reset()
 
-    def reset(self) -> None:
+    def _reset_state(self) -> None:
         n, h = self.model.n_fft, self.hop
         self._state = self.model.init_state()
         self._in = np.zeros(n - h, np.float32)  # last n_fft - hop input samples
         self._ola = np.zeros(n - h, np.float64)  # overlap-add tail
         self._buf = np.zeros(0, np.float32)
-        self._n_in = 0
-        self._n_out = 0
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         self._buf = np.concatenate([self._buf, np.asarray(x, np.float32)])
@@ -128,18 +126,6 @@ class OnnxStream(StreamProcessor):
             self._in, self._ola = frame[h:], acc[h:]
         self._buf = self._buf[n_hops * h :]
         return out
-
-    def process(self, chunk: np.ndarray) -> np.ndarray:
-        self._n_in += len(chunk)
-        y = self._run(np.asarray(chunk))
-        self._n_out += len(y)
-        return y
-
-    def flush(self) -> np.ndarray:
-        want = self._n_in + self.delay - self._n_out
-        y = self._run(np.zeros(max(want, 0) + self.hop, np.float32))[: max(want, 0)]
-        self.reset()
-        return y
 
 
 class OnnxEnhancer(Enhancer):
