@@ -46,7 +46,7 @@ import numpy as np
 
 from hush.audio.resample import QUALITY, StreamResampler
 from hush.errors import AudioError, MethodError
-from hush.inference.chunked import ChunkedOffline
+from hush.inference.chunked import ChunkedOffline, frame_hop, grid_step
 from hush.methods import Enhancer, StreamProcessor, resolve
 
 BACKENDS = ("torch", "onnx")
@@ -217,11 +217,10 @@ class Streamer:
     def _chunk_sizes(self, chunk_seconds: float, overlap_seconds: float) -> tuple[int, int]:
         """``(chunk, overlap)`` in working-rate samples for the non-causal fallback. The chunk step is a multiple
         of the model's hop, so every chunk's frames lie on the whole-file frame grid."""
-        hop = max(int(getattr(getattr(self.enhancer, "model", None), "hop_size", 0) or 1), 1)
+        hop = frame_hop(self.enhancer)
         chunk = max(int(round(chunk_seconds * self.work_sr)), 2 * hop, 2)
         overlap = min(max(int(round(overlap_seconds * self.work_sr)), 1), chunk - 1)
-        step = max((chunk - overlap) // hop * hop, hop)
-        return chunk, chunk - step
+        return chunk, chunk - grid_step(chunk, overlap, hop)
 
     # ------------------------------------------------------------------------------------------ processing
     def _new_processor(self) -> StreamProcessor:

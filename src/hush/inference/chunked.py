@@ -54,6 +54,17 @@ class ChunkedOffline(StreamProcessor):
         return y
 
 
+def frame_hop(enhancer: Enhancer) -> int:
+    """The hop of a neural model's frame grid (1 for methods without one)."""
+    return max(int(getattr(getattr(enhancer, "model", None), "hop_size", 0) or 1), 1)
+
+
+def grid_step(chunk: int, overlap: int, hop: int) -> int:
+    """Chunk step rounded down to a multiple of ``hop`` (at least one hop): chunks then lie on the whole-file
+    frame grid."""
+    return max((chunk - overlap) // hop * hop, hop)
+
+
 def make_stream(enhancer: Enhancer, sr: int, chunk_seconds: float = 30.0,
                 overlap_seconds: float = 1.0) -> StreamProcessor:
     """The method's own streaming processor if it is causal, else overlapping chunks."""
@@ -63,7 +74,5 @@ def make_stream(enhancer: Enhancer, sr: int, chunk_seconds: float = 30.0,
         except NotImplementedError:
             pass
     chunk, overlap = int(chunk_seconds * sr), int(overlap_seconds * sr)
-    hop = max(int(getattr(getattr(enhancer, "model", None), "hop_size", 0) or 1), 1)
-    # a chunk step that is a multiple of the model's hop keeps every chunk on the whole-file frame grid
-    overlap = chunk - max((chunk - overlap) // hop * hop, hop)
+    overlap = chunk - grid_step(chunk, overlap, frame_hop(enhancer))
     return ChunkedOffline(enhancer, sr, chunk, overlap)
