@@ -377,3 +377,18 @@ def test_cli_corpora_lists_every_recipe(capsys):
     for name in ("voicebank-demand", "dns", "noizeus", "timit", "librispeech", "musan", "reverb", "folder-clean",
                  "folder-noise", "folder-paired", "shared"):
         assert any(line.startswith(name + " ") for line in text.splitlines())
+
+
+def test_manifest_paths_are_relative_to_the_manifest(tmp_path):
+    from hush.data.manifest import Record, read_manifest, write_manifest
+
+    corpus = tmp_path / "a" / "corpus"
+    corpus.mkdir(parents=True)
+    rec = Record(id="x", path=str(corpus / "x.wav"), kind="pair", corpus="c", duration=1.0, sample_rate=16000,
+                 noisy_path=str(corpus / "x_noisy.wav"))
+    write_manifest([rec], tmp_path / "a" / "m.jsonl")
+    stored = json.loads((tmp_path / "a" / "m.jsonl").read_text())
+    assert stored["path"] == "corpus/x.wav" and stored["noisy_path"] == "corpus/x_noisy.wav"
+    assert read_manifest(tmp_path / "a" / "m.jsonl")[0].path == str(corpus / "x.wav")
+    shutil.move(tmp_path / "a", tmp_path / "b")  # manifest and corpus move together
+    assert read_manifest(tmp_path / "b" / "m.jsonl")[0].noisy_path == str(tmp_path / "b" / "corpus" / "x_noisy.wav")

@@ -36,22 +36,36 @@ class Record:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
 
 
+_PATH_FIELDS = ("path", "noisy_path")
+
+
 def write_manifest(records: Iterable[Record], path: str | os.PathLike) -> int:
-    """Atomically write records as JSON lines; returns the count."""
+    """Atomically write records as JSON lines; returns the count.
+
+    Audio paths are stored relative to the manifest's folder, so a manifest and its corpus can move together
+    and no machine-specific absolute path is written; :func:`read_manifest` resolves them back.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    base = os.path.abspath(path.parent)
     tmp = path.with_name(f".{path.name}.part")
     n = 0
     with open(tmp, "w") as fh:
         for r in records:
-            fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+            d = asdict(r)
+            for k in _PATH_FIELDS:
+                if d[k]:
+                    d[k] = os.path.relpath(os.path.abspath(d[k]), base)
+            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
             n += 1
     os.replace(tmp, path)
     return n
 
 
 def read_manifest(path: str | os.PathLike) -> list[Record]:
+    """Records of a manifest, with relative audio paths resolved against the manifest's folder."""
     names = {f.name for f in fields(Record)}
+    base = os.path.abspath(Path(path).parent)
     out = []
     with open(path) as fh:
         for i, line in enumerate(fh, 1):
@@ -59,6 +73,9 @@ def read_manifest(path: str | os.PathLike) -> list[Record]:
                 continue
             try:
                 d = json.loads(line)
+                for k in _PATH_FIELDS:
+                    if d.get(k) and not os.path.isabs(d[k]):
+                        d[k] = os.path.normpath(os.path.join(base, d[k]))
                 out.append(Record(**{k: v for k, v in d.items() if k in names}))
             except (json.JSONDecodeError, TypeError, ValueError) as e:
                 raise HushError(f"{path}:{i}: bad manifest record ({e})") from None
