@@ -71,13 +71,20 @@ def results_section(name: str, compare: Path) -> list[str]:
     if name not in systems:
         return [f"`{name}` is not in {compare.name}: run `bash benchmarks/compare_dev.sh`, then ship again."]
     cols = [m for m in METRICS if m in systems[name]["mean"]]
-    out = ["Measured with `bash benchmarks/compare_dev.sh` (`hush compare`, one thread, one run for all systems) on"
-           " ../shared/data/dev (120 files, SNR −5…20 dB). Differences: mean [95 % paired-bootstrap interval].", "",
-           "| system | " + " | ".join(cols) + " | RTF |", "|---|" + "---|" * (len(cols) + 1)]
+    out = [
+        "Measured with `bash benchmarks/compare_dev.sh` (`hush compare`, one thread, one run for all systems) on"
+        " ../shared/data/dev (120 files, SNR −5…20 dB). Differences: mean [95 % paired-bootstrap interval].",
+        "",
+        "| system | " + " | ".join(cols) + " | RTF |",
+        "|---|" + "---|" * (len(cols) + 1),
+    ]
     for s in ("noisy", name, *[p for p in PEERS if p in systems]):
         rtf = systems[s].get("rtf")
-        out.append(f"| {s} | " + " | ".join(f"{systems[s]['mean'][m]:.3f}" for m in cols)
-                   + f" | {'' if rtf is None else f'{rtf:.3f}'} |")
+        out.append(
+            f"| {s} | "
+            + " | ".join(f"{systems[s]['mean'][m]:.3f}" for m in cols)
+            + f" | {'' if rtf is None else f'{rtf:.3f}'} |"
+        )
     out += ["", "| difference | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
     for other in ("noisy", *[p for p in PEERS if p in systems]):
         cells = []
@@ -95,8 +102,10 @@ def results_section(name: str, compare: Path) -> list[str]:
             row = []
             for s in ("noisy", name):
                 pf = systems[s]["per_file"]
-                row.append(f"{np.nanmean([pf[i]['pesq_wb'] for i in idx]):.2f} / "
-                           f"{np.nanmean([pf[i]['si_sdr'] for i in idx]):.1f}")
+                row.append(
+                    f"{np.nanmean([pf[i]['pesq_wb'] for i in idx]):.2f} / "
+                    f"{np.nanmean([pf[i]['si_sdr'] for i in idx]):.1f}"
+                )
             out.append(f"| {c} | " + " | ".join(row) + " |")
     return out
 
@@ -106,21 +115,34 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
     cfg = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
     meta = model.meta if isinstance(getattr(model, "meta", None), dict) else {}
     config = meta.get("config", {})
-    lines = [f"# Model card: `{name}`", "",
-             f"{'Causal real-time' if model.causal else 'Non-causal (offline)'} speech enhancement model bundled with"
-             f" hush; `hush enhance -m {name}` / `hush.enhance(x, sr, method=\"{name}\")`.", "",
-             "## Architecture", "",
-             f"- family `{model.arch}` ({type(model).__doc__.strip().splitlines()[0].rstrip('.')}), options"
-             f" `{json.dumps(model.config)}`",
-             f"- parameters: {d['parameters']:,}; compute: {d['macs_per_second'] / 1e6:.1f} MMAC per second of audio",
-             f"- sample rate {model.sample_rate} Hz (other rates are resampled to it and back; channels are enhanced"
-             " independently)",
-             (f"- algorithmic latency {d['lookahead_ms']:.1f} ms (one {model.n_fft}-sample window, hop"
-              f" {model.hop_size}, no lookahead frames); streams through `step()`" if model.causal else
-              "- non-causal: a bidirectional recurrent trunk sees the whole input; long files are processed in"
-              " overlapping 30 s chunks with crossfades; no streaming"),
-             f"- file: `src/hush/pretrained/{name}.pt`, fp16, {shipped.stat().st_size / 1e6:.2f} MB", "",
-             "## Training data and licences", "", DATA, "## How it was trained", ""]
+    lines = [
+        f"# Model card: `{name}`",
+        "",
+        f"{'Causal real-time' if model.causal else 'Non-causal (offline)'} speech enhancement model bundled with"
+        f' hush; `hush enhance -m {name}` / `hush.enhance(x, sr, method="{name}")`.',
+        "",
+        "## Architecture",
+        "",
+        f"- family `{model.arch}` ({type(model).__doc__.strip().splitlines()[0].rstrip('.')}), options"
+        f" `{json.dumps(model.config)}`",
+        f"- parameters: {d['parameters']:,}; compute: {d['macs_per_second'] / 1e6:.1f} MMAC per second of audio",
+        f"- sample rate {model.sample_rate} Hz (other rates are resampled to it and back; channels are enhanced"
+        " independently)",
+        (
+            f"- algorithmic latency {d['lookahead_ms']:.1f} ms (one {model.n_fft}-sample window, hop"
+            f" {model.hop_size}, no lookahead frames); streams through `step()`"
+            if model.causal
+            else "- non-causal: a bidirectional recurrent trunk sees the whole input; long files are processed in"
+            " overlapping 30 s chunks with crossfades; no streaming"
+        ),
+        f"- file: `src/hush/pretrained/{name}.pt`, fp16, {shipped.stat().st_size / 1e6:.2f} MB",
+        "",
+        "## Training data and licences",
+        "",
+        DATA,
+        "## How it was trained",
+        "",
+    ]
     total = 0.0
     for i, st in enumerate([*stages, run], 1):
         s = json.loads((st / "summary.json").read_text()) if (st / "summary.json").exists() else {}
@@ -128,29 +150,59 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
             s = {"steps": meta.get("step", "?"), "wall_seconds": meta.get("wall_seconds", 0)}
         total += float(s.get("wall_seconds", 0))
         lines.append(f"{i}. `{st}`: {s.get('steps', '?')} steps, {fmt_h(float(s.get('wall_seconds', 0)))} wall time")
-    recipe = {"default": ["hush data prepare shared ../shared/data -o data/shared.jsonl",
-                          "hush train recipes/shared/erbdf.yaml --out-dir runs/shared-erbdf-s1 --max-steps 3000",
-                          "hush train recipes/shared/default.yaml"],
-              "hq": ["hush data prepare shared ../shared/data -o data/shared.jsonl",
-                     "hush train recipes/shared/hq.yaml"]}.get(name, [])
+    # the command that produced each run (stages first), so the card lists exactly what to run
+    commands = {
+        "shared-erbdf-s1": "hush train recipes/shared/erbdf.yaml --out-dir runs/shared-erbdf-s1 --max-steps 3000",
+        "shared-default": "hush train recipes/shared/default.yaml",
+        "shared-hq": "hush train recipes/shared/hq.yaml",
+        "shared-default-distill": "hush train recipes/shared/default-distill.yaml",
+    }
+    recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
+    distill = config.get("distill") or {}
+    if distill.get("teacher"):
+        recipe.append(f"# teacher for distillation: {distill['teacher']} (recipes/shared/hq.yaml, then ship.py hq)")
+        terms = ", ".join(k for k in ("output", "attention") if distill.get(k)) or ""
+        feats = ", ".join(f"{f.get('student')} → {f.get('teacher')}" for f in distill.get("features") or [])
+        lines += [
+            "",
+            f"The last stage distils the frozen teacher `{distill['teacher']}` into this model"
+            f" (`distill:` terms: {terms}{'; ' if terms and feats else ''}{'features ' + feats if feats else ''};"
+            " see docs/distillation.md).",
+        ]
+    recipe += [commands.get(st.name, f"hush train <config of {st}>") for st in [*stages, run]]
     if note:
         lines += ["", note]
-    lines += ["", f"Total: {fmt_h(total)} on 2 CPU cores (no GPU), "
-              + ("two runs sharing the machine, one torch thread each." if name in ("default", "hq") else ""), "",
-              "Exact commands (from the repository root):", "", "```sh", *recipe,
-              f"python recipes/shared/ship.py {name} {run}" + "".join(f" --stage {s}" for s in stages), "```", "",
-              f"Training configuration (as run): `{json.dumps(config.get('optim', {}))}`, batch"
-              f" {config.get('train', {}).get('batch_size', '?')}, loss `{json.dumps(config.get('loss', {}))}`.",
-              f"Checkpoint selected by validation {cfg.get('select_metric', 'pesq_wb')}"
-              f" at step {meta.get('step', '?')}.",
-              "", "## Log", "",
-              f"Full logs: `recipes/shared/logs/{name}-train.csv` (loss every 25 steps) and `{name}-valid.csv`.",
-              "Validation on the run's own simulated held-out set (64 mixtures):", "",
-              "| step | loss | PESQ-WB | ESTOI | SI-SDR |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"Total: {fmt_h(total)} on 2 CPU cores (no GPU), "
+        + ("two runs sharing the machine, one torch thread each." if name in ("default", "hq") else ""),
+        "",
+        "Exact commands (from the repository root):",
+        "",
+        "```sh",
+        *recipe,
+        f"python recipes/shared/ship.py {name} {run}" + "".join(f" --stage {s}" for s in stages),
+        "```",
+        "",
+        f"Training configuration (as run): `{json.dumps(config.get('optim', {}))}`, batch"
+        f" {config.get('train', {}).get('batch_size', '?')}, loss `{json.dumps(config.get('loss', {}))}`.",
+        f"Checkpoint selected by validation {cfg.get('select_metric', 'pesq_wb')} at step {meta.get('step', '?')}.",
+        "",
+        "## Log",
+        "",
+        f"Full logs: `recipes/shared/logs/{name}-train.csv` (loss every 25 steps) and `{name}-valid.csv`"
+        + (f" (last stage; earlier stages: `{name}-stage<i>-{{train,valid}}.csv`)." if stages else "."),
+        "Validation on the run's own simulated held-out set (64 mixtures):",
+        "",
+        "| step | loss | PESQ-WB | ESTOI | SI-SDR |",
+        "|---|---|---|---|---|",
+    ]
     for st in [*stages, run]:
         for r in read_csv(st / "valid.csv"):
-            lines.append(f"| {st.name}:{r['step']} | {float(r['loss']):.3f} | {float(r['pesq_wb']):.3f} |"
-                         f" {float(r['estoi']):.3f} | {float(r['si_sdr']):.2f} |")
+            lines.append(
+                f"| {st.name}:{r['step']} | {float(r['loss']):.3f} | {float(r['pesq_wb']):.3f} |"
+                f" {float(r['estoi']):.3f} | {float(r['si_sdr']):.2f} |"
+            )
     noisy = run / "valid_noisy.json"
     if noisy.exists():
         n = json.loads(noisy.read_text())
@@ -174,6 +226,12 @@ def main() -> None:
     dest.chmod(0o644)  # package data: readable by everyone
     logs = ROOT / "recipes/shared/logs"
     logs.mkdir(parents=True, exist_ok=True)
+    for old in logs.glob(f"{args.name}-*.csv"):
+        old.unlink()
+    for i, st in enumerate(args.stage, 1):  # earlier stages: <name>-stage<i>-{train,valid}.csv
+        for part in ("train", "valid"):
+            if (st / f"{part}.csv").exists():
+                shutil.copy(st / f"{part}.csv", logs / f"{args.name}-stage{i}-{part}.csv")
     shutil.copy(args.run / "train.csv", logs / f"{args.name}-train.csv")
     shutil.copy(args.run / "valid.csv", logs / f"{args.name}-valid.csv")
     shipped = load(dest)  # the card describes what ships (fp16 weights, loaded back as fp32)
