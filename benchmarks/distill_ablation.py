@@ -21,8 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_md import update_section  # noqa: E402
-
-from hush.compare.bootstrap import paired_bootstrap  # noqa: E402
+from targets import diff  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {  # config -> (teacher, distillation terms)
@@ -82,10 +81,6 @@ def run_compare(sys_map: dict[str, str], dev: str, out_json: Path) -> None:
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 
-def per_file(doc: dict, system: str, metric: str) -> list[float]:
-    return [f.get(metric, float("nan")) for f in doc["systems"][system]["per_file"]]
-
-
 def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
     lines = [
         "## Distillation ablation (issue 8)",
@@ -115,7 +110,7 @@ def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
         ]
         if base and c != "none":
             deltas = [
-                str(paired_bootstrap(per_file(doc, name, m), per_file(doc, base, m)))
+                str(diff(doc, name, base, m))
                 for m in ("pesq_wb", "si_sdr", "estoi")
             ]
         else:
@@ -131,7 +126,7 @@ def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
             "| pair | " + " | ".join(LABEL[m] for m in METRICS) + " |",
             "|---|" + "---|" * len(METRICS),
             "| `both` − `both-causal` | "
-            + " | ".join(str(paired_bootstrap(per_file(doc, a, m), per_file(doc, b, m))) for m in METRICS)
+            + " | ".join(str(diff(doc, a, b, m)) for m in METRICS)
             + " |",
         ]
     if all(k in sys_map for k in DEFAULTS):
@@ -152,7 +147,7 @@ def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
             lines.append(f"| `default` {label} | {own} | " + " | ".join(f"{mean[m]:.3f}" for m in METRICS) + " |")
         lines.append(
             "| distilled − plain | | "
-            + " | ".join(str(paired_bootstrap(per_file(doc, a, m), per_file(doc, b, m))) for m in METRICS)
+            + " | ".join(str(diff(doc, a, b, m)) for m in METRICS)
             + " |"
         )
     return "\n".join(lines) + "\n"
