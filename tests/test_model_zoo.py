@@ -137,3 +137,34 @@ def test_bidirectional_erbdf_is_non_causal_and_uses_the_future():
     with torch.no_grad():
         a, b = model(noisy)["enhanced"], model(changed)["enhanced"]
     assert not torch.allclose(a[:, -3000:-2400], b[:, -3000:-2400], atol=1e-6)  # earlier output depends on later input
+
+
+@pytest.mark.parametrize("frames", [1, 2])
+def test_erbdf_lookahead_frames(frames):
+    """L lookahead frames: latency grows by L hops, the output uses exactly that much future and streams exactly."""
+    torch.manual_seed(0)
+    base = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
+    model = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "lookahead_frames": frames}).eval()
+    model.load_state_dict(base.state_dict())  # no new weights: a causal checkpoint warm-starts it
+    hop = model.hop_size
+    assert model.lookahead == base.lookahead + frames * hop and model.stream_delay == base.stream_delay + frames * hop
+    noisy, _ = batch(model, seconds=0.6, n=1)
+    t = noisy.shape[-1] // 2
+    with torch.no_grad():
+        ref = model(noisy)["enhanced"]
+        assert ref.shape == noisy.shape
+        far = noisy.clone()
+        far[:, t + model.lookahead :] += torch.randn_like(far[:, t + model.lookahead :])
+        torch.testing.assert_close(model(far)["enhanced"][:, :t], ref[:, :t], atol=1e-6, rtol=0)
+        # the frames inside the lookahead do change the output (the causal model would ignore them)
+        near = noisy.clone()
+        near[:, t + base.lookahead : t + model.lookahead] += torch.randn(1, model.lookahead - base.lookahead)
+        assert not torch.allclose(model(near)["enhanced"][:, :t], ref[:, :t], atol=1e-4)
+        torch.testing.assert_close(base(near)["enhanced"][:, :t], base(noisy)["enhanced"][:, :t], atol=1e-6, rtol=0)
+    x = noisy[0].numpy()
+    stream = ModelEnhancer(model).stream(model.sample_rate)
+    out = np.concatenate([stream.process(x[i : i + 53]) for i in range(0, len(x), 53)] + [stream.flush()])
+    assert stream.delay == model.stream_delay
+    np.testing.assert_allclose(out[stream.delay :], ref[0].numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="causal trunk only"):
+        build_model("erbdf", **{**model_class("erbdf").tiny_config(), "lookahead_frames": 1, "bidirectional": True})

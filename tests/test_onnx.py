@@ -44,8 +44,9 @@ def signal():
     return clean, mix_at_snr(clean, np.random.RandomState(3).randn(len(clean)), 5.0)
 
 
-@pytest.mark.parametrize(("arch", "extra"), [("erbdf", {}), ("gru", {}), ("lstm", {}), ("crn", {"output": "complex"}),
-                                             ("transformer", {}), ("cnn1d", {})])
+@pytest.mark.parametrize(("arch", "extra"), [("erbdf", {}), ("erbdf", {"lookahead_frames": 2}), ("gru", {}),
+                                             ("lstm", {}), ("crn", {"output": "complex"}), ("transformer", {}),
+                                             ("cnn1d", {})])
 def test_export_agrees_with_torch_stream_and_offline(tmp_path, signal, arch, extra):
     model = tiny(arch, **extra)
     path = export_onnx(model, tmp_path / f"{arch}.onnx", exporter="torchscript")
@@ -120,10 +121,11 @@ def test_int8_quantization(tmp_path, signal):
     assert snr_db(y32, y8) > 10  # lossy, yet the same enhancement
 
 
-def test_suppression_control_matches_torch(tmp_path, signal):
+@pytest.mark.parametrize(("arch", "extra"), [("gru", {}), ("erbdf", {"lookahead_frames": 1})])
+def test_suppression_control_matches_torch(tmp_path, signal, arch, extra):
     _, x = signal
-    model = tiny("gru")
-    path = export_onnx(model, tmp_path / "gru.onnx", exporter="torchscript")
+    model = tiny(arch, **extra)
+    path = export_onnx(model, tmp_path / f"{arch}.onnx", exporter="torchscript")
     torch_enh = ModelEnhancer(model).with_control(12.0, 0.8)
     onnx_enh = resolve(str(path), atten_lim_db=12.0, mix=0.8)
     assert isinstance(onnx_enh, OnnxEnhancer) and (onnx_enh.atten_lim_db, onnx_enh.mix) == (12.0, 0.8)

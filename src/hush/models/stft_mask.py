@@ -5,6 +5,12 @@ complex ``(B, K, F)`` spectrum and ``gain`` is a real ``(B, K, F)`` mask or a co
 The same method serves the offline pass (all frames, ``state=None``) and ``step`` (one frame, carried state), so
 streaming equals offline by construction as long as ``estimate`` is causal along frames.
 
+Lookahead frames. A subclass with ``lookahead_frames = L > 0`` returns from ``enhance_spec`` the enhanced frames
+``L`` behind its input (state holds the ``L`` pending spectra) and the input frames they belong to as
+``extra["input_spec"]``. ``forward`` pads ``L`` hops of zeros at the end and drops the first ``L`` output frames, so
+the offline output stays aligned with the input; ``step`` simply lags ``L`` more hops (``stream_delay``), and
+``lookahead`` grows by ``L * hop`` samples. Streaming still equals offline exactly.
+
 Suppression control (:mod:`hush.inference.control`): ``atten_lim_db`` and ``mix`` (off by default) are applied by
 :meth:`STFTModel.post_spec` after ``enhance_spec`` in both ``forward`` and ``step``, so they add no latency and
 streaming still equals offline.
@@ -25,6 +31,7 @@ class STFTModel(SEModel):
 
     atten_lim_db: float | None = None  # most suppression per bin in dB (None: no limit); set on inference copies
     mix: float = 1.0  # dry/wet: mix * enhanced + (1 - mix) * noisy
+    lookahead_frames: int = 0  # frames of lookahead past the analysis window (see the module docstring)
 
     def __init__(self, n_fft: int = 512, hop: int = 256, **config: Any):
         super().__init__(n_fft=n_fft, hop=hop, **config)
@@ -36,11 +43,11 @@ class STFTModel(SEModel):
 
     @property
     def lookahead(self) -> int:
-        return self.n_fft - 1
+        return self.n_fft - 1 + self.lookahead_frames * self.hop_size
 
     @property
     def stream_delay(self) -> int:
-        return self.n_fft - self.hop_size
+        return self.n_fft - self.hop_size + self.lookahead_frames * self.hop_size
 
     @property
     def min_length(self) -> int:
@@ -83,8 +90,15 @@ class STFTModel(SEModel):
 
     def forward(self, noisy: torch.Tensor) -> dict[str, torch.Tensor]:
         t = noisy.shape[-1]
+        la = self.lookahead_frames
+        if la:  # L more frames, so that the delayed output covers every input frame
+            noisy = torch.nn.functional.pad(noisy, (0, la * self.hop_size))
         spec = self.stft(noisy)  # (B, K, F)
         out_spec, extra, _ = self.enhance_spec(spec, None)
+        if la:
+            out_spec, spec = out_spec[:, la:], spec[:, :-la]
+            extra = {k: v[:, la:] if torch.is_tensor(v) and v.ndim >= 2 and v.shape[1] == out_spec.shape[1] + la
+                     else v for k, v in extra.items() if k != "input_spec"}
         out_spec = self.post_spec(spec, out_spec)
         y = torch_istft(out_spec, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
         return {"enhanced": y, "spec": spec, "enhanced_spec": out_spec, **extra}
@@ -98,8 +112,8 @@ class STFTModel(SEModel):
     def step(self, hop: torch.Tensor, state: dict[str, Any]) -> tuple[torch.Tensor, dict[str, Any]]:
         frame = torch.cat([state["in"], hop], dim=-1)
         spec = torch.fft.rfft(frame * self.window, dim=-1)[:, None]  # (B, 1, F)
-        out_spec, _, net = self.enhance_spec(spec, state["net"])
-        out_spec = self.post_spec(spec, out_spec)
+        out_spec, extra, net = self.enhance_spec(spec, state["net"])
+        out_spec = self.post_spec(extra.get("input_spec", spec), out_spec)
         y = torch.fft.irfft(out_spec, n=self.n_fft, dim=-1)[:, 0] * self.syn_window
         acc = torch.cat([state["ola"], torch.zeros_like(hop)], dim=-1) + y
         out = acc[:, : self.hop_size]

@@ -104,6 +104,9 @@ class OnnxStream(HopStream):
         n, h = self.model.n_fft, self.hop
         self._state = self.model.init_state()
         self._in = np.zeros(n - h, np.float32)  # last n_fft - hop input samples
+        # a model with lookahead frames returns frame k - L for input frame k: control needs that input frame
+        self._la = max(0, (self.model.stream_delay - (n - h)) // h)
+        self._pending = [np.zeros(n // 2 + 1, np.complex128)] * self._la
         self._ola = np.zeros(n - h, np.float64)  # overlap-add tail
         self._buf = np.zeros(0, np.float32)
 
@@ -116,6 +119,9 @@ class OnnxStream(HopStream):
             frame = np.concatenate([self._in, self._buf[i * h : (i + 1) * h]])
             spec = np.fft.rfft(frame * m.window)
             y_spec, self._state = m.step_spec(spec, self._state)
+            if self._la:
+                self._pending.append(spec)
+                spec = self._pending.pop(0)
             if self.floor is not None:
                 y_spec = limit_spectrum(spec, y_spec, self.floor)
             if self.mix != 1.0:

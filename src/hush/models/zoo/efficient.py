@@ -13,6 +13,10 @@ lookahead frames (so the algorithmic latency is one analysis window, 20 ms with 
 features normalised by fixed affine maps plus a learned layer instead of exponential running means. Everything
 is causal along frames; the streaming state is the GRU state plus the last ``df_order - 1`` spectra.
 
+``lookahead_frames=L`` (causal trunk only) lets each output frame see ``L`` more frames: the trunk output at frame
+``k`` sets the gains and deep-filter coefficients of frame ``k - L`` (DeepFilterNet's feature lookahead), for
+``L`` hops more latency (``L=1``: 20 + 10 = 30 ms with the default STFT).
+
 ``bidirectional=True`` makes the trunk a bidirectional GRU: a non-causal, offline-only variant (the bundled ``hq``
 model) that sees the whole utterance; the deep filter stays over past frames.
 """
@@ -36,11 +40,17 @@ class ERBDeepFilter(STFTModel):
 
     def __init__(self, n_fft: int = 320, hop: int = 160, erb_bands: int = 32, df_bins: int = 64, df_order: int = 3,
                  hidden: int = 192, layers: int = 2, compression: float = 0.3, min_gain_db: float = -60.0,
-                 bidirectional: bool = False, **config: Any):
+                 bidirectional: bool = False, lookahead_frames: int = 0, **config: Any):
+        if lookahead_frames and bidirectional:
+            raise ValueError("lookahead_frames applies to the causal trunk only (bidirectional sees everything)")
+        if int(lookahead_frames) < 0:
+            raise ValueError(f"lookahead_frames must be >= 0, got {lookahead_frames}")
+        extra = {"lookahead_frames": int(lookahead_frames)} if lookahead_frames else {}
         super().__init__(n_fft=n_fft, hop=hop, erb_bands=erb_bands, df_bins=df_bins, df_order=df_order,
                          hidden=hidden, layers=layers, compression=compression, min_gain_db=min_gain_db,
-                         bidirectional=bool(bidirectional), **config)
+                         bidirectional=bool(bidirectional), **extra, **config)
         self.causal = not bidirectional
+        self.lookahead_frames = int(lookahead_frames)
         erb = torch.tensor(erb_band_matrix(erb_bands, n_fft, self.sample_rate), dtype=torch.float32)
         self.register_buffer("erb", erb, persistent=False)  # (bands, bins), columns sum to 1
         self.n_erb = erb.shape[0]
@@ -75,9 +85,18 @@ class ERBDeepFilter(STFTModel):
 
     def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
         b, k, f = spec.shape
-        rnn_state, past = (None, None) if state is None else state
+        la = self.lookahead_frames
+        if la:
+            rnn_state, past, pending = (None, None, None) if state is None else state
+        else:
+            rnn_state, past = (None, None) if state is None else state
         erb_f, df_f = self.features(spec)
         h, rnn_state = self.trunk(torch.cat([self.erb_in(erb_f), self.df_in(df_f)], dim=-1), rnn_state)
+        if la:  # enhance the frames L behind the input: h[k] (seeing frame k) drives frame k - L
+            if pending is None:
+                pending = spec.new_zeros(b, la, f)
+            queue = torch.cat([pending, spec], dim=1)
+            spec, pending = queue[:, :k], queue[:, k:]
         band_gain = torch.sigmoid(self.erb_head(h))
         gain = self.min_gain + (1 - self.min_gain) * (band_gain @ self.erb)  # (B, K, F)
         out = spec * gain
@@ -95,4 +114,7 @@ class ERBDeepFilter(STFTModel):
         alpha = torch.sigmoid(self.df_alpha(h))  # (B, K, 1)
         out = torch.cat([alpha * df + (1 - alpha) * out[..., : self.df_bins], out[..., self.df_bins :]], dim=-1)
         new_past = hist[:, hist.shape[1] - (self.df_order - 1) :] if self.df_order > 1 else past
-        return out, {"gain": gain, "band_gain": band_gain, "df_alpha": alpha, "embedding": h}, (rnn_state, new_past)
+        extra = {"gain": gain, "band_gain": band_gain, "df_alpha": alpha, "embedding": h}
+        if la:
+            return out, {**extra, "input_spec": spec}, (rnn_state, new_past, pending)
+        return out, extra, (rnn_state, new_past)
