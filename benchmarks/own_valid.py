@@ -36,12 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     sr = cfg.data.sample_rate
     for sub in ("clean", "noisy"):
         (args.out / sub).mkdir(parents=True, exist_ok=True)
+    rows = ["file,snr_db,snr_exact_db"]  # snr_db binned to 5 dB steps so that hush compare groups it
     for i, item in enumerate(items):
         n = int(item["mask"].sum()) if "mask" in item else item["clean"].shape[-1]
         for sub in ("clean", "noisy"):
             x = np.asarray(item[sub], np.float32).reshape(-1)[:n]
             # float samples: no peak scaling, so each clean/noisy pair keeps its relative level
             write(args.out / sub / f"valid{i:04d}.wav", x, sr, subtype="FLOAT", overwrite=True)
+        snr = float(item["snr_db"])
+        rows.append(f"valid{i:04d}.wav,{5 * round(snr / 5):g},{snr:.2f}")
+    (args.out / "meta.csv").write_text("\n".join(rows) + "\n")
     print(f"wrote {len(items)} mixtures to {args.out}")
     return 0
 

@@ -59,6 +59,10 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+def _frames(n: int) -> str:
+    return "no lookahead frames" if not n else f"{n} lookahead frame{'s' if n > 1 else ''}"
+
+
 def fmt_h(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h ({seconds / 60:.0f} min)"
 
@@ -130,7 +134,7 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         " independently)",
         (
             f"- algorithmic latency {d['lookahead_ms']:.1f} ms (one {model.n_fft}-sample window, hop"
-            f" {model.hop_size}, no lookahead frames); streams through `step()`"
+            f" {model.hop_size}, {_frames(getattr(model, 'lookahead_frames', 0))}); streams through `step()`"
             if model.causal
             else "- non-causal: a bidirectional recurrent trunk sees the whole input; long files are processed in"
             " overlapping 30 s chunks with crossfades; no streaming"
@@ -156,6 +160,8 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         "shared-default": "hush train recipes/shared/default.yaml",
         "shared-hq": "hush train recipes/shared/hq.yaml",
         "shared-default-distill": "hush train recipes/shared/default-distill.yaml",
+        "shared-default-la": "hush train recipes/shared/default-la.yaml",
+        "shared-hq2": "hush train recipes/shared/hq-stage2.yaml",
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
@@ -198,6 +204,9 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         "|---|---|---|---|---|",
     ]
     for st in [*stages, run]:
+        if not (st / "valid.csv").exists():
+            lines.append(f"| {st.name}: log not kept | | | | |")
+            continue
         for r in read_csv(st / "valid.csv"):
             lines.append(
                 f"| {st.name}:{r['step']} | {float(r['loss']):.3f} | {float(r['pesq_wb']):.3f} |"

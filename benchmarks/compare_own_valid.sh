@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Candidates for the bundled models and the peers on our OWN validation mixtures: held-back training speakers and
+# noise files of recipes/shared/default.yaml (benchmarks/own_valid.py), never ../shared/data/dev. This is the table
+# the shipped models are chosen on; dev (compare_dev.sh) only reports. Writes the "own-valid" section of
+# BENCHMARKS.md and benchmarks/results/compare_own_valid.json.
+#   bash benchmarks/compare_own_valid.sh runs/cand/default-la.pt,runs/cand/hq2.pt     (extra systems, optional)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-200}
+VALID=${VALID:-runs/own-valid}
+HUSH=${HUSH:-.venv/bin/hush}
+SYSTEMS=${SYSTEMS:-default,hq,mmse-lsa,noisereduce,rnnoise,nsnet2,gtcrn,deepfilternet3}
+[ -n "${1:-}" ] && SYSTEMS="$SYSTEMS,$1"
+[ -d "$VALID/noisy" ] || .venv/bin/python benchmarks/own_valid.py recipes/shared/default.yaml "$VALID" --n "$N"
+md=$(mktemp)
+"$HUSH" compare --clean "$VALID/clean" --noisy "$VALID/noisy" --systems "$SYSTEMS" --threads 1 -q \
+  --json benchmarks/results/compare_own_valid.json --markdown "$md"
+{
+  echo "## Bundled-model candidates and peers on our own validation set (model selection)"
+  echo
+  echo "Command: \`bash benchmarks/compare_own_valid.sh ${1:-}\` ($(date -u +%Y-%m-%d), $(nproc) cores, 1 thread)."
+  echo "$N mixtures of 3 s from \`python benchmarks/own_valid.py recipes/shared/default.yaml $VALID --n $N\`: the 10"
+  echo "held-back training speakers and 5 % held-back noise files, SNR −5…20 dB, never ../shared/data/dev."
+  echo "The bundled models are chosen on this table and the runs' validation logs; dev only reports."
+  echo
+  sed 's/^### /#### /' "$md"
+} | .venv/bin/python benchmarks/bench_md.py own-valid
+rm -f "$md"
+echo "BENCHMARKS.md updated"
