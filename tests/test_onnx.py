@@ -135,6 +135,17 @@ def test_suppression_control_matches_torch(tmp_path, signal, arch, extra):
     assert snr_db(want, stream_all(onnx_enh.stream(16000), x, 100)) > 60
 
 
+def test_exported_model_keeps_its_default_limit(tmp_path, signal):
+    _, x = signal
+    model = tiny("erbdf", lookahead_frames=1)
+    model.meta = {"inference": {"atten_lim_db": 9.0}}
+    path = export_onnx(model, tmp_path / "limited.onnx", exporter="torchscript")
+    enh = resolve(str(path))
+    assert isinstance(enh, OnnxEnhancer) and enh.atten_lim_db == 9.0
+    assert snr_db(ModelEnhancer(model).with_control(9.0, 1.0).enhance(x, 16000), enh.enhance(x, 16000)) > 60
+    assert resolve(str(path), atten_lim_db=float("inf")).atten_lim_db is None
+
+
 def test_to_onnx_enhancer(tmp_path, monkeypatch, signal):
     monkeypatch.setenv("HUSH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr("hush.onnx_backend.export.CACHE_EXPORTER", "torchscript")  # the faster one

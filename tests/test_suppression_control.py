@@ -287,3 +287,22 @@ def test_cli_help_documents_the_options(capsys):
     with pytest.raises(SystemExit) as e:
         main(["enhance", "x.wav", "-o", "out", "--mix", "half"])
     assert e.value.code == 2
+
+
+def test_model_file_default_limit_applies_and_can_be_overridden(tmp_path, noisy):
+    """A model file may carry a default limit (meta "inference"); explicit options replace it, inf removes it."""
+    torch.manual_seed(0)
+    model = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
+    save(model, tmp_path / "plain.pt")
+    save(model, tmp_path / "limited.pt", meta={"inference": {"atten_lim_db": 6.0}})
+    plain, limited = resolve(str(tmp_path / "plain.pt")), resolve(str(tmp_path / "limited.pt"))
+    assert plain.model.atten_lim_db is None and limited.model.atten_lim_db == 6.0
+    want = ModelEnhancer(model).with_control(6.0, 1.0).enhance(noisy, SR)
+    np.testing.assert_allclose(limited.enhance(noisy, SR), want, atol=1e-6)
+    assert not np.allclose(plain.enhance(noisy, SR), want, atol=1e-4)  # the limit really acts on this input
+    assert resolve(str(tmp_path / "limited.pt"), atten_lim_db=12.0).model.atten_lim_db == 12.0
+    unlimited = resolve(str(tmp_path / "limited.pt"), atten_lim_db=float("inf"))
+    assert unlimited.model.atten_lim_db is None
+    np.testing.assert_allclose(unlimited.enhance(noisy, SR), plain.enhance(noisy, SR), atol=1e-6)
+    mixed = hush.load_model(str(tmp_path / "limited.pt"), mix=0.5)  # a mix alone keeps the file's limit
+    assert (mixed.model.atten_lim_db, mixed.model.mix) == (6.0, 0.5)

@@ -63,6 +63,15 @@ def _frames(n: int) -> str:
     return "no lookahead frames" if not n else f"{n} lookahead frame{'s' if n > 1 else ''}"
 
 
+def _limit_line(meta: dict) -> list[str]:
+    lim = (meta.get("inference") or {}).get("atten_lim_db")
+    if lim is None:
+        return []
+    return [f"- default suppression limit {lim:g} dB per time-frequency bin (stored in the file; chosen on the own"
+            " validation set, BENCHMARKS.md \"own-valid\"); `--atten-lim-db N` replaces it, `--atten-lim-db inf`"
+            " removes it"]
+
+
 def fmt_h(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h ({seconds / 60:.0f} min)"
 
@@ -140,6 +149,7 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
             " overlapping 30 s chunks with crossfades; no streaming"
         ),
         f"- file: `src/hush/pretrained/{name}.pt`, fp16, {shipped.stat().st_size / 1e6:.2f} MB",
+        *_limit_line(meta),
         "",
         "## Training data and licences",
         "",
@@ -228,10 +238,16 @@ def main() -> None:
     ap.add_argument("--checkpoint", default="best.pt")
     ap.add_argument("--compare", type=Path, default=ROOT / "benchmarks/results/compare_dev.json")
     ap.add_argument("--note", default="", help="a sentence for the card's training section (e.g. why a run stopped)")
+    ap.add_argument("--atten-lim-db", type=float, default=None,
+                    help="default suppression limit stored in the file (chosen on own validation, never dev)")
     args = ap.parse_args()
     model = load(args.run / args.checkpoint)
     dest = ROOT / "src/hush/pretrained" / f"{args.name}.pt"
-    save(model, dest, metrics=model.metrics, meta=model.meta, half=True)
+    meta = dict(model.meta)
+    if args.atten_lim_db is not None:
+        meta["inference"] = {"atten_lim_db": args.atten_lim_db}
+    model.meta = meta
+    save(model, dest, metrics=model.metrics, meta=meta, half=True)
     dest.chmod(0o644)  # package data: readable by everyone
     logs = ROOT / "recipes/shared/logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -101,6 +101,8 @@ def resolve(method: str | Enhancer, **options) -> Enhancer:
 
         validate_control(**control)  # before loading a model
     enh = method if isinstance(method, Enhancer) else _build(method, options)
+    if control:  # a model file's own default (hush.models.files.inference_defaults) stays unless replaced
+        control = {**getattr(enh, "control_defaults", {}), **control}
     return apply_control(enh, **control) if control else enh
 
 

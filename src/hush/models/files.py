@@ -74,11 +74,31 @@ def load(path: str | os.PathLike) -> SEModel:
     return model.eval()
 
 
+def inference_defaults(meta: dict | None) -> dict[str, Any]:
+    """The suppression control a model file asks for by default (``meta["inference"]``: ``atten_lim_db``, ``mix``).
+
+    A bundled model may ship with a limit chosen on its own validation set; an explicit ``atten_lim_db`` / ``mix``
+    from the caller replaces it (``atten_lim_db=inf`` removes the limit).
+    """
+    inf = (meta or {}).get("inference") or {}
+    return {k: inf[k] for k in ("atten_lim_db", "mix") if inf.get(k) is not None}
+
+
 def load_enhancer(path: str | os.PathLike, **options) -> Any:
     if Path(path).suffix.lower() == ".onnx":  # an export (hush export onnx), run by onnxruntime
         from hush.onnx_backend.runtime import OnnxEnhancer
 
-        return OnnxEnhancer(path, name=str(path), **options)
-    from hush.models.enhancer import ModelEnhancer
+        enh = OnnxEnhancer(path, name=str(path), **options)
+        defaults = inference_defaults(enh.model.meta.get("model_meta"))
+    else:
+        from hush.models.enhancer import ModelEnhancer
 
-    return ModelEnhancer(load(path), name=str(path), **options)
+        model = load(path)
+        enh = ModelEnhancer(model, name=str(path), **options)
+        defaults = inference_defaults(getattr(model, "meta", None))
+    if defaults:
+        from hush.inference.control import apply_control
+
+        enh = apply_control(enh, **defaults)
+        enh.control_defaults = defaults  # resolve() keeps the ones a caller does not replace
+    return enh
