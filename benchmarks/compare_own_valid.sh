@@ -3,7 +3,9 @@
 # noise files of recipes/shared/default.yaml (benchmarks/own_valid.py), never ../shared/data/dev. This is the table
 # the shipped models are chosen on; dev (compare_dev.sh) only reports. Writes the "own-valid" section of
 # BENCHMARKS.md and benchmarks/results/compare_own_valid.json.
-#   bash benchmarks/compare_own_valid.sh runs/cand/default-la.pt,runs/cand/hq2.pt     (extra systems, optional)
+#   bash benchmarks/compare_own_valid.sh runs/cand/default-prev.pt,runs/cand/hq-prev.pt   (extra systems, optional)
+# The previous bundled models, for the table in BENCHMARKS.md:
+#   mkdir -p runs/cand; for m in default hq; do git show f167bc1:src/hush/pretrained/$m.pt > runs/cand/$m-prev.pt; done
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-200}
