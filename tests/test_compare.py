@@ -89,3 +89,24 @@ def test_compare_unknown_baseline(dataset, capsys):
     rc = main(["compare", "--clean", str(dataset / "clean"), "--noisy", str(dataset / "noisy"), "--systems",
                "wiener", "--baseline", "rnnoise", "-q"])
     assert rc == 1 and "--baseline" in capsys.readouterr().err
+
+
+def test_compare_reuses_stored_systems(dataset, capsys):
+    base = ["compare", "--clean", str(dataset / "clean"), "--noisy", str(dataset / "noisy"),
+            "--metrics", "si_sdr,estoi", "-q"]
+    full, part = dataset / "full.json", dataset / "part.json"
+    assert main([*base, "--systems", "wiener,mmse-lsa", "--json", str(full)]) == 0
+    # re-score only wiener; mmse-lsa comes from the earlier run with identical scores, RTF and intervals
+    assert main([*base, "--systems", "wiener", "--reuse", str(full), "--json", str(part)]) == 0
+    assert "Reused from" in capsys.readouterr().out
+    a, b = json.loads(full.read_text()), json.loads(part.read_text())
+    assert list(b["systems"]) == ["noisy", "wiener", "mmse-lsa"]
+    assert b["systems"]["mmse-lsa"] == a["systems"]["mmse-lsa"]
+    assert b["baseline_differences"]["mmse-lsa"] == a["baseline_differences"]["mmse-lsa"]
+    assert b["systems"]["wiener"]["per_file"] == a["systems"]["wiener"]["per_file"]  # deterministic method
+    # a comparison on other files cannot be reused
+    doc = json.loads(full.read_text())
+    doc["files"] = doc["files"][::-1]
+    full.write_text(json.dumps(doc))
+    assert main([*base, "--systems", "wiener", "--reuse", str(full)]) == 1
+    assert "other files" in capsys.readouterr().err

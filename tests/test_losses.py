@@ -170,6 +170,21 @@ def test_compressed_complex_weights(clean, noise):
     assert cplx_only >= mag_only  # |a - b| >= ||a| - |b||
 
 
+def test_compressed_complex_over_weight_penalises_residual_noise(clean, noise):
+    sym = create_loss("compressed-complex", alpha=0.0)
+    asym = create_loss("compressed-complex", alpha=0.0, over_weight=4.0)
+    louder, quieter = 1.5 * clean, clean / 1.5  # every bin over- (under-) estimated by the same factor
+    torch.testing.assert_close(asym({"enhanced": louder}, {"clean": clean}),
+                               4.0 * sym({"enhanced": louder}, {"clean": clean}))
+    torch.testing.assert_close(asym({"enhanced": quieter}, {"clean": clean}),
+                               sym({"enhanced": quieter}, {"clean": clean}))
+    # a residual of the noise costs more than the same relative loss of speech would under the symmetric loss
+    est = clean + 0.3 * noise
+    assert asym({"enhanced": est}, {"clean": clean}) > 2 * sym({"enhanced": est}, {"clean": clean})
+    with pytest.raises(ValueError, match="over_weight"):
+        create_loss("compressed-complex", over_weight=0.0)
+
+
 def test_seg_weighted_mse(clean, noise):
     est = clean + noise
     # non-overlapping frames, uniform weights, T a multiple of the frame: plain MSE

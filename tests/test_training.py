@@ -192,6 +192,23 @@ def test_early_stopping_and_tensorboard(tmp_path):
     assert list((tmp_path / "run" / "tb").glob("events.out.tfevents.*"))
 
 
+def test_validation_metrics_and_summed_selection(tmp_path):
+    from hush.training.validation import score_for_selection
+
+    cfg = tiny_config(tmp_path / "run", max_steps=4, valid_every=4, valid_metrics=["si_sdr", "snr"],
+                      select_metric="si_sdr+snr")
+    Trainer(from_dict(Config, cfg), progress=False).fit()
+    row = read_csv(tmp_path / "run" / "valid.csv")[0]
+    assert {"si_sdr", "snr"} <= set(row) and "pesq_wb" not in row
+    assert score_for_selection({"loss": 1.0, "a": 1.5, "b": 2.0}, "a+b") == 3.5
+    bad = tiny_config(tmp_path / "run2", valid_metrics=["si_sdr"], select_metric="si_sdr+pesq_wb")
+    with pytest.raises(HushError, match="select_metric: pesq_wb is not in train.valid_metrics"):
+        load_config(write_cfg(tmp_path, bad))
+    bad = tiny_config(tmp_path / "run3", valid_metrics=["pesq"])
+    with pytest.raises(HushError, match="valid_metrics: unknown metric"):
+        load_config(write_cfg(tmp_path, bad))
+
+
 def test_warm_start_loads_weights_but_not_the_schedule(tmp_path):
     first = tiny_config(tmp_path / "a", max_steps=4, valid_every=4)
     Trainer(from_dict(Config, first), progress=False).fit()

@@ -25,6 +25,9 @@ def add_parser(sub) -> None:
     p.add_argument("--group", help="regex on file names whose first group names the condition")
     p.add_argument("--metrics", help="comma-separated metrics (default: PESQ-WB/NB, STOI, ESTOI, SI-SDR, DNSMOS)")
     p.add_argument("--json", type=Path, help="write all scores and intervals as JSON")
+    p.add_argument("--reuse", type=Path, metavar="JSON",
+                   help="add every system of an earlier --json on the same files that is not in --systems, "
+                        "with its stored scores and RTF (e.g. the peers, to score only a new model)")
     p.add_argument("--markdown", type=Path, help="write the tables as Markdown")
     p.add_argument("--out", type=Path, help="keep the enhanced files under OUT/<system>/")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -44,7 +47,7 @@ def render(runs, metrics, diffs, conditions, baseline: str, column: str = "snr_d
 
 
 def run(args) -> int:
-    from hush.compare import COMPARE_METRICS, differences, load_conditions, run_compare, to_json
+    from hush.compare import COMPARE_METRICS, NOISY, differences, from_json, load_conditions, run_compare, to_json
     from hush.errors import HushError
 
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
@@ -52,11 +55,23 @@ def run(args) -> int:
     if args.baseline not in ["noisy", *systems]:
         raise HushError(f"--baseline {args.baseline!r} is neither 'noisy' nor one of --systems")
     meta = args.meta or (args.noisy.parent / "meta.csv")
+    reused_doc = None
+    if args.reuse:
+        try:
+            reused_doc = json.loads(args.reuse.read_text())
+        except (OSError, ValueError) as e:
+            raise HushError(f"{args.reuse}: cannot read the comparison to reuse: {e}") from None
     pairs, runs = run_compare(args.clean, args.noisy, systems, args.threads, metrics, args.out,
                               progress=not args.quiet and sys.stderr.isatty(), jobs=args.jobs)
+    note = ""
+    if reused_doc is not None:
+        reused = from_json(reused_doc, [p.name for p in pairs], metrics, skip={NOISY, *systems})
+        runs += reused
+        note = (f"Reused from {args.reuse} (scores and RTF of that run): "
+                f"{', '.join(r.name for r in reused) or 'none'}.\n\n")
     conditions = load_conditions(pairs, meta if meta.exists() else None, args.group)
     diffs = differences(runs, metrics, args.baseline)
-    text = render(runs, metrics, diffs, conditions, args.baseline, "" if args.group else "snr_db")
+    text = note + render(runs, metrics, diffs, conditions, args.baseline, "" if args.group else "snr_db")
     print(text)
     print(f"{len(pairs)} files, {args.threads} thread(s); RTF = processing time / audio duration")
     if args.markdown:

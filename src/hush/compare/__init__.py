@@ -1,10 +1,17 @@
 """Side-by-side comparison of systems on a clean/noisy set: scores, speed, bootstrap intervals."""
 
 from hush.compare.bootstrap import Interval, paired_bootstrap
-from hush.compare.report import condition_tables, differences, differences_table, means_table, to_json
+from hush.compare.report import (
+    condition_tables,
+    differences,
+    differences_table,
+    from_json,
+    means_table,
+    to_json,
+)
 from hush.compare.runner import COMPARE_METRICS, NOISY, SystemRun, load_conditions, run_compare
 
 __all__ = [
     "COMPARE_METRICS", "NOISY", "Interval", "SystemRun", "condition_tables", "differences", "differences_table",
-    "load_conditions", "means_table", "paired_bootstrap", "run_compare", "to_json",
+    "from_json", "load_conditions", "means_table", "paired_bootstrap", "run_compare", "to_json",
 ]

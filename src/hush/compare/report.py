@@ -97,3 +97,24 @@ def to_json(runs: list[SystemRun], metrics: list[str], diffs: dict, conditions: 
     if conditions:
         doc["conditions"] = conditions
     return doc
+
+
+def from_json(doc: dict, names: list[str], metrics: list[str], skip: set[str] = frozenset()) -> list[SystemRun]:
+    """The systems of a :func:`to_json` document (except ``skip``) as runs with their stored per-file scores and
+    RTF, for re-using peer scores next to new systems. ``names`` must be the document's files, in order."""
+    from hush.errors import HushError
+
+    if doc.get("files") != names:
+        raise HushError("the reused comparison was made on other files (or in another order)")
+    runs = []
+    for name, sysdoc in doc.get("systems", {}).items():
+        if name in skip:
+            continue
+        missing = [m for m in metrics if any(m not in f for f in sysdoc["per_file"])]
+        if missing:
+            raise HushError(f"the reused comparison has no {', '.join(missing)} scores for {name!r}")
+        scores = [{m: math.nan if f[m] is None else float(f[m]) for m in metrics} for f in sysdoc["per_file"]]
+        rtf = sysdoc.get("rtf")
+        runs.append(SystemRun(name, scores, seconds=float(rtf) if rtf else 0.0, audio_seconds=1.0,
+                              errors=list(sysdoc.get("errors", []))))
+    return runs

@@ -130,18 +130,29 @@ class CompressedComplexLoss(_SpectralLoss):
     ``alpha * mean|E_c - R_c|^2 + (1 - alpha) * mean(|E|^c - |R|^c)^2`` with ``X_c = |X|^c X / |X|``,
     ``c=0.3`` and ``alpha=0.3`` (complex weight) by default. Magnitudes are floored at ``eps`` before the
     power law, which keeps the gradient at silent bins finite. Scale: the power law makes it grow like the level
-    to the power ``2c``."""
+    to the power ``2c``.
 
-    def __init__(self, c: float = 0.3, alpha: float = 0.3, eps: float = 1e-6, **kw):
+    ``over_weight`` makes the magnitude term asymmetric (in the spirit of the asymmetric loss of VoiceFilter-Lite,
+    Wang et al. 2020, turned around): bins where the estimate is louder than the reference, i.e. residual noise,
+    weigh ``over_weight`` times as much as bins where it is quieter (speech distortion). 1 is the symmetric loss.
+    """
+
+    def __init__(self, c: float = 0.3, alpha: float = 0.3, eps: float = 1e-6, over_weight: float = 1.0, **kw):
         super().__init__(**kw)
         if not 0 < c <= 1 or not 0 <= alpha <= 1:
             raise ValueError("need 0 < c <= 1 and 0 <= alpha <= 1")
-        self.c, self.alpha, self.eps = float(c), float(alpha), float(eps)
+        if not over_weight > 0:
+            raise ValueError(f"over_weight must be > 0, got {over_weight!r}")
+        self.c, self.alpha, self.eps, self.over_weight = float(c), float(alpha), float(eps), float(over_weight)
 
     def compute(self, est, ref, mask):
         e, r, w = self.spectra(est, ref, mask)
         me, mr = magnitude(e, self.eps), magnitude(r, self.eps)
         ce, cr = me.pow(self.c), mr.pow(self.c)
         complex_term = masked_mean(power(e * (ce / me) - r * (cr / mr)), w)
-        mag_term = masked_mean((ce - cr).square(), w)
+        diff = ce - cr
+        sq = diff.square()
+        if self.over_weight != 1.0:
+            sq = torch.where(diff > 0, self.over_weight * sq, sq)
+        mag_term = masked_mean(sq, w)
         return self.alpha * complex_term + (1 - self.alpha) * mag_term

@@ -69,7 +69,9 @@ class TrainConfig:
     max_steps: int = 10000
     valid_every: int = 500
     log_every: int = 25
-    select_metric: str = "pesq_wb"  # best checkpoint and early stopping; higher is better (loss: lower)
+    select_metric: str = "pesq_wb"  # best checkpoint and early stopping; higher is better (loss: lower);
+    # "a+b" selects on the sum of validation metrics a and b
+    valid_metrics: list[str] = field(default_factory=lambda: ["pesq_wb", "estoi", "si_sdr"])
     early_stop_patience: int = 0  # validations without improvement; 0 disables
     seed: int = 0
     out_dir: str = "runs/default"
@@ -236,6 +238,16 @@ def validate(cfg: Config) -> None:
         raise ConfigError("config error: data.speech needs a manifest with pair records")
     if cfg.train.batch_size < 1 or cfg.train.max_steps < 1:
         raise ConfigError("config error: train.batch_size and train.max_steps must be positive")
+    from hush.metrics import AVAILABLE_METRICS
+
+    bad = [m for m in cfg.train.valid_metrics if m not in AVAILABLE_METRICS]
+    if bad:
+        raise ConfigError(f"config error: train.valid_metrics: unknown metric(s) {', '.join(bad)}")
+    sel = cfg.train.select_metric
+    if sel != "loss":
+        missing = [m for m in sel.split("+") if m not in cfg.train.valid_metrics]
+        if missing:
+            raise ConfigError(f"config error: train.select_metric: {', '.join(missing)} is not in train.valid_metrics")
     if cfg.distill is not None:
         validate_distill(cfg.distill)
 

@@ -164,8 +164,10 @@ class Trainer:
         if self.dist.is_main:
             noisy_path = self.out / "valid_noisy.json"
             if not noisy_path.exists():
-                noisy_path.write_text(json.dumps(score_inputs(self.valid_items, self.model.sample_rate)) + "\n")
-            res = validate(self.model, self.task, self.valid_items, self.model.sample_rate)
+                noisy_path.write_text(json.dumps(score_inputs(self.valid_items, self.model.sample_rate,
+                                                                self.cfg.train.valid_metrics)) + "\n")
+            res = validate(self.model, self.task, self.valid_items, self.model.sample_rate,
+                           metrics=self.cfg.train.valid_metrics)
             score = score_for_selection(res, self.cfg.train.select_metric)
             improved = score > self.state.best
             if improved:

@@ -1,4 +1,4 @@
-"""A fixed validation set (never the dev set) and its scoring: loss, PESQ-WB, ESTOI, SI-SDR."""
+"""A fixed validation set (never the dev set) and its scoring: loss and metrics (default PESQ-WB, ESTOI, SI-SDR)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ def materialize(dataset, n: int) -> list[dict]:
 
 
 @torch.no_grad()
-def validate(model, task, items: list[dict], sr: int, batch_size: int = 8) -> dict[str, float]:
+def validate(model, task, items: list[dict], sr: int, batch_size: int = 8,
+             metrics: list[str] | None = None) -> dict[str, float]:
     """Mean validation loss and metrics of ``model`` on ``items``; NaN metric values are excluded from means."""
+    metrics = list(VALID_METRICS if metrics is None else metrics)
     was_training = model.training
     model.eval()
     losses, rows = [], []
@@ -34,30 +36,32 @@ def validate(model, task, items: list[dict], sr: int, batch_size: int = 8) -> di
         for j, it in enumerate(chunk):
             n = int(it["mask"].sum()) if "mask" in it else len(it["clean"])
             rows.append(compute_metrics(it["clean"].numpy()[:n].astype(np.float64),
-                                        out[j, :n].astype(np.float64), sr, VALID_METRICS))
+                                        out[j, :n].astype(np.float64), sr, metrics))
     model.train(was_training)
     result = {"loss": sum(losses) / max(len(items), 1)}
-    for m in VALID_METRICS:
+    for m in metrics:
         vals = [r[m] for r in rows if m in r and math.isfinite(r[m])]
         result[m] = float(np.mean(vals)) if vals else float("nan")
     return result
 
 
-def score_inputs(items: list[dict], sr: int) -> dict[str, float]:
+def score_inputs(items: list[dict], sr: int, metrics: list[str] | None = None) -> dict[str, float]:
     """The same metrics for the unprocessed noisy inputs: the reference point of a run's validation scores."""
+    metrics = list(VALID_METRICS if metrics is None else metrics)
     rows = []
     for it in items:
         n = int(it["mask"].sum()) if "mask" in it else len(it["clean"])
         rows.append(compute_metrics(it["clean"].numpy()[:n].astype(np.float64),
-                                    it["noisy"].numpy()[:n].astype(np.float64), sr, VALID_METRICS))
-    return {m: float(np.nanmean([r.get(m, np.nan) for r in rows])) for m in VALID_METRICS}
+                                    it["noisy"].numpy()[:n].astype(np.float64), sr, metrics))
+    return {m: float(np.nanmean([r.get(m, np.nan) for r in rows])) for m in metrics}
 
 
 def score_for_selection(result: dict[str, float], metric: str) -> float:
-    """Higher is better; the loss is negated. Falls back to SI-SDR when the metric is unavailable."""
+    """Higher is better; the loss is negated; ``"a+b"`` is the sum of metrics a and b. Falls back to SI-SDR when
+    a metric is unavailable."""
     if metric == "loss":
         return -result["loss"]
-    v = result.get(metric, float("nan"))
+    v = sum(result.get(m, float("nan")) for m in metric.split("+"))
     if not math.isfinite(v):
         v = result.get("si_sdr", float("nan"))
     return v if math.isfinite(v) else -result["loss"]
