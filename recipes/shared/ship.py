@@ -172,6 +172,9 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         "shared-default-distill": "hush train recipes/shared/default-distill.yaml",
         "shared-default-la": "hush train recipes/shared/default-la.yaml",
         "shared-hq2": "hush train recipes/shared/hq-stage2.yaml",
+        "shared-default-asym": "hush train recipes/shared/default-asym.yaml",
+        "shared-default-plain": "hush train recipes/shared/default-plain.yaml",
+        "shared-hq-asym": "hush train recipes/shared/hq-asym.yaml",
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
@@ -210,22 +213,30 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         + (f" (last stage; earlier stages: `{name}-stage<i>-{{train,valid}}.csv`)." if stages else "."),
         "Validation on the run's own simulated held-out set (64 mixtures):",
         "",
-        "| step | loss | PESQ-WB | ESTOI | SI-SDR |",
-        "|---|---|---|---|---|",
+        "| step | loss | PESQ-WB | ESTOI | SI-SDR | DNSMOS OVRL |",
+        "|---|---|---|---|---|---|",
     ]
+
+    def ovrl(r: dict) -> str:  # logged only by runs with dnsmos_ovrl in train.valid_metrics
+        v = r.get("dnsmos_ovrl")
+        return f"{float(v):.3f}" if v not in (None, "") else ""
+
     for st in [*stages, run]:
         if not (st / "valid.csv").exists():
-            lines.append(f"| {st.name}: log not kept | | | | |")
+            lines.append(f"| {st.name}: log not kept | | | | | |")
             continue
         for r in read_csv(st / "valid.csv"):
             lines.append(
                 f"| {st.name}:{r['step']} | {float(r['loss']):.3f} | {float(r['pesq_wb']):.3f} |"
-                f" {float(r['estoi']):.3f} | {float(r['si_sdr']):.2f} |"
+                f" {float(r['estoi']):.3f} | {float(r['si_sdr']):.2f} | {ovrl(r)} |"
             )
     noisy = run / "valid_noisy.json"
     if noisy.exists():
         n = json.loads(noisy.read_text())
-        lines.append(f"| unprocessed | | {n['pesq_wb']:.3f} | {n['estoi']:.3f} | {n['si_sdr']:.2f} |")
+        lines.append(f"| unprocessed | | {n['pesq_wb']:.3f} | {n['estoi']:.3f} | {n['si_sdr']:.2f} | {ovrl(n)} |")
+    if stages:
+        lines.append("")
+        lines.append("The loss column is each stage's own training loss, so it is comparable within a stage only.")
     lines += ["", "## Results on ../shared/data/dev", "", *results_section(name, compare), ""]
     return "\n".join(lines)
 
