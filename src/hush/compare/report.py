@@ -8,6 +8,7 @@ import numpy as np
 
 from hush.compare.bootstrap import Interval, paired_bootstrap
 from hush.compare.runner import SystemRun
+from hush.errors import HushError
 
 LABELS = {"pesq_wb": "PESQ-WB", "pesq_nb": "PESQ-NB", "stoi": "STOI", "estoi": "ESTOI", "si_sdr": "SI-SDR",
           "dnsmos_sig": "SIG", "dnsmos_bak": "BAK", "dnsmos_ovrl": "OVRL", "dnsmos_p808": "P808", "rtf": "RTF"}
@@ -102,8 +103,6 @@ def to_json(runs: list[SystemRun], metrics: list[str], diffs: dict, conditions: 
 def from_json(doc: dict, names: list[str], metrics: list[str], skip: set[str] = frozenset()) -> list[SystemRun]:
     """The systems of a :func:`to_json` document (except ``skip``) as runs with their stored per-file scores and
     RTF, for re-using peer scores next to new systems. ``names`` must be the document's files, in order."""
-    from hush.errors import HushError
-
     if doc.get("files") != names:
         raise HushError("the reused comparison was made on other files (or in another order)")
     runs = []
