@@ -7,6 +7,13 @@ options) do not select on dev. ``--n`` can ask for more mixtures than the traini
 
     python benchmarks/own_valid.py recipes/shared/default.yaml runs/own-valid --n 200
     hush compare --clean runs/own-valid/clean --noisy runs/own-valid/noisy --systems default,hq
+
+``--fixed-set`` instead writes the first ``--n`` validation mixtures as a :class:`hush.data.mixing.FixedSet`
+(16-bit FLAC, with ``noise/`` and the full ``meta.csv``) that another recipe can validate on through
+``data.valid_dir``, so that a run training on a different mixture distribution is still selected on the same
+validation mixtures:
+
+    python benchmarks/own_valid.py recipes/shared/default.yaml runs/valid-default64 --n 64 --fixed-set
 """
 
 from __future__ import annotations
@@ -28,8 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("config", help="training YAML (its data section defines the held-back material)")
     ap.add_argument("out", type=Path, help="output folder (clean/ and noisy/ are written there)")
     ap.add_argument("--n", type=int, default=None, help="number of mixtures (default: the config's valid_size)")
+    ap.add_argument("--fixed-set", action="store_true",
+                    help="write a FixedSet (clean/, noisy/, noise/, meta.csv) for data.valid_dir")
     args = ap.parse_args(argv)
     cfg = load_config(args.config)
+    if args.fixed_set:
+        from hush.data.mixing import FixedSet
+        from hush.training.manifest_data import manifest_mixers
+
+        _, valid = manifest_mixers(cfg)
+        FixedSet.create(valid, args.n or cfg.data.valid_size, args.out)
+        print(f"wrote {args.n or cfg.data.valid_size} mixtures to {args.out}")
+        return 0
     if args.n:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, valid_size=args.n, epoch_size=1))
     _, items = build_datasets(cfg)

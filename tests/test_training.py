@@ -180,6 +180,30 @@ def test_manifest_training_holds_out_speakers_and_learns(corpus_manifests):
     assert float(valid[-1]["loss"]) < float(valid[0]["loss"])
 
 
+def test_frozen_validation_set_keeps_validation_when_training_mix_changes(corpus_manifests):
+    """A FixedSet written from a config's validation mixer, used through ``data.valid_dir`` by a config with another
+    training SNR range, validates on the same mixtures (to the 16-bit grid) as the original config."""
+    from hush.data.mixing import FixedSet
+    from hush.training.manifest_data import build_manifest_datasets, manifest_mixers
+
+    tmp = corpus_manifests
+    data = {"kind": "manifests", "speech": [str(tmp / "speech.jsonl")], "noise": [str(tmp / "noise.jsonl")],
+            "epoch_size": 8, "valid_size": 4, "valid_speakers": 1, "valid_noise_fraction": 0.34,
+            "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]}}
+    base = from_dict(Config, {**tiny_config(tmp / "a"), "data": data})
+    _, simulated = build_manifest_datasets(base)
+    _, mixer = manifest_mixers(base)
+    FixedSet.create(mixer, 4, tmp / "valid")
+    harder = {**data, "valid_dir": str(tmp / "valid"), "mix": {"segment_seconds": 0.5, "snr_range": [-10.0, -5.0]}}
+    train, frozen = build_manifest_datasets(from_dict(Config, {**tiny_config(tmp / "b"), "data": harder}))
+    assert len(frozen) == len(simulated) == 4
+    for a, b in zip(simulated, frozen, strict=True):
+        for key in ("clean", "noisy"):
+            np.testing.assert_allclose(np.asarray(b[key]), np.asarray(a[key]), atol=2 / 32768)
+        assert float(a["snr_db"]) == pytest.approx(float(b["snr_db"]), abs=0.05)
+    assert max(float(train[i]["snr_db"]) for i in range(4)) < -4.0  # the training mixer did change
+
+
 def test_early_stopping_and_tensorboard(tmp_path):
     cfg = tiny_config(tmp_path / "run", max_steps=40, valid_every=4, early_stop_patience=2, tensorboard=True)
     cfg["optim"]["lr"] = 1e-12  # nothing improves after the first validation

@@ -46,6 +46,13 @@ def build_manifest_datasets(cfg: Config, rank: int = 0):
     d = cfg.data
     if d.kind == "pairs":
         return _build_pair_datasets(cfg, rank)
+    train, valid = manifest_mixers(cfg, rank)
+    return train, materialize(valid, d.valid_size)
+
+
+def manifest_mixers(cfg: Config, rank: int = 0) -> tuple[MixingDataset, MixingDataset | FixedSet]:
+    """The training mixer and the (not yet materialised) validation set of a ``manifests`` config."""
+    d = cfg.data
     speech, noise = _load(d.speech, "speech"), _load(d.noise, "noise")
     tr_s, va_s, tr_n, va_n = hold_out(speech, noise, d.valid_speakers, d.valid_noise_fraction, d.valid_seed)
     mix = dataclasses.replace(d.mix, epoch_size=d.epoch_size, seed=cfg.train.seed, sample_rate=d.sample_rate,
@@ -57,7 +64,7 @@ def build_manifest_datasets(cfg: Config, rank: int = 0):
         vmix = dataclasses.replace(mix, epoch_size=d.valid_size, seed=d.valid_seed, augmentations=[],
                                    noise_augmentations=[], cache_bytes=0)
         valid = MixingDataset(va_s, va_n, vmix, rir_bank=train.rir_bank)
-    return train, materialize(valid, d.valid_size)
+    return train, valid
 
 
 def _build_pair_datasets(cfg: Config, rank: int):
