@@ -160,6 +160,20 @@ def test_short_utterances_concatenated_from_same_speaker(corpus):
     assert seen
 
 
+def test_duration_weighting_draws_in_proportion_to_duration(corpus):
+    """short1 (0.3 s) and a (2 s): per file each starts half the segments, per duration a starts 2/2.3 of them."""
+    names = ("short1.wav", "a.wav")
+    first = {}
+    for weighting in ("file", "duration"):
+        ds = make_ds(corpus, speech=names, speech_weighting=weighting, epoch_size=400)
+        picks = [ds[i]["speech_files"].split(";")[0] for i in range(len(ds))]
+        first[weighting] = np.mean([p == corpus["a.wav"].path for p in picks])
+    assert abs(first["file"] - 0.5) < 0.08
+    assert abs(first["duration"] - 2.0 / 2.3) < 0.06
+    with pytest.raises(HushError, match="speech_weighting"):
+        make_ds(corpus, speech=names, speech_weighting="loudness")
+
+
 def test_short_utterance_masked(corpus):
     ds = make_ds(corpus, speech=("short1.wav",), pad="mask")
     it = ds[0]

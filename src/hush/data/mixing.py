@@ -51,6 +51,10 @@ class MixConfig:
       (:class:`hush.data.rir.RIRConfig` or its dict); ``target`` ``"dry"`` or ``"early"`` (``early_ms``).
     * ``augmentations`` / ``noise_augmentations``: config dicts for :func:`hush.data.augment.build_augmentations`,
       applied to the speech (before reverberation, so the target carries them too) / to each noise segment.
+    * ``speech_weighting``: how the first utterance of a segment is drawn: ``"file"`` (every file equally likely),
+      ``"duration"`` (in proportion to its duration, so that every second of speech is equally likely and corpora
+      of many short clips do not outweigh corpora of long utterances) or ``"speaker"`` (a speaker uniformly, then
+      one of its files; the same as ``speaker_balanced``).
     * ``epoch_size``: items per epoch (``len(dataset)``).
     * ``cache_bytes``: in-memory cache of decoded noise files (speech files too with ``cache_speech``).
     """
@@ -66,6 +70,7 @@ class MixConfig:
     max_draws: int = 20
     pad: str = "concat"
     speaker_balanced: bool = False
+    speech_weighting: str = "file"
     reverb_prob: float = 0.0
     rir: RIRConfig | dict | None = None
     target: str = "dry"
@@ -104,6 +109,8 @@ class MixConfig:
             raise HushError("segment_seconds and sample_rate must be positive")
         if self.pad not in ("concat", "mask"):
             raise HushError(f"pad must be 'concat' or 'mask', not {self.pad!r}")
+        if self.speech_weighting not in ("file", "duration", "speaker"):
+            raise HushError(f"speech_weighting must be 'file', 'duration' or 'speaker', not {self.speech_weighting!r}")
         if self.target not in ("dry", "early"):
             raise HushError(f"target must be 'dry' or 'early', not {self.target!r}")
         if not 0.0 <= self.reverb_prob <= 1.0:
@@ -162,6 +169,12 @@ class MixingDataset(Dataset):
         for i, r in enumerate(self.speech):
             self.by_speaker.setdefault(self._speaker(r), []).append(i)
         self.speakers = sorted(self.by_speaker)
+        self.speech_cdf = None
+        if cfg.speech_weighting == "duration":
+            dur = np.array([self._duration(r) for r in self.speech], np.float64)
+            if not dur.sum() > 0:
+                raise HushError("speech_weighting='duration': the speech records have no duration")
+            self.speech_cdf = np.cumsum(dur) / dur.sum()
         self.speech_reader = AudioReader(self.sr, cfg.cache_bytes if cfg.cache_speech else 0)
         self.noise_reader = AudioReader(self.sr, cfg.cache_bytes)
         self.augment = build_augmentations(cfg.augmentations)
@@ -171,6 +184,17 @@ class MixingDataset(Dataset):
             self.rir_bank = RIRBank.build(cfg.rir, self.sr)
         if self.rir_bank is not None and self.rir_bank.sample_rate != self.sr:
             raise HushError(f"RIR bank is at {self.rir_bank.sample_rate} Hz, the mixtures at {self.sr} Hz")
+
+    @staticmethod
+    def _duration(r: Record) -> float:
+        if r.duration is not None:
+            return float(r.duration)
+        import soundfile as sf
+
+        try:
+            return float(sf.info(str(r.path)).duration)
+        except Exception as e:  # noqa: BLE001 - soundfile raises several types
+            raise HushError(f"{r.path}: cannot read the duration ({e})") from None
 
     @staticmethod
     def _speaker(r: Record) -> str:
@@ -195,12 +219,16 @@ class MixingDataset(Dataset):
         cfg, n, rd = self.config, self.n, self.speech_reader
         threshold = 10.0 ** (cfg.silence_db / 10.0)  # mean square
         for _ in range(cfg.max_draws):
-            if cfg.speaker_balanced:
+            if cfg.speaker_balanced or cfg.speech_weighting == "speaker":
                 spk = self.speakers[int(rng.integers(len(self.speakers)))]
                 utts = self.by_speaker[spk]
                 rec = self.speech[utts[int(rng.integers(len(utts)))]]
             else:
-                rec = self.speech[int(rng.integers(len(self.speech)))]
+                if self.speech_cdf is not None:
+                    i = min(int(np.searchsorted(self.speech_cdf, rng.random(), side="right")), len(self.speech) - 1)
+                else:
+                    i = int(rng.integers(len(self.speech)))
+                rec = self.speech[i]
                 spk = self._speaker(rec)
                 utts = self.by_speaker[spk]
             length = rd.length(rec.path)
