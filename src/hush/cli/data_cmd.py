@@ -1,4 +1,4 @@
-"""``hush data prepare CORPUS ROOT -o manifest.jsonl`` and ``hush data corpora``."""
+"""``hush data``: prepare, corpora, score (DNSMOS of manifest records) and filter (on the scores)."""
 
 from __future__ import annotations
 
@@ -30,11 +30,79 @@ def add_parser(sub) -> None:
     pc = dsub.add_parser("corpora", help="list the corpus recipes and their options")
     pc.set_defaults(func=run)
 
+    ps = dsub.add_parser(
+        "score", help="add DNSMOS SIG/BAK/OVRL of each record to a manifest",
+        description="Score the records of one kind of MANIFEST with DNSMOS P.835 (extra `hush[metrics]`) and write "
+                    "the manifest with the scores in each record's extra (dnsmos_sig, dnsmos_bak, dnsmos_ovrl). "
+                    "Scores are cached as they come (OUTPUT.cache, or --cache), so an interrupted run resumes.")
+    ps.add_argument("manifest", type=Path, metavar="MANIFEST")
+    ps.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="scored manifest (.jsonl)")
+    ps.add_argument("--kind", default="speech", help="record kind to score (default: speech)")
+    ps.add_argument("--cache", type=Path, help="score cache (default: OUT with .cache appended)")
+    ps.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ps.set_defaults(func=run)
+
+    pf = dsub.add_parser(
+        "filter", help="keep the records whose scores pass thresholds",
+        description="Keep the records of one kind whose scores (from `hush data score`) are all at least the "
+                    "given minimums, as the DNS Challenge does for its clean speech; other kinds are kept.")
+    pf.add_argument("manifest", type=Path, metavar="MANIFEST")
+    pf.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="filtered manifest (.jsonl)")
+    pf.add_argument("--min", action="append", default=[], metavar="SCORE=VALUE", dest="minimum",
+                    help="minimum score, repeatable (e.g. --min dnsmos_sig=3.2 --min dnsmos_bak=3.5)")
+    pf.add_argument("--kind", default="speech", help="record kind to filter (default: speech)")
+    pf.set_defaults(func=run)
+
 
 def run(args) -> int:
     if args.data_command == "corpora":
         return _corpora()
+    if args.data_command == "score":
+        return _score(args)
+    if args.data_command == "filter":
+        return _filter(args)
     return _prepare(args)
+
+
+def _read(path: Path):
+    from hush.data.manifest import read_manifest
+    from hush.errors import HushError
+
+    if not path.is_file():
+        raise HushError(f"{path}: manifest not found")
+    return read_manifest(path)
+
+
+def _score(args) -> int:
+    import sys
+
+    from hush.data.manifest import write_manifest
+    from hush.data.quality import score_records, score_summary
+
+    records = _read(args.manifest)
+    cache = args.cache or args.output.with_name(args.output.name + ".cache")
+    scored = score_records(records, cache, kind=args.kind, progress=not args.quiet and sys.stderr.isatty())
+    write_manifest(scored, args.output)
+    print(f"wrote {args.output}\n{score_summary(scored, args.kind)}")
+    return 0
+
+
+def _filter(args) -> int:
+    from hush.data.manifest import write_manifest
+    from hush.data.quality import filter_records, parse_thresholds
+    from hush.errors import HushError
+
+    minimum = parse_thresholds(args.minimum)
+    if not minimum:
+        raise HushError("give at least one --min SCORE=VALUE")
+    records = _read(args.manifest)
+    kept = filter_records(records, minimum, kind=args.kind)
+    before = sum(r.kind == args.kind for r in records)
+    after = sum(r.kind == args.kind for r in kept)
+    hours = sum(r.duration or 0.0 for r in kept if r.kind == args.kind) / 3600
+    write_manifest(kept, args.output)
+    print(f"wrote {args.output}: kept {after} of {before} {args.kind} records ({hours:.2f} h)")
+    return 0
 
 
 def _prepare(args) -> int:
