@@ -179,6 +179,8 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
                                "--fixed-set\nhush train recipes/shared/default-dur.yaml"),
         "shared-default-lowsnr": "hush train recipes/shared/default-lowsnr.yaml",
         "shared-default-asym2": "hush train recipes/shared/default-asym2.yaml",
+        "shared-hq-dur": ("python benchmarks/own_valid.py recipes/shared/default.yaml runs/valid-default64 --n 64 "
+                          "--fixed-set\nhush train recipes/shared/hq-dur.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
