@@ -44,6 +44,7 @@ def test_scores_go_to_extra_and_the_cache_resumes(tmp_path):
     assert "dnsmos_sig" not in scored[3].extra
     # an interrupted run: the last cache line is cut short, so only that file is scored again
     lines = cache.read_text().splitlines()
+    assert not any(json.loads(line)["path"].startswith("/") for line in lines)  # no machine-specific folder
     cache.write_text("\n".join(lines[:2] + [lines[2][:10]]) + "\n")
     calls.clear()
     again = score_records(recs, cache, scorer=scorer)

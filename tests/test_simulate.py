@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 
 import numpy as np
 import pytest
@@ -57,6 +58,9 @@ def test_simulate_layout_and_snr(dirs, tmp_path):
         rows = list(csv.DictReader(fh))
     assert len(rows) == 5
     assert {"file", "speaker", "snr_db", "gain_db", "noise_files", "rir"} <= set(rows[0])
+    for row in rows:  # source files relative to the set's folder: no machine-specific path in meta.csv
+        for f in (row["noise_files"] + ";" + row["speech_files"]).split(";"):
+            assert not os.path.isabs(f) and (out / f).is_file()
     for row in rows:
         for kind in ("clean", "noisy", "noise"):
             info = sf.info(str(out / kind / row["file"]))

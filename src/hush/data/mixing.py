@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from hush.audio.io import read, write
+from hush.audio.io import probe, read, write
 from hush.data.audio_cache import AudioReader
 from hush.data.augment import build_augmentations
 from hush.data.manifest import Record
@@ -187,14 +187,7 @@ class MixingDataset(Dataset):
 
     @staticmethod
     def _duration(r: Record) -> float:
-        if r.duration is not None:
-            return float(r.duration)
-        import soundfile as sf
-
-        try:
-            return float(sf.info(str(r.path)).duration)
-        except Exception as e:  # noqa: BLE001 - soundfile raises several types
-            raise HushError(f"{r.path}: cannot read the duration ({e})") from None
+        return float(r.duration) if r.duration is not None else probe(r.path).duration
 
     @staticmethod
     def _speaker(r: Record) -> str:
@@ -363,6 +356,12 @@ def measured_snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
     return _db(float(np.sum(c ** 2)) / max(float(np.sum(e ** 2)), 1e-30))
 
 
+def _relative(files: str, root: Path) -> str:
+    """``;``-separated source paths relative to ``root``, so that meta.csv names no machine-specific folder."""
+    return ";".join(os.path.relpath(f, os.path.abspath(root)) if os.path.isabs(f) else f
+                    for f in files.split(";") if f)
+
+
 def _is_nonempty_dir(p: Path) -> bool:
     return p.is_dir() and any(p.iterdir())
 
@@ -443,7 +442,8 @@ class FixedSet(Dataset):
             rows.append({
                 "file": name, "speaker": item["speaker"], "snr_db": f"{measured_snr_db(clean, noisy):.4f}",
                 "snr_target_db": f"{float(item['snr_db']):.4f}", "gain_db": f"{float(item['gain_db']):.4f}",
-                "noise_files": item["noise_files"], "rir": item["rir"], "speech_files": item["speech_files"],
+                "noise_files": _relative(item["noise_files"], root), "rir": item["rir"],
+                "speech_files": _relative(item["speech_files"], root),
             })
         meta = root / "meta.csv"
         tmp = meta.with_name(".meta.csv.part")

@@ -52,20 +52,25 @@ def score_records(records: Sequence[Record], cache: str | os.PathLike, kind: str
                   progress: bool = False) -> list[Record]:
     """Copies of ``records`` with the scores of every record of ``kind`` (all kinds: ``None``) in ``extra``.
 
-    Scores are appended to ``cache`` (JSON lines keyed by the resolved audio path) as they are computed and read
-    back from it, so an interrupted run resumes where it stopped. An unreadable file raises
-    :class:`~hush.errors.HushError` naming it.
+    Scores are appended to ``cache`` (JSON lines keyed by the audio path relative to the cache's folder, so the
+    cache names no machine-specific folder) as they are computed and read back from it, so an interrupted run
+    resumes where it stopped. An unreadable file raises :class:`~hush.errors.HushError` naming it.
     """
     cache = Path(cache)
+    base = os.path.abspath(cache.parent)
+
+    def key_of(r: Record) -> str:
+        return os.path.relpath(os.path.abspath(r.path), base)
+
     known = _load_cache(cache)
-    todo = [r for r in records if (kind is None or r.kind == kind) and os.path.abspath(r.path) not in known]
+    todo = [r for r in records if (kind is None or r.kind == kind) and key_of(r) not in known]
     if todo:
         from tqdm import tqdm
 
         cache.parent.mkdir(parents=True, exist_ok=True)
         with open(cache, "a") as fh:
             for r in tqdm(todo, desc="scoring", unit="file", disable=not progress):
-                key = os.path.abspath(r.path)
+                key = key_of(r)
                 try:
                     scores = scorer(r.path)
                 except HushError:
@@ -77,7 +82,7 @@ def score_records(records: Sequence[Record], cache: str | os.PathLike, kind: str
                 fh.flush()
     out = []
     for r in records:
-        s = known.get(os.path.abspath(r.path))
+        s = known.get(key_of(r))
         out.append(replace(r, extra={**r.extra, **s}) if s is not None and (kind is None or r.kind == kind) else r)
     return out
 
