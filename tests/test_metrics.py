@@ -219,6 +219,20 @@ def test_dnsmos_matches_speechmos(seconds):
         assert ours[ours_key] == pytest.approx(float(theirs[their_key]), abs=1e-4)
 
 
+def test_dnsmos_max_windows_scores_a_subset_of_the_windows():
+    pytest.importorskip("speechmos")
+    x = speech_like(seconds=12.0, seed=3)  # 4 windows of 9.01 s with a 1 s hop
+    x = 0.9 * add_noise(x, 10.0, seed=4) / np.max(np.abs(add_noise(x, 10.0, seed=4)))
+    full = dnsmos(x, SR)
+    assert dnsmos(x, SR, max_windows=10) == full  # more than there are: all of them
+    one = dnsmos(x, SR, max_windows=1)
+    first = dnsmos(x[: int(9.01 * SR)], SR)  # exactly the first window
+    assert one == pytest.approx(first)
+    assert one != full
+    with pytest.raises(ValueError, match="max_windows"):
+        dnsmos(x, SR, max_windows=0)
+
+
 def test_dnsmos_input_handling(no_warnings):
     assert all(math.isnan(v) for v in dnsmos(np.zeros(0), SR).values())
     x = speech_like(seconds=0.3, seed=9)

@@ -52,6 +52,29 @@ def test_scores_go_to_extra_and_the_cache_resumes(tmp_path):
     assert [r.extra["dnsmos_sig"] for r in again[:2]] == [1.0, 2.0]
 
 
+def _length_scorer(path):
+    """Picklable stand-in for DNSMOS: scores that depend on the file's content."""
+    x, _ = sf.read(path)
+    return {"dnsmos_sig": float(np.std(x)), "dnsmos_bak": float(len(x)), "dnsmos_ovrl": 1.0}
+
+
+def test_parallel_scoring_gives_the_serial_scores(tmp_path):
+    recs = _records(tmp_path, n_speech=5)
+    serial = score_records(recs, tmp_path / "a.jsonl", scorer=_length_scorer)
+    parallel = score_records(recs, tmp_path / "b.jsonl", scorer=_length_scorer, jobs=2)
+    assert [r.extra for r in parallel] == [r.extra for r in serial]
+    assert len((tmp_path / "b.jsonl").read_text().splitlines()) == 5
+
+
+def test_parallel_scoring_names_an_unreadable_file(tmp_path):
+    recs = _records(tmp_path, n_speech=2)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio")
+    recs.append(Record(id="bad", path=str(bad), kind="speech", corpus="t", duration=1.0, sample_rate=SR))
+    with pytest.raises(HushError, match="bad.wav"):
+        score_records(recs, tmp_path / "c.jsonl", scorer=_length_scorer, jobs=2)
+
+
 def test_unreadable_file_names_it(tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"not audio at all")
@@ -85,7 +108,8 @@ def test_cli_score_then_filter_drops_the_noisy_recording(tmp_path):
         sf.write(p, x.astype(np.float32), SR)
         recs.append(Record(id=name, path=str(p), kind="speech", corpus="t", duration=3.0, sample_rate=SR))
     write_manifest(recs, tmp_path / "m.jsonl")
-    assert main(["data", "score", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "scored.jsonl"), "-q"]) == 0
+    assert main(["data", "score", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "scored.jsonl"), "-q",
+                 "--windows", "1"]) == 0
     scored = {r.id: r.extra for r in read_manifest(tmp_path / "scored.jsonl")}
     assert scored["noisy"]["dnsmos_bak"] < scored["clean"]["dnsmos_bak"] - 0.5
     assert len((tmp_path / "scored.jsonl.cache").read_text().splitlines()) == 2
@@ -94,6 +118,7 @@ def test_cli_score_then_filter_drops_the_noisy_recording(tmp_path):
                  "--min", f"dnsmos_bak={mid}"]) == 0
     assert [r.id for r in read_manifest(tmp_path / "kept.jsonl")] == ["clean"]
     assert json.loads((tmp_path / "kept.jsonl").read_text())["extra"]["dnsmos_bak"] == scored["clean"]["dnsmos_bak"]
+    assert main(["data", "score", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "y.jsonl"), "--jobs", "0"]) != 0
     # a filter without scores is a one-line error and a non-zero exit
     assert main(["data", "filter", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "x.jsonl"),
                  "--min", "dnsmos_bak=1"]) != 0

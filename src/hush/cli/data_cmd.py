@@ -39,6 +39,10 @@ def add_parser(sub) -> None:
     ps.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="scored manifest (.jsonl)")
     ps.add_argument("--kind", default="speech", help="record kind to score (default: speech)")
     ps.add_argument("--cache", type=Path, help="score cache (default: OUT with .cache appended)")
+    ps.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default: 1)")
+    ps.add_argument("--windows", type=int, default=None, metavar="N",
+                    help="score at most N evenly spaced 9 s DNSMOS windows per file (faster; default: all, "
+                         "as speechmos does)")
     ps.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ps.set_defaults(func=run)
 
@@ -77,11 +81,20 @@ def _score(args) -> int:
     import sys
 
     from hush.data.manifest import write_manifest
-    from hush.data.quality import score_records, score_summary
+    from functools import partial
+
+    from hush.data.quality import dnsmos_of_file, score_records, score_summary
+    from hush.errors import HushError
 
     records = _read(args.manifest)
     cache = args.cache or args.output.with_name(args.output.name + ".cache")
-    scored = score_records(records, cache, kind=args.kind, progress=not args.quiet and sys.stderr.isatty())
+    if args.jobs < 1:
+        raise HushError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.windows is not None and args.windows < 1:
+        raise HushError(f"--windows must be at least 1, got {args.windows}")
+    scorer = partial(dnsmos_of_file, max_windows=args.windows)
+    scored = score_records(records, cache, kind=args.kind, scorer=scorer, jobs=args.jobs,
+                           progress=not args.quiet and sys.stderr.isatty())
     write_manifest(scored, args.output)
     print(f"wrote {args.output}\n{score_summary(scored, args.kind)}")
     return 0

@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +25,25 @@ from hush.errors import HushError
 SCORE_KEYS = ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
 
 
-def dnsmos_of_file(path: str) -> dict[str, float]:
-    """DNSMOS P.835 SIG / BAK / OVRL of an audio file (mono mix; any rate)."""
+def dnsmos_of_file(path: str, max_windows: int | None = None) -> dict[str, float]:
+    """DNSMOS P.835 SIG / BAK / OVRL of an audio file (mono mix; any rate).
+
+    ``max_windows`` limits the 9.01 s windows scored (see :func:`hush.metrics.dnsmos.dnsmos`).
+    """
     from hush.audio.io import read
     from hush.metrics.dnsmos import dnsmos
 
     x, sr = read(path)
-    scores = dnsmos(np.asarray(x, np.float64).mean(axis=0), sr)
+    scores = dnsmos(np.asarray(x, np.float64).mean(axis=0), sr, max_windows=max_windows)
     return {k: float(scores[k]) for k in SCORE_KEYS}
+
+
+def _score_one(scorer: Callable[[str], dict[str, float]], path: str) -> tuple[str, dict[str, float] | str]:
+    """(path, scores) or (path, error text); run in worker processes, so it must not raise."""
+    try:
+        return path, scorer(path)
+    except Exception as e:  # noqa: BLE001 - decoders and the scorer raise several types
+        return path, str(e)
 
 
 def _load_cache(path: Path) -> dict[str, dict[str, float]]:
@@ -49,12 +61,14 @@ def _load_cache(path: Path) -> dict[str, dict[str, float]]:
 
 def score_records(records: Sequence[Record], cache: str | os.PathLike, kind: str | None = "speech",
                   scorer: Callable[[str], dict[str, float]] = dnsmos_of_file,
-                  progress: bool = False) -> list[Record]:
+                  progress: bool = False, jobs: int = 1) -> list[Record]:
     """Copies of ``records`` with the scores of every record of ``kind`` (all kinds: ``None``) in ``extra``.
 
     Scores are appended to ``cache`` (JSON lines keyed by the audio path relative to the cache's folder, so the
     cache names no machine-specific folder) as they are computed and read back from it, so an interrupted run
-    resumes where it stopped. An unreadable file raises :class:`~hush.errors.HushError` naming it.
+    resumes where it stopped. ``jobs`` > 1 scores in that many worker processes (``scorer`` must then be
+    picklable, e.g. a module-level function or a ``functools.partial`` of one). An unreadable file raises
+    :class:`~hush.errors.HushError` naming it; the scores computed before it stay in the cache.
     """
     cache = Path(cache)
     base = os.path.abspath(cache.parent)
@@ -68,18 +82,29 @@ def score_records(records: Sequence[Record], cache: str | os.PathLike, kind: str
         from tqdm import tqdm
 
         cache.parent.mkdir(parents=True, exist_ok=True)
-        with open(cache, "a") as fh:
-            for r in tqdm(todo, desc="scoring", unit="file", disable=not progress):
-                key = key_of(r)
-                try:
-                    scores = scorer(r.path)
-                except HushError:
-                    raise
-                except Exception as e:  # noqa: BLE001 - decoders and the scorer raise several types
-                    raise HushError(f"{r.path}: cannot score ({e})") from None
-                known[key] = scores
-                fh.write(json.dumps({"path": key, "scores": scores}) + "\n")
-                fh.flush()
+        keys = {r.path: key_of(r) for r in todo}
+        paths = list(keys)
+        with open(cache, "a") as fh, tqdm(total=len(paths), desc="scoring", unit="file",
+                                          disable=not progress) as bar:
+            if jobs > 1:
+                import multiprocessing as mp
+
+                pool = mp.get_context("spawn").Pool(jobs)
+                results = pool.imap(partial(_score_one, scorer), paths, chunksize=4)
+            else:
+                pool = None
+                results = (_score_one(scorer, p) for p in paths)
+            try:
+                for path, scores in results:
+                    if isinstance(scores, str):
+                        raise HushError(f"{path}: cannot score ({scores})")
+                    known[keys[path]] = scores
+                    fh.write(json.dumps({"path": keys[path], "scores": scores}) + "\n")
+                    fh.flush()
+                    bar.update()
+            finally:
+                if pool is not None:
+                    pool.terminate()
     out = []
     for r in records:
         s = known.get(key_of(r))

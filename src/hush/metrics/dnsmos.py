@@ -137,10 +137,13 @@ def _prepare(x: np.ndarray, sr: int) -> np.ndarray | None:
     return np.tile(audio, reps) if reps > 1 else audio
 
 
-def dnsmos(x: np.ndarray, sr: int, personalized: bool = False) -> dict[str, float]:
+def dnsmos(x: np.ndarray, sr: int, personalized: bool = False, max_windows: int | None = None) -> dict[str, float]:
     """DNSMOS of a single clip: ``{"dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl", "dnsmos_p808"}``.
 
     ``personalized`` selects the personalised P.835 model (speechmos ``model_type="dnsmos_personalized"``).
+    ``max_windows`` scores at most that many of the 9.01 s windows, evenly spaced (first and last included),
+    instead of all of them: a faster approximation for ranking many clips (each window costs ~0.35 s on one
+    core, and a 1 s clip tiled to 9 s has 9 nearly identical windows). ``None`` reproduces speechmos.
     Needs ``onnxruntime`` and the ``speechmos`` wheel (for its model files), else raises MissingExtraError.
     """
     models = _model_dir()
@@ -155,7 +158,12 @@ def dnsmos(x: np.ndarray, sr: int, personalized: bool = False) -> dict[str, floa
     n_windows = int(np.floor(audio.size / fs) - _WINDOW_S) + 1
     poly = _POLY[bool(personalized)]
     scores: dict[str, list[float]] = {k: [] for k in _KEYS}
-    for i in range(n_windows):
+    starts = range(n_windows)
+    if max_windows is not None and n_windows > max_windows:
+        if max_windows < 1:
+            raise ValueError(f"max_windows must be at least 1, got {max_windows}")
+        starts = sorted({int(round(v)) for v in np.linspace(0, n_windows - 1, max_windows)})
+    for i in starts:
         seg = audio[int(i * _HOP_S * fs) : int((i + _WINDOW_S) * _HOP_S * fs)]
         if seg.size < need:
             continue
