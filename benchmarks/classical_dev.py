@@ -47,8 +47,20 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         noisy_json = Path(tmp) / "noisy.json"
-        hush("evaluate", "--clean", str(args.dev / "clean"), "--enhanced", str(args.dev / "noisy"),
-             "--metrics", ",".join(METRICS), "--json", str(noisy_json), "-j", args.jobs, "-q")
+        hush(
+            "evaluate",
+            "--clean",
+            str(args.dev / "clean"),
+            "--enhanced",
+            str(args.dev / "noisy"),
+            "--metrics",
+            ",".join(METRICS),
+            "--json",
+            str(noisy_json),
+            "-j",
+            args.jobs,
+            "-q",
+        )
         results["noisy"] = (json.loads(noisy_json.read_text()), float("nan"))
         for m in METHODS:
             for tr in TRACKERS:
@@ -56,26 +68,61 @@ def main() -> None:
                 out = Path(tmp) / f"{m}-{tr}"
                 t0 = time.perf_counter()
                 # options reach the method through the API; the CLI takes the tracker as method option syntax
-                hush("enhance", str(args.dev / "noisy"), "-o", str(out), "-m", f"{m}:noise_tracker={tr}",
-                     "-j", args.jobs, "-q")
+                hush(
+                    "enhance",
+                    str(args.dev / "noisy"),
+                    "-o",
+                    str(out),
+                    "-m",
+                    f"{m}:noise_tracker={tr}",
+                    "-j",
+                    args.jobs,
+                    "-q",
+                )
                 wall = time.perf_counter() - t0
                 js = Path(tmp) / f"{m}-{tr}.json"
-                hush("evaluate", "--clean", str(args.dev / "clean"), "--enhanced", str(out), "--metrics",
-                     ",".join(METRICS), "--json", str(js), "-j", args.jobs, "-q")
+                hush(
+                    "evaluate",
+                    "--clean",
+                    str(args.dev / "clean"),
+                    "--enhanced",
+                    str(out),
+                    "--metrics",
+                    ",".join(METRICS),
+                    "--json",
+                    str(js),
+                    "-j",
+                    args.jobs,
+                    "-q",
+                )
                 results[name] = (json.loads(js.read_text()), wall)
     snrs = sorted(set(snr.values()))
-    lines = ["## Classical enhancers on ../shared/data/dev (issue 3)", "",
-             "Command: `python benchmarks/classical_dev.py` (runs `hush enhance -m METHOD:noise_tracker=T` then "
-             "`hush evaluate`).", "", "All 120 files, means (improvement over noisy in parentheses):", "",
-             "| system | PESQ-WB | ESTOI | SI-SDR (dB) |", "|---|---|---|---|"]
+    lines = [
+        "## Classical enhancers on ../shared/data/dev (issue 3)",
+        "",
+        "Command: `python benchmarks/classical_dev.py` (runs `hush enhance -m METHOD:noise_tracker=T` then "
+        "`hush evaluate`).",
+        "",
+        "All 120 files, means (improvement over noisy in parentheses):",
+        "",
+        "| system | PESQ-WB | ESTOI | SI-SDR (dB) |",
+        "|---|---|---|---|",
+    ]
     base = results["noisy"][0]["mean"]
     for name, (doc, _) in results.items():
-        cells = [f"{doc['mean'][k]:.3f}" + ("" if name == "noisy" else f" ({doc['mean'][k] - base[k]:+.3f})")
-                 for k in METRICS]
+        cells = [
+            f"{doc['mean'][k]:.3f}" + ("" if name == "noisy" else f" ({doc['mean'][k] - base[k]:+.3f})")
+            for k in METRICS
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for k, label in zip(METRICS, ["PESQ-WB", "ESTOI", "SI-SDR (dB)"], strict=True):
-        lines += ["", f"{label} per input SNR (dB):", "",
-                  "| system | " + " | ".join(f"{s:g}" for s in snrs) + " |", "|---" * (len(snrs) + 1) + "|"]
+        lines += [
+            "",
+            f"{label} per input SNR (dB):",
+            "",
+            "| system | " + " | ".join(f"{s:g}" for s in snrs) + " |",
+            "|---" * (len(snrs) + 1) + "|",
+        ]
         for name, (doc, _) in results.items():
             by = defaultdict(list)
             for f in doc["files"]:

@@ -109,10 +109,7 @@ def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
             f"{mean.get(m, float('nan')):.3f}" if m != "si_sdr" else f"{mean.get(m, float('nan')):.2f}" for m in METRICS
         ]
         if base and c != "none":
-            deltas = [
-                str(diff(doc, name, base, m))
-                for m in ("pesq_wb", "si_sdr", "estoi")
-            ]
+            deltas = [str(diff(doc, name, base, m)) for m in ("pesq_wb", "si_sdr", "estoi")]
         else:
             deltas = ["–"] * 3
         own = f"{v[1]:.3f} ({v[0]})" if v else "–"
@@ -125,9 +122,7 @@ def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
             "",
             "| pair | " + " | ".join(LABEL[m] for m in METRICS) + " |",
             "|---|" + "---|" * len(METRICS),
-            "| `both` − `both-causal` | "
-            + " | ".join(str(diff(doc, a, b, m)) for m in METRICS)
-            + " |",
+            "| `both` − `both-causal` | " + " | ".join(str(diff(doc, a, b, m)) for m in METRICS) + " |",
         ]
     if all(k in sys_map for k in DEFAULTS):
         a, b = sys_map["default (distilled)"], sys_map["default (plain)"]
@@ -145,11 +140,7 @@ def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
             mean = doc["systems"][name]["mean"]
             own = f"{v[1]:.3f} ({v[0]})" if v else "–"
             lines.append(f"| `default` {label} | {own} | " + " | ".join(f"{mean[m]:.3f}" for m in METRICS) + " |")
-        lines.append(
-            "| distilled − plain | | "
-            + " | ".join(str(diff(doc, a, b, m)) for m in METRICS)
-            + " |"
-        )
+        lines.append("| distilled − plain | | " + " | ".join(str(diff(doc, a, b, m)) for m in METRICS) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -35,8 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("config", help="training YAML (its data section defines the held-back material)")
     ap.add_argument("out", type=Path, help="output folder (clean/ and noisy/ are written there)")
     ap.add_argument("--n", type=int, default=None, help="number of mixtures (default: the config's valid_size)")
-    ap.add_argument("--fixed-set", action="store_true",
-                    help="write a FixedSet (clean/, noisy/, noise/, meta.csv) for data.valid_dir")
+    ap.add_argument(
+        "--fixed-set",
+        action="store_true",
+        help="write a FixedSet (clean/, noisy/, noise/, meta.csv) for data.valid_dir",
+    )
     args = ap.parse_args(argv)
     cfg = load_config(args.config)
     if args.fixed_set:

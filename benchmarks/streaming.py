@@ -57,8 +57,12 @@ BUDGET_MS = 1000.0 * BLOCK / SR
 WARMUP_S = 2.0
 DEFAULT_METHODS = "default,hq,mmse-lsa,wiener"
 BACKENDS = ("torch-offline", "torch-stream", "onnx-stream", "onnx-int8-stream")
-LABEL = {"torch-offline": "PyTorch offline", "torch-stream": "PyTorch streaming",
-         "onnx-stream": "ONNX streaming (fp32)", "onnx-int8-stream": "ONNX streaming (int8)"}
+LABEL = {
+    "torch-offline": "PyTorch offline",
+    "torch-stream": "PyTorch streaming",
+    "onnx-stream": "ONNX streaming (fp32)",
+    "onnx-int8-stream": "ONNX streaming (int8)",
+}
 DASH = "—"
 
 
@@ -123,9 +127,16 @@ def time_stream(streamer: Streamer, x: np.ndarray, repeats: int) -> tuple[dict, 
     dur = len(x) / SR
     ms = 1000.0 * np.concatenate(pooled)
     p50, p99 = np.percentile(ms, [50, 99])
-    res = {"rtf": float(np.median(totals)) / dur, "rtf_all": [t / dur for t in totals], "calls": int(len(ms)),
-           "p50_ms": float(p50), "p99_ms": float(p99), "max_ms": float(ms.max()), "mean_ms": float(ms.mean()),
-           "p99_budget": float(p99) / BUDGET_MS}
+    res = {
+        "rtf": float(np.median(totals)) / dur,
+        "rtf_all": [t / dur for t in totals],
+        "calls": int(len(ms)),
+        "p50_ms": float(p50),
+        "p99_ms": float(p99),
+        "max_ms": float(ms.max()),
+        "mean_ms": float(ms.mean()),
+        "p99_budget": float(p99) / BUDGET_MS,
+    }
     return res, y
 
 
@@ -172,15 +183,27 @@ def bench_method(name: str, x: np.ndarray, files: list, repeats: int, log) -> di
     is_onnx_file = isinstance(enh, OnnxEnhancer)
     neural = isinstance(model, SEModel) or is_onnx_file
     st = Streamer(enh, sr=SR, backend="torch")
-    row: dict = {"method": name, "kind": "neural" if neural else "classical", "notes": [],
-                 "latency_ms": st.latency_ms, "delay_ms": st.delay_ms,
-                 "lookahead_ms": 1000.0 * enh.lookahead(SR) / SR, "chunked_fallback": bool(st.chunked),
-                 "timing": {}}
+    row: dict = {
+        "method": name,
+        "kind": "neural" if neural else "classical",
+        "notes": [],
+        "latency_ms": st.latency_ms,
+        "delay_ms": st.delay_ms,
+        "lookahead_ms": 1000.0 * enh.lookahead(SR) / SR,
+        "chunked_fallback": bool(st.chunked),
+        "timing": {},
+    }
     if isinstance(model, SEModel):
         from hush.models.complexity import macs_per_second
 
-        row.update(arch=model.arch, params=int(model.num_parameters()), macs_per_second=int(macs_per_second(model)),
-                   hop=int(model.hop_size), n_fft=int(getattr(model, "n_fft", 0) or 0), causal=bool(model.causal))
+        row.update(
+            arch=model.arch,
+            params=int(model.num_parameters()),
+            macs_per_second=int(macs_per_second(model)),
+            hop=int(model.hop_size),
+            n_fft=int(getattr(model, "n_fft", 0) or 0),
+            causal=bool(model.causal),
+        )
     if st.chunked:
         row["notes"].append(f"non-causal: streams in {st.latency_ms:.0f} ms chunks (LowLatencyChunked)")
 
@@ -217,9 +240,15 @@ def bench_method(name: str, x: np.ndarray, files: list, repeats: int, log) -> di
     row["timing"]["onnx-int8-stream"], _ = time_stream(Streamer(e8, sr=SR, backend="onnx"), x, repeats)
     log(f"  {name}: fp32 / int8 quality on {len(files)} files")
     q32, q8 = quality(e32, files), quality(e8, files)
-    row["int8"] = {"fp32_bytes": p32.stat().st_size, "int8_bytes": p8.stat().st_size,
-                   "int8_weight_share": int8_share(p8), "fp32": q32, "int8": q8,
-                   "delta_pesq_wb": q8["pesq_wb"] - q32["pesq_wb"], "delta_si_sdr": q8["si_sdr"] - q32["si_sdr"]}
+    row["int8"] = {
+        "fp32_bytes": p32.stat().st_size,
+        "int8_bytes": p8.stat().st_size,
+        "int8_weight_share": int8_share(p8),
+        "fp32": q32,
+        "int8": q8,
+        "delta_pesq_wb": q8["pesq_wb"] - q32["pesq_wb"],
+        "delta_si_sdr": q8["si_sdr"] - q32["si_sdr"],
+    }
     return row
 
 
@@ -239,7 +268,8 @@ def render(doc: dict) -> str:
     rows = doc["rows"]
     cmd = doc["command"]
     lines = [
-        "## Streaming latency and real-time factor (issue 9)", "",
+        "## Streaming latency and real-time factor (issue 9)",
+        "",
         f"Command: `{cmd}` ({doc['date']}, {doc['cores']} cores, {doc['machine']}; load average "
         f"{doc['loadavg']:.1f} at start).",
         f"Input: the first {doc['n_files']} dev noisy files (`{doc['dev']}/noisy`, sorted) concatenated, "
@@ -249,55 +279,74 @@ def render(doc: dict) -> str:
         f"Streaming feeds {BLOCK}-sample ({BUDGET_MS:.0f} ms) blocks to `hush.Streamer(method, sr={SR})`; "
         "its RTF includes `flush`.",
         "",
-        "#### Latency and real-time factor", "",
+        "#### Latency and real-time factor",
+        "",
         "| method | latency (ms) | lookahead (ms) | delay (ms) | params | MMAC/s | "
-        + " | ".join(f"RTF {LABEL[b]}" for b in BACKENDS) + " |",
+        + " | ".join(f"RTF {LABEL[b]}" for b in BACKENDS)
+        + " |",
         "|---" * (6 + len(BACKENDS)) + "|",
     ]
     for r in rows:
         params = f"{r['params'] / 1e3:.0f} k" if "params" in r else DASH
         macs = f"{r['macs_per_second'] / 1e6:.0f}" if "macs_per_second" in r else DASH
         look = "whole input" if r["lookahead_ms"] > 1e6 else f"{r['lookahead_ms']:.1f}"
-        lines.append(f"| {r['method']} | {r['latency_ms']:.1f} | {look} | {r['delay_ms']:.1f} | "
-                     f"{params} | {macs} | " + " | ".join(_rtf(r, b) for b in BACKENDS) + " |")
-    lines += ["",
-              "Latency = `Streamer.latency_ms`: the longest a sample waits, fed one sample at a time, until `process` "
-              "returns its enhanced counterpart (stream delay + one hop of buffering); lookahead = the method's "
-              "`lookahead` (how far ahead the output depends on the input; non-causal models stream in 1 s chunks "
-              "with crossfades, so their stream differs from whole-file output: about 15 dB SNR for `hq` with 1 s "
-              "chunks, 19 dB with 4 s); delay = the stream's "
-              "alignment offset. ONNX columns are for neural models only. Contract check, max |PyTorch stream "
-              "(delay removed) "
-              "− offline|: " + ", ".join(f"{r['method']} {r['stream_vs_offline_max_abs']:.1e}" for r in rows
-                                         if "stream_vs_offline_max_abs" in r) + ".",
-              "",
-              f"#### Per-call time of `Streamer.process` ({BLOCK}-sample blocks, pooled over the runs)", "",
-              f"| method | backend | calls | p50 (ms) | p99 (ms) | max (ms) | p99 / {BUDGET_MS:.0f} ms budget |",
-              "|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['method']} | {r['latency_ms']:.1f} | {look} | {r['delay_ms']:.1f} | "
+            f"{params} | {macs} | " + " | ".join(_rtf(r, b) for b in BACKENDS) + " |"
+        )
+    lines += [
+        "",
+        "Latency = `Streamer.latency_ms`: the longest a sample waits, fed one sample at a time, until `process` "
+        "returns its enhanced counterpart (stream delay + one hop of buffering); lookahead = the method's "
+        "`lookahead` (how far ahead the output depends on the input; non-causal models stream in 1 s chunks "
+        "with crossfades, so their stream differs from whole-file output: about 15 dB SNR for `hq` with 1 s "
+        "chunks, 19 dB with 4 s); delay = the stream's "
+        "alignment offset. ONNX columns are for neural models only. Contract check, max |PyTorch stream "
+        "(delay removed) "
+        "− offline|: "
+        + ", ".join(
+            f"{r['method']} {r['stream_vs_offline_max_abs']:.1e}" for r in rows if "stream_vs_offline_max_abs" in r
+        )
+        + ".",
+        "",
+        f"#### Per-call time of `Streamer.process` ({BLOCK}-sample blocks, pooled over the runs)",
+        "",
+        f"| method | backend | calls | p50 (ms) | p99 (ms) | max (ms) | p99 / {BUDGET_MS:.0f} ms budget |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         for b in BACKENDS[1:]:
             t = r["timing"].get(b)
             if t:
-                lines.append(f"| {r['method']} | {LABEL[b]} | {t['calls']} | {t['p50_ms']:.3f} | {t['p99_ms']:.3f} | "
-                             f"{t['max_ms']:.2f} | {100 * t['p99_budget']:.1f} % |")
+                lines.append(
+                    f"| {r['method']} | {LABEL[b]} | {t['calls']} | {t['p50_ms']:.3f} | {t['p99_ms']:.3f} | "
+                    f"{t['max_ms']:.2f} | {100 * t['p99_budget']:.1f} % |"
+                )
     q_rows = [r for r in rows if "int8" in r]
     if q_rows:
         noisy = doc["noisy"]
-        lines += ["", f"#### int8 dynamic quantization (ONNX), {doc['n_files']} dev files", "",
-                  f"Noisy input: PESQ-WB {noisy['pesq_wb']:.3f}, SI-SDR {noisy['si_sdr']:.2f} dB. "
-                  "int8 = onnxruntime dynamic int8 quantization of the learned weight matrices "
-                  "(`hush export onnx --quantize int8`); \"int8 weights\" = share of the weight elements stored "
-                  "as int8 (the rest, e.g. GRU and convolution weights, stays fp32); Δ = int8 − fp32.", "",
-                  "| method | fp32 size | int8 size | int8 weights | PESQ-WB fp32 | PESQ-WB int8 | Δ PESQ-WB | "
-                  "SI-SDR fp32 | SI-SDR int8 | Δ SI-SDR (dB) | RTF fp32 | RTF int8 |",
-                  "|---" * 12 + "|"]
+        lines += [
+            "",
+            f"#### int8 dynamic quantization (ONNX), {doc['n_files']} dev files",
+            "",
+            f"Noisy input: PESQ-WB {noisy['pesq_wb']:.3f}, SI-SDR {noisy['si_sdr']:.2f} dB. "
+            "int8 = onnxruntime dynamic int8 quantization of the learned weight matrices "
+            '(`hush export onnx --quantize int8`); "int8 weights" = share of the weight elements stored '
+            "as int8 (the rest, e.g. GRU and convolution weights, stays fp32); Δ = int8 − fp32.",
+            "",
+            "| method | fp32 size | int8 size | int8 weights | PESQ-WB fp32 | PESQ-WB int8 | Δ PESQ-WB | "
+            "SI-SDR fp32 | SI-SDR int8 | Δ SI-SDR (dB) | RTF fp32 | RTF int8 |",
+            "|---" * 12 + "|",
+        ]
         for r in q_rows:
             q = r["int8"]
-            lines.append(f"| {r['method']} | {_mb(q['fp32_bytes'])} | {_mb(q['int8_bytes'])} | "
-                         f"{100 * q['int8_weight_share']:.0f} % | "
-                         f"{q['fp32']['pesq_wb']:.3f} | {q['int8']['pesq_wb']:.3f} | {q['delta_pesq_wb']:+.3f} | "
-                         f"{q['fp32']['si_sdr']:.2f} | {q['int8']['si_sdr']:.2f} | {q['delta_si_sdr']:+.2f} | "
-                         f"{_rtf(r, 'onnx-stream')} | {_rtf(r, 'onnx-int8-stream')} |")
+            lines.append(
+                f"| {r['method']} | {_mb(q['fp32_bytes'])} | {_mb(q['int8_bytes'])} | "
+                f"{100 * q['int8_weight_share']:.0f} % | "
+                f"{q['fp32']['pesq_wb']:.3f} | {q['int8']['pesq_wb']:.3f} | {q['delta_pesq_wb']:+.3f} | "
+                f"{q['fp32']['si_sdr']:.2f} | {q['int8']['si_sdr']:.2f} | {q['delta_si_sdr']:+.2f} | "
+                f"{_rtf(r, 'onnx-stream')} | {_rtf(r, 'onnx-int8-stream')} |"
+            )
     notes = [f"- {r['method']}: {n}" for r in rows for n in r["notes"]]
     notes += [f"- {s['method']}: skipped ({s['reason']})" for s in doc["skipped"]]
     if notes:
@@ -332,8 +381,10 @@ def main(argv: list[str] | None = None) -> None:
         x = x[: int(args.seconds * SR)]
     from hush.metrics import pesq_wb, si_sdr
 
-    noisy_q = {"pesq_wb": _mean([pesq_wb(c, n, SR) for _, n, c in files]),
-               "si_sdr": _mean([si_sdr(c, n) for _, n, c in files])}
+    noisy_q = {
+        "pesq_wb": _mean([pesq_wb(c, n, SR) for _, n, c in files]),
+        "si_sdr": _mean([si_sdr(c, n) for _, n, c in files]),
+    }
     rows, skipped = [], []
     warnings.filterwarnings("ignore", category=UserWarning)
     for name in methods:
@@ -351,13 +402,26 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError:
         dev_shown = str(args.dev)
     argv_shown = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--no-write"]
-    doc = {"command": shlex.join(["python", "benchmarks/streaming.py", *argv_shown]),
-           "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"), "cores": os.cpu_count(),
-           "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}", "loadavg": os.getloadavg()[0],
-           "threads": 1, "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
-           "dev": dev_shown, "n_files": len(files), "files": [f[0] for f in files], "seconds": len(x) / SR,
-           "repeats": args.repeats, "block": BLOCK, "sample_rate": SR, "noisy": noisy_q,
-           "rows": rows, "skipped": skipped}
+    doc = {
+        "command": shlex.join(["python", "benchmarks/streaming.py", *argv_shown]),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
+        "cores": os.cpu_count(),
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
+        "loadavg": os.getloadavg()[0],
+        "threads": 1,
+        "torch": torch.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "dev": dev_shown,
+        "n_files": len(files),
+        "files": [f[0] for f in files],
+        "seconds": len(x) / SR,
+        "repeats": args.repeats,
+        "block": BLOCK,
+        "sample_rate": SR,
+        "noisy": noisy_q,
+        "rows": rows,
+        "skipped": skipped,
+    }
     text = render(doc)
     print(text)
     if not args.no_write:

@@ -47,31 +47,52 @@ def main(path: str = "benchmarks/results/compare_dev.json") -> str:
     doc = json.loads(Path(path).read_text())
     systems = doc["systems"]
     have = [p for p in ("rnnoise", "nsnet2", "gtcrn", "noisereduce") if p in systems]
-    lines = ["## Bundled models against the peers (issue 7 targets)", "",
-             f"Command: `python benchmarks/targets.py {path}` on the per-file scores of"
-             " `bash benchmarks/compare_dev.sh`"
-             " (one run, one thread, ../shared/data/dev, 120 files). Cells: mean difference [95% paired-bootstrap"
-             " interval]; a 'beat' needs the whole interval above zero.", ""]
+    lines = [
+        "## Bundled models against the peers (issue 7 targets)",
+        "",
+        f"Command: `python benchmarks/targets.py {path}` on the per-file scores of"
+        " `bash benchmarks/compare_dev.sh`"
+        " (one run, one thread, ../shared/data/dev, 120 files). Cells: mean difference [95% paired-bootstrap"
+        " interval]; a 'beat' needs the whole interval above zero.",
+        "",
+    ]
     if "default" in systems:
-        lines += ["Target: `default` beats each peer on PESQ-WB, SI-SDR and DNSMOS OVRL, and loses at most 0.01 ESTOI.",
-                  "", "| pair | PESQ-WB | SI-SDR | OVRL | ESTOI | target |", "|---|---|---|---|---|---|"]
+        lines += [
+            "Target: `default` beats each peer on PESQ-WB, SI-SDR and DNSMOS OVRL, and loses at most 0.01 ESTOI.",
+            "",
+            "| pair | PESQ-WB | SI-SDR | OVRL | ESTOI | target |",
+            "|---|---|---|---|---|---|",
+        ]
         lines += rows_for(doc, "default", have, 0.01)
         if "deepfilternet3" in systems:
             iv = diff(doc, "default", "deepfilternet3", "pesq_wb")
             rtf_d, rtf_p = systems["default"]["rtf"], systems["deepfilternet3"]["rtf"]
             ok = iv.mean >= -0.05 and rtf_d is not None and rtf_p is not None and rtf_d <= rtf_p
             verdict = "pass" if ok else "FAIL"
-            lines += ["", "Target: `default` within 0.05 PESQ-WB of DeepFilterNet3 (or better) at an RTF no higher.",
-                      "",
-                      "| pair | PESQ-WB | RTF (default / DFN3) | target |", "|---|---|---|---|",
-                      f"| `default` vs deepfilternet3 | {iv} | {rtf_d:.3f} / {rtf_p:.3f} | {verdict} |"]
+            lines += [
+                "",
+                "Target: `default` within 0.05 PESQ-WB of DeepFilterNet3 (or better) at an RTF no higher.",
+                "",
+                "| pair | PESQ-WB | RTF (default / DFN3) | target |",
+                "|---|---|---|---|",
+                f"| `default` vs deepfilternet3 | {iv} | {rtf_d:.3f} / {rtf_p:.3f} | {verdict} |",
+            ]
     if "hq" in systems and "deepfilternet3" in systems:
-        lines += ["", "Target: `hq` beats DeepFilterNet3 on PESQ-WB, SI-SDR and DNSMOS OVRL.", "",
-                  "| pair | PESQ-WB | SI-SDR | OVRL | target |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "Target: `hq` beats DeepFilterNet3 on PESQ-WB, SI-SDR and DNSMOS OVRL.",
+            "",
+            "| pair | PESQ-WB | SI-SDR | OVRL | target |",
+            "|---|---|---|---|---|",
+        ]
         lines += rows_for(doc, "hq", ["deepfilternet3"], None)
     if "hq" in systems and "default" in systems:
-        lines += ["", "| pair | PESQ-WB | SI-SDR | OVRL |", "|---|---|---|---|",
-                  "| `hq` vs `default` | " + " | ".join(str(diff(doc, "hq", "default", m)) for m in BEAT) + " |"]
+        lines += [
+            "",
+            "| pair | PESQ-WB | SI-SDR | OVRL |",
+            "|---|---|---|---|",
+            "| `hq` vs `default` | " + " | ".join(str(diff(doc, "hq", "default", m)) for m in BEAT) + " |",
+        ]
     text = "\n".join(lines) + "\n"
     update_section("bundled-targets", text)
     return text

@@ -17,7 +17,7 @@ def speech_like(sr: int = 16000, seconds: float = 3.0, seed: int = 0) -> np.ndar
     for k in range(1, 30):
         if k * 200 > sr / 2 - 200:
             break
-        formant = np.exp(-((k * 140 - 500) / 400) ** 2) + 0.5 * np.exp(-((k * 140 - 1500) / 600) ** 2) + 0.05
+        formant = np.exp(-(((k * 140 - 500) / 400) ** 2)) + 0.5 * np.exp(-(((k * 140 - 1500) / 600) ** 2)) + 0.05
         x += formant / k**0.5 * np.sin(k * phase + rng.uniform(0, 6))
     syll = 0.5 - 0.5 * np.cos(2 * np.pi * 4.0 * t)
     gate = (np.sin(2 * np.pi * 0.6 * t + 1.0) > -0.3).astype(float)

@@ -14,8 +14,18 @@ def tone(sr, seconds=0.5, channels=1, amp=0.5):
 
 @pytest.mark.parametrize(
     "ext,subtype",
-    [("wav", "PCM_U8"), ("flac", "PCM_S8"), ("wav", "PCM_16"), ("wav", "PCM_24"), ("wav", "PCM_32"),
-     ("wav", "FLOAT"), ("flac", "PCM_24"), ("ogg", "VORBIS"), ("opus", "OPUS"), ("mp3", "MPEG_LAYER_III")],
+    [
+        ("wav", "PCM_U8"),
+        ("flac", "PCM_S8"),
+        ("wav", "PCM_16"),
+        ("wav", "PCM_24"),
+        ("wav", "PCM_32"),
+        ("wav", "FLOAT"),
+        ("flac", "PCM_24"),
+        ("ogg", "VORBIS"),
+        ("opus", "OPUS"),
+        ("mp3", "MPEG_LAYER_III"),
+    ],
 )
 def test_read_formats_and_subtypes(tmp_path, ext, subtype):
     sr = 48000 if subtype == "OPUS" else 22050
@@ -44,8 +54,12 @@ def test_bad_files_raise_one_line_errors(tmp_path):
     good = tmp_path / "good.wav"
     sf.write(good, tone(16000).T, 16000)
     (tmp_path / "corrupt.wav").write_bytes(good.read_bytes()[:20])
-    for name, problem in [("empty.wav", "empty"), ("text.wav", "not a recognised audio file"),
-                          ("corrupt.wav", ""), ("missing.wav", "no such file")]:
+    for name, problem in [
+        ("empty.wav", "empty"),
+        ("text.wav", "not a recognised audio file"),
+        ("corrupt.wav", ""),
+        ("missing.wav", "no such file"),
+    ]:
         with pytest.raises(AudioError) as e:
             read(tmp_path / name)
         msg = str(e.value)

@@ -215,7 +215,7 @@ def test_other_rates(sr):
             assert out.shape == noisy.shape
             assert si_sdr(out, clean) > si_sdr(noisy, clean) + 1.0, f"{method}/{tracker} at {sr}"
     enh = resolve("mmse-lsa", noise_tracker="minimum-statistics")
-    x = noisy[: sr].astype(np.float32)
+    x = noisy[:sr].astype(np.float32)
     assert np.max(np.abs(_stream_all(enh, x, sr, 1000) - enh.enhance(x, sr))) <= 1e-6
 
 
@@ -287,8 +287,11 @@ def test_gain_functions():
     xi = np.array([0.01, 0.3, 1.0, 5.0, 30.0])
     gamma = np.array([0.5, 1.0, 2.0, 6.0, 40.0])
     v = xi * gamma / (1 + xi)
-    direct = (np.sqrt(np.pi) / 2) * (np.sqrt(v) / gamma) * np.exp(-v / 2) * (
-        (1 + v) * special.i0(v / 2) + v * special.i1(v / 2)
+    direct = (
+        (np.sqrt(np.pi) / 2)
+        * (np.sqrt(v) / gamma)
+        * np.exp(-v / 2)
+        * ((1 + v) * special.i0(v / 2) + v * special.i1(v / 2))
     )
     assert np.allclose(gains.mmse_stsa_gain(xi, gamma), direct, rtol=1e-10)
     # for large v both amplitude estimators approach the Wiener gain

@@ -42,8 +42,20 @@ def test_enhance_folder_mirrors_names(corpus):
 
 def test_enhance_files_globs_suffix_and_jobs(corpus):
     out = corpus / "out"
-    rc = run("enhance", corpus / "noisy" / "a.wav", str(corpus / "noisy" / "sub" / "*.wav"), "-o", out,
-             "--suffix", "_enh", "-m", METHOD, "--jobs", "2", "-q")
+    rc = run(
+        "enhance",
+        corpus / "noisy" / "a.wav",
+        str(corpus / "noisy" / "sub" / "*.wav"),
+        "-o",
+        out,
+        "--suffix",
+        "_enh",
+        "-m",
+        METHOD,
+        "--jobs",
+        "2",
+        "-q",
+    )
     assert rc == 0
     assert sorted(p.name for p in out.iterdir()) == ["a_enh.wav", "b_enh.wav"]
 
@@ -112,9 +124,25 @@ def test_evaluate_json_shape_and_improvement(corpus, capsys):
     out = corpus / "out"
     assert run("enhance", corpus / "noisy", "-o", out, "-m", METHOD, "-r", "-q", "--suffix", "_e") == 0
     js = corpus / "scores.json"
-    rc = run("evaluate", "--clean", corpus / "clean", "--enhanced", out, "--noisy", corpus / "noisy",
-             "--suffix", "_e", "--json", js, "--csv", corpus / "s.csv", "--per-file", "-q",
-             "--metrics", "si_sdr,snr,seg_snr")
+    rc = run(
+        "evaluate",
+        "--clean",
+        corpus / "clean",
+        "--enhanced",
+        out,
+        "--noisy",
+        corpus / "noisy",
+        "--suffix",
+        "_e",
+        "--json",
+        js,
+        "--csv",
+        corpus / "s.csv",
+        "--per-file",
+        "-q",
+        "--metrics",
+        "si_sdr,snr,seg_snr",
+    )
     assert rc == 0
     doc = json.loads(js.read_text())
     assert set(doc["mean"]) == {"si_sdr", "snr", "seg_snr"}
@@ -141,8 +169,18 @@ def test_evaluate_length_mismatch(corpus, capsys):
 
 
 def test_evaluate_self_gives_infinite_snr_free_perfect_scores(corpus, capsys):
-    rc = run("evaluate", "--clean", corpus / "clean", "--enhanced", corpus / "clean", "--metrics",
-             "si_sdr,estoi", "--json", corpus / "j.json", "-q")
+    rc = run(
+        "evaluate",
+        "--clean",
+        corpus / "clean",
+        "--enhanced",
+        corpus / "clean",
+        "--metrics",
+        "si_sdr,estoi",
+        "--json",
+        corpus / "j.json",
+        "-q",
+    )
     assert rc == 0
     doc = json.loads((corpus / "j.json").read_text())
     assert doc["mean"]["si_sdr"] > 60 and doc["mean"]["estoi"] > 0.99
@@ -161,6 +199,10 @@ def test_list(capsys):
 def test_python_dash_m(tmp_path):
     r = subprocess.run([sys.executable, "-m", "hush", "list"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "wiener" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "hush", "enhance", str(tmp_path / "x.wav"), "-o", str(tmp_path)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "hush", "enhance", str(tmp_path / "x.wav"), "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and r.stderr.count("\n") == 2 and "Traceback" not in r.stderr

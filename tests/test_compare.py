@@ -34,8 +34,7 @@ def dataset(tmp_path):
 
 
 def test_passthrough_scores_exactly_like_noisy(dataset):
-    pairs, runs = run_compare(dataset / "clean", dataset / "noisy", [Passthrough()], metrics=METRICS,
-                              progress=False)
+    pairs, runs = run_compare(dataset / "clean", dataset / "noisy", [Passthrough()], metrics=METRICS, progress=False)
     noisy, passthrough = runs
     assert noisy.name == "noisy" and passthrough.name == "passthrough"
     for a, b in zip(noisy.scores, passthrough.scores, strict=True):
@@ -71,9 +70,24 @@ def test_conditions_from_meta_and_regex(dataset):
 
 def test_compare_cli_tables_and_json(dataset, capsys):
     js = dataset / "c.json"
-    rc = main(["compare", "--clean", str(dataset / "clean"), "--noisy", str(dataset / "noisy"), "--systems",
-               "wiener,mmse-lsa", "--metrics", "si_sdr,estoi", "--json", str(js), "-q",
-               "--out", str(dataset / "enh")])
+    rc = main(
+        [
+            "compare",
+            "--clean",
+            str(dataset / "clean"),
+            "--noisy",
+            str(dataset / "noisy"),
+            "--systems",
+            "wiener,mmse-lsa",
+            "--metrics",
+            "si_sdr,estoi",
+            "--json",
+            str(js),
+            "-q",
+            "--out",
+            str(dataset / "enh"),
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr().out
     assert "| noisy |" in out and "| wiener |" in out and "### snr_db = -5" in out
@@ -86,14 +100,34 @@ def test_compare_cli_tables_and_json(dataset, capsys):
 
 
 def test_compare_unknown_baseline(dataset, capsys):
-    rc = main(["compare", "--clean", str(dataset / "clean"), "--noisy", str(dataset / "noisy"), "--systems",
-               "wiener", "--baseline", "rnnoise", "-q"])
+    rc = main(
+        [
+            "compare",
+            "--clean",
+            str(dataset / "clean"),
+            "--noisy",
+            str(dataset / "noisy"),
+            "--systems",
+            "wiener",
+            "--baseline",
+            "rnnoise",
+            "-q",
+        ]
+    )
     assert rc == 1 and "--baseline" in capsys.readouterr().err
 
 
 def test_compare_reuses_stored_systems(dataset, capsys):
-    base = ["compare", "--clean", str(dataset / "clean"), "--noisy", str(dataset / "noisy"),
-            "--metrics", "si_sdr,estoi", "-q"]
+    base = [
+        "compare",
+        "--clean",
+        str(dataset / "clean"),
+        "--noisy",
+        str(dataset / "noisy"),
+        "--metrics",
+        "si_sdr,estoi",
+        "-q",
+    ]
     full, part = dataset / "full.json", dataset / "part.json"
     assert main([*base, "--systems", "wiener,mmse-lsa", "--json", str(full)]) == 0
     # re-score only wiener; mmse-lsa comes from the earlier run with identical scores, RTF and intervals

@@ -39,16 +39,22 @@ def batch_of(n: int = 3, length: int = 4000, seed: int = 0) -> dict:
 ALL_ERBDF = {
     "output": 1.0,
     "output_loss": {"mr-stft": 1.0, "mse": 1.0},
-    "features": [{"student": "trunk", "teacher": "trunk"},
-                 {"student": "erb_in", "teacher": "erb_in", "loss": "cosine"},
-                 {"student": "df_head", "teacher": "df_head", "loss": "l1"}],
-    "attention": {"weight": 1.0, "layers": [{"student": "trunk", "teacher": "trunk"},
-                                            {"student": "erb_in", "teacher": "erb_in"}]},
+    "features": [
+        {"student": "trunk", "teacher": "trunk"},
+        {"student": "erb_in", "teacher": "erb_in", "loss": "cosine"},
+        {"student": "df_head", "teacher": "df_head", "loss": "l1"},
+    ],
+    "attention": {
+        "weight": 1.0,
+        "layers": [{"student": "trunk", "teacher": "trunk"}, {"student": "erb_in", "teacher": "erb_in"}],
+    },
 }
 ALL_MANNER = {
     "output": 1.0,
-    "features": [{"student": "net.enc_conf.1", "teacher": "net.enc_conf.1"},
-                 {"student": "net.enc_ma.0.glob", "teacher": "net.enc_ma.0.glob", "loss": "cosine"}],
+    "features": [
+        {"student": "net.enc_conf.1", "teacher": "net.enc_conf.1"},
+        {"student": "net.enc_ma.0.glob", "teacher": "net.enc_ma.0.glob", "loss": "cosine"},
+    ],
     "attention": {"weight": 1.0, "layers": [{"student": "net.down.0", "teacher": "net.down.0"}]},
     "mvat": {"weight": 1.0},
 }
@@ -83,8 +89,12 @@ def test_hooks_capture_the_named_layers():
 
 def test_adapters_train_and_feature_loss_decreases():
     teacher, student = erbdf_pair(hidden_teacher=24)  # teacher trunk 48 wide, student 16: an adapter is needed
-    task = DistillTask(build_loss({"mse": 0.0}), dcfg(output=0.0, features=[{"student": "trunk", "teacher": "trunk"}]),
-                       student, teacher)
+    task = DistillTask(
+        build_loss({"mse": 0.0}),
+        dcfg(output=0.0, features=[{"student": "trunk", "teacher": "trunk"}]),
+        student,
+        teacher,
+    )
     assert set(task.extra_modules()) == {"distill_adapters"}
     adapter = task.adapters["feat0"]
     assert adapter.proj.in_features == 16 and adapter.proj.out_features == 48
@@ -156,10 +166,21 @@ def test_short_distillation_run_brings_the_student_closer_to_the_teacher(tmp_pat
         "data": {"kind": "synthetic", "epoch_size": 64, "valid_size": 4, "mix": {"segment_seconds": 0.5}},
         "loss": {"mse": 0.0},  # logged only: the student learns from the teacher alone
         "optim": {"lr": 1e-2, "warmup_steps": 2, "schedule": "constant"},
-        "train": {"batch_size": 8, "max_steps": 40, "valid_every": 40, "log_every": 1, "out_dir": str(tmp_path / "run"),
-                  "tensorboard": False, "seed": 4},
-        "distill": {"teacher": str(tmp_path / "teacher.pt"), "output": 1.0, "output_loss": {"mse": 1000.0},
-                    "features": [{"student": "trunk", "teacher": "trunk", "weight": 0.1}]},
+        "train": {
+            "batch_size": 8,
+            "max_steps": 40,
+            "valid_every": 40,
+            "log_every": 1,
+            "out_dir": str(tmp_path / "run"),
+            "tensorboard": False,
+            "seed": 4,
+        },
+        "distill": {
+            "teacher": str(tmp_path / "teacher.pt"),
+            "output": 1.0,
+            "output_loss": {"mse": 1000.0},
+            "features": [{"student": "trunk", "teacher": "trunk", "weight": 0.1}],
+        },
     }
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     trainer = Trainer(load_config(tmp_path / "cfg.yaml"), progress=False)
@@ -204,15 +225,22 @@ def test_cached_teacher_outputs_give_identical_losses(tmp_path):
     fewer = DistillTask(build_loss("mse"), fewer_cfg, student, teacher)
     assert fewer.training_step(student, batch)[1]["kd_output"] == ref_terms["kd_output"]
     assert fewer.cache.hits == 1 and fewer.cache.misses == 0
-    other = DistillTask(build_loss("mse"), dcfg(output=1.0, cache_dir=str(tmp_path / "cache")), student,
-                        tiny("erbdf", hidden=24, bidirectional=True))
+    other = DistillTask(
+        build_loss("mse"),
+        dcfg(output=1.0, cache_dir=str(tmp_path / "cache")),
+        student,
+        tiny("erbdf", hidden=24, bidirectional=True),
+    )
     assert other.cache.dir != cached.cache.dir
 
 
 def _error(tmp_path, distill: dict, model=None) -> str:
-    cfg = {"model": model or {"arch": "erbdf", "options": build_model("erbdf").tiny_config()},
-           "data": {"kind": "synthetic", "epoch_size": 16, "valid_size": 2},
-           "train": {"out_dir": str(tmp_path / "run"), "tensorboard": False}, "distill": distill}
+    cfg = {
+        "model": model or {"arch": "erbdf", "options": build_model("erbdf").tiny_config()},
+        "data": {"kind": "synthetic", "epoch_size": 16, "valid_size": 2},
+        "train": {"out_dir": str(tmp_path / "run"), "tensorboard": False},
+        "distill": distill,
+    }
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     with pytest.raises(HushError) as info:
         Trainer(load_config(tmp_path / "cfg.yaml"), progress=False)
@@ -225,15 +253,18 @@ def test_config_errors_are_one_line(tmp_path):
     teacher = tmp_path / "t.pt"
     save(tiny("erbdf", bidirectional=True), teacher)
     t = str(teacher)
-    assert "distill.features[0].wieght: unknown key" in _error(tmp_path, {"teacher": t, "features": [
-        {"student": "trunk", "teacher": "trunk", "wieght": 1.0}]})
+    assert "distill.features[0].wieght: unknown key" in _error(
+        tmp_path, {"teacher": t, "features": [{"student": "trunk", "teacher": "trunk", "wieght": 1.0}]}
+    )
     assert "distill.outptu: unknown key" in _error(tmp_path, {"teacher": t, "outptu": 1.0})
     msg = _error(tmp_path, {"teacher": t, "features": [{"student": "trunkk", "teacher": "trunk"}]})
     assert "distill.features[0].student: no layer 'trunkk' in erbdf; valid names include: trunk" in msg
-    assert "distill.attention.layers[0].teacher: no layer 'gru'" in _error(tmp_path, {
-        "teacher": t, "attention": {"weight": 1.0, "layers": [{"student": "trunk", "teacher": "gru"}]}})
-    assert "distill.features[0].loss: 'kl' is not mse, l1 or cosine" in _error(tmp_path, {
-        "teacher": t, "features": [{"student": "trunk", "teacher": "trunk", "loss": "kl"}]})
+    assert "distill.attention.layers[0].teacher: no layer 'gru'" in _error(
+        tmp_path, {"teacher": t, "attention": {"weight": 1.0, "layers": [{"student": "trunk", "teacher": "gru"}]}}
+    )
+    assert "distill.features[0].loss: 'kl' is not mse, l1 or cosine" in _error(
+        tmp_path, {"teacher": t, "features": [{"student": "trunk", "teacher": "trunk", "loss": "kl"}]}
+    )
     assert "distill.output_loss: unknown loss 'nope'" in _error(tmp_path, {"teacher": t, "output_loss": "nope"})
     assert "distill.teacher: a teacher model file is required" in _error(tmp_path, {"output": 1.0})
     assert "model file not found" in _error(tmp_path, {"teacher": str(tmp_path / "missing.pt")})
@@ -243,6 +274,8 @@ def test_config_errors_are_one_line(tmp_path):
     mt = tmp_path / "m.pt"
     save(tiny("manner"), mt)
     assert "distill.mvat.blocks: 'enc7' is not a multi-view attention block of both models" in _error(
-        tmp_path, {"teacher": str(mt), "mvat": {"weight": 1.0, "blocks": ["enc7"]}},
-        {"arch": "rt-manner", "options": build_model("rt-manner").tiny_config()})
+        tmp_path,
+        {"teacher": str(mt), "mvat": {"weight": 1.0, "blocks": ["enc7"]}},
+        {"arch": "rt-manner", "options": build_model("rt-manner").tiny_config()},
+    )
     assert isinstance(from_dict(Config, {"distill": {"teacher": t}}).distill, DistillConfig)

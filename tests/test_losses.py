@@ -174,10 +174,12 @@ def test_compressed_complex_over_weight_penalises_residual_noise(clean, noise):
     sym = create_loss("compressed-complex", alpha=0.0)
     asym = create_loss("compressed-complex", alpha=0.0, over_weight=4.0)
     louder, quieter = 1.5 * clean, clean / 1.5  # every bin over- (under-) estimated by the same factor
-    torch.testing.assert_close(asym({"enhanced": louder}, {"clean": clean}),
-                               4.0 * sym({"enhanced": louder}, {"clean": clean}))
-    torch.testing.assert_close(asym({"enhanced": quieter}, {"clean": clean}),
-                               sym({"enhanced": quieter}, {"clean": clean}))
+    torch.testing.assert_close(
+        asym({"enhanced": louder}, {"clean": clean}), 4.0 * sym({"enhanced": louder}, {"clean": clean})
+    )
+    torch.testing.assert_close(
+        asym({"enhanced": quieter}, {"clean": clean}), sym({"enhanced": quieter}, {"clean": clean})
+    )
     # a residual of the noise costs more than the same relative loss of speech would under the symmetric loss
     est = clean + 0.3 * noise
     assert asym({"enhanced": est}, {"clean": clean}) > 2 * sym({"enhanced": est}, {"clean": clean})
@@ -230,12 +232,14 @@ def test_build_loss_spec_forms(clean, noise):
     mapping = build_loss({"mse": 2.0, "mr-stft": {"weight": 0.5, "resolutions": [(256, 64)]}})
     assert mapping.labels == ["mse", "mr-stft"] and mapping.weights == [2.0, 0.5]
     assert mapping["mr-stft"].resolutions == ((256, 64, 256),)
-    listed = build_loss([
-        "l1",
-        {"name": "mse", "weight": 0.25},
-        {"name": "mse", "weight": 1.0, "est_key": "noisy", "label": "noisy-mse"},
-        {"name": "mse"},
-    ])
+    listed = build_loss(
+        [
+            "l1",
+            {"name": "mse", "weight": 0.25},
+            {"name": "mse", "weight": 1.0, "est_key": "noisy", "label": "noisy-mse"},
+            {"name": "mse"},
+        ]
+    )
     assert listed.labels == ["l1", "mse", "noisy-mse", "mse#2"]
     assert listed.weights == [1.0, 0.25, 1.0, 1.0]
     assert listed["noisy-mse"].est_key == "noisy"

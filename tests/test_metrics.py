@@ -50,7 +50,7 @@ def speech_like(seconds: float = 3.0, sr: int = SR, seed: int = 0) -> np.ndarray
     for k in range(1, 40):
         if k * 170 > 0.45 * sr:
             break
-        formants = np.exp(-(((k * 130) - 600) / 350) ** 2) + 0.4 * np.exp(-(((k * 130) - 1800) / 500) ** 2)
+        formants = np.exp(-((((k * 130) - 600) / 350) ** 2)) + 0.4 * np.exp(-((((k * 130) - 1800) / 500) ** 2))
         x += (formants + 0.05) / k**0.5 * np.sin(k * phase + rs.uniform(0, 2 * np.pi))
     env = np.clip(np.sin(2 * np.pi * 2.0 * t + rs.uniform(0, 1)), 0.0, None) ** 0.6  # ~4 syllables / s
     x = x * env + 1e-3 * rs.randn(t.size)
@@ -214,8 +214,12 @@ def test_dnsmos_matches_speechmos(seconds):
     x = 0.9 * add_noise(x, 15.0, seed=8) / np.max(np.abs(add_noise(x, 15.0, seed=8)))
     ours = dnsmos(x, SR)
     theirs = sm.run(x, SR)
-    for ours_key, their_key in [("dnsmos_sig", "sig_mos"), ("dnsmos_bak", "bak_mos"),
-                                ("dnsmos_ovrl", "ovrl_mos"), ("dnsmos_p808", "p808_mos")]:
+    for ours_key, their_key in [
+        ("dnsmos_sig", "sig_mos"),
+        ("dnsmos_bak", "bak_mos"),
+        ("dnsmos_ovrl", "ovrl_mos"),
+        ("dnsmos_p808", "p808_mos"),
+    ]:
         assert ours[ours_key] == pytest.approx(float(theirs[their_key]), abs=1e-4)
 
 

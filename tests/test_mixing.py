@@ -28,7 +28,7 @@ def harmonic(seconds: float, f0: float, seed: int, sr: int = SR) -> np.ndarray:
     phase = 2 * np.pi * np.cumsum(f) / sr
     x = sum(np.sin(k * phase + rng.uniform(0, 6)) / k for k in range(1, 20) if k * f0 < sr / 2 - 500)
     x = x * (0.55 - 0.45 * np.cos(2 * np.pi * 3.0 * t))
-    return (x / np.sqrt(np.mean(x ** 2)) * 10 ** (-25 / 20)).astype(np.float32)
+    return (x / np.sqrt(np.mean(x**2)) * 10 ** (-25 / 20)).astype(np.float32)
 
 
 def pink(n: int, seed: int) -> np.ndarray:
@@ -40,8 +40,16 @@ def pink(n: int, seed: int) -> np.ndarray:
 
 def _rec(path: Path, kind: str, speaker=None, category=None) -> Record:
     info = sf.info(str(path))
-    return Record(id=path.stem, path=str(path), kind=kind, corpus="test", duration=info.duration,
-                  sample_rate=info.samplerate, speaker=speaker, category=category)
+    return Record(
+        id=path.stem,
+        path=str(path),
+        kind=kind,
+        corpus="test",
+        duration=info.duration,
+        sample_rate=info.samplerate,
+        speaker=speaker,
+        category=category,
+    )
 
 
 def make_corpus(root: Path) -> dict:
@@ -96,10 +104,11 @@ def make_ds(corpus, speech=VOICED + ("silent.wav",), noise=NOISES, **kw) -> Mixi
 
 def snr(clean, noise) -> float:
     c, n = np.asarray(clean, np.float64), np.asarray(noise, np.float64)
-    return 10 * np.log10(np.sum(c ** 2) / np.sum(n ** 2))
+    return 10 * np.log10(np.sum(c**2) / np.sum(n**2))
 
 
 # -- mixing ---------------------------------------------------------------------------------------------------
+
 
 def test_item_snr_sum_level(corpus):
     ds = make_ds(corpus, n_noises=(1, 3))
@@ -241,7 +250,11 @@ def test_fixed_set_roundtrip(corpus, tmp_path):
     ds = make_ds(corpus)
     fixed = FixedSet.create(ds, 3, tmp_path / "val", seed=11, fmt="wav")
     assert len(fixed) == 3 and sorted(p.name for p in (tmp_path / "val").iterdir()) == [
-        "clean", "meta.csv", "noise", "noisy"]
+        "clean",
+        "meta.csv",
+        "noise",
+        "noisy",
+    ]
     it = fixed[1]
     assert torch.equal(it["noisy"], it["clean"] + it["noise"])
     assert abs(snr(it["clean"], it["noise"]) - float(it["snr_db"])) < 1e-3
@@ -250,6 +263,7 @@ def test_fixed_set_roundtrip(corpus, tmp_path):
 
 
 # -- augmentations --------------------------------------------------------------------------------------------
+
 
 def _spectrum_energy_above(x: np.ndarray, hz: float) -> float:
     spec = np.abs(np.fft.rfft(x)) ** 2
@@ -337,8 +351,11 @@ def test_probability_registry_and_errors(x):
 
 
 def test_augmentations_in_dataset(corpus):
-    ds = make_ds(corpus, augmentations=[{"name": "clip", "level": (0.3, 0.3)}],
-                 noise_augmentations=[{"name": "band-limit", "mode": "lowpass", "cutoff_hz": 2000}])
+    ds = make_ds(
+        corpus,
+        augmentations=[{"name": "clip", "level": (0.3, 0.3)}],
+        noise_augmentations=[{"name": "band-limit", "mode": "lowpass", "cutoff_hz": 2000}],
+    )
     it = ds[0]
     clean = it["clean"].numpy()
     assert np.mean(np.isclose(np.abs(clean), np.abs(clean).max())) > 0.01  # clipped plateaus
@@ -349,8 +366,9 @@ def test_augmentations_in_dataset(corpus):
 
 # -- RIRs and reverberation -----------------------------------------------------------------------------------
 
-SMALL_ROOMS = dict(n_rirs=3, room_min=(3.0, 3.0, 2.5), room_max=(4.0, 3.5, 3.0), rt60_range=(0.2, 0.35),
-                   max_seconds=0.5, seed=5)
+SMALL_ROOMS = dict(
+    n_rirs=3, room_min=(3.0, 3.0, 2.5), room_max=(4.0, 3.5, 3.0), rt60_range=(0.2, 0.35), max_seconds=0.5, seed=5
+)
 
 
 @pytest.fixture(scope="module")
@@ -376,15 +394,23 @@ def test_rir_bank_cached_and_deterministic(bank, tmp_path):
 def test_infeasible_rooms_resampled():
     import pyroomacoustics as pra
 
-    cfg = RIRConfig(n_rirs=2, room_min=(20.0, 20.0, 5.0), room_max=(25.0, 25.0, 6.0), rt60_range=(0.1, 0.33),
-                    max_seconds=0.3, max_order=4, seed=1)
+    cfg = RIRConfig(
+        n_rirs=2,
+        room_min=(20.0, 20.0, 5.0),
+        room_max=(25.0, 25.0, 6.0),
+        rt60_range=(0.1, 0.33),
+        max_seconds=0.3,
+        max_order=4,
+        seed=1,
+    )
     bank = RIRBank.simulate(cfg, 8000)
     assert bank.n_infeasible > 0 and len(bank) == 2
     for dims, rt60 in zip(bank.rooms, bank.rt60, strict=True):
         pra.inverse_sabine(rt60, dims)  # feasible: does not raise
     with pytest.raises(HushError, match="no feasible"):
-        RIRBank.simulate(RIRConfig(n_rirs=1, room_min=(30, 30, 8), room_max=(30, 30, 8), rt60_range=(0.05, 0.05),
-                                   max_tries=20), 8000)
+        RIRBank.simulate(
+            RIRConfig(n_rirs=1, room_min=(30, 30, 8), room_max=(30, 30, 8), rt60_range=(0.05, 0.05), max_tries=20), 8000
+        )
 
 
 def test_rir_bank_from_folder(tmp_path):
@@ -408,7 +434,7 @@ def test_reverberate_alignment_and_energy(bank):
         rev_w, dry_w = reverberate(w, h, d, SR, target="dry")
         lags = np.arange(-200, 201)
         n = len(w)
-        xc = [np.dot(dry_w[max(0, -k):n - max(0, k)], rev_w[max(0, k):n - max(0, -k)]) for k in lags]
+        xc = [np.dot(dry_w[max(0, -k) : n - max(0, k)], rev_w[max(0, k) : n - max(0, -k)]) for k in lags]
         assert lags[int(np.argmax(np.abs(xc)))] == 0
         rev, dry = reverberate(x, h, d, SR, target="dry")
         _, early = reverberate(x, h, d, SR, target="early", early_ms=50)
@@ -424,9 +450,12 @@ def test_reverberate_alignment_and_energy(bank):
 
 def test_dataset_with_reverb(corpus, bank):
     for target in ("dry", "early"):
-        ds = MixingDataset(speech_of(corpus, "a.wav", "b.wav"), speech_of(corpus, "w.wav"),
-                           MixConfig(segment_seconds=1.0, epoch_size=2, reverb_prob=1.0, target=target),
-                           rir_bank=bank)
+        ds = MixingDataset(
+            speech_of(corpus, "a.wav", "b.wav"),
+            speech_of(corpus, "w.wav"),
+            MixConfig(segment_seconds=1.0, epoch_size=2, reverb_prob=1.0, target=target),
+            rir_bank=bank,
+        )
         it = ds[0]
         assert it["rir"].startswith("sim")
         np.testing.assert_allclose(it["noisy"], it["clean"] + it["noise"], atol=1e-6)

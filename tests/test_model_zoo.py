@@ -19,8 +19,9 @@ def make(arch, seed=0):
 def batch(model, seconds=0.5, n=2, seed=0):
     g = torch.Generator().manual_seed(seed)
     t = torch.arange(int(model.sample_rate * seconds)) / model.sample_rate
-    clean = torch.stack([0.1 * torch.sin(2 * torch.pi * (150 + 50 * i) * t) * (1 + torch.sin(2 * torch.pi * 3 * t))
-                         for i in range(n)])
+    clean = torch.stack(
+        [0.1 * torch.sin(2 * torch.pi * (150 + 50 * i) * t) * (1 + torch.sin(2 * torch.pi * 3 * t)) for i in range(n)]
+    )
     noisy = clean + 0.05 * torch.randn(clean.shape, generator=g)
     return noisy, clean
 

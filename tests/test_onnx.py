@@ -44,9 +44,18 @@ def signal():
     return clean, mix_at_snr(clean, np.random.RandomState(3).randn(len(clean)), 5.0)
 
 
-@pytest.mark.parametrize(("arch", "extra"), [("erbdf", {}), ("erbdf", {"lookahead_frames": 2}), ("gru", {}),
-                                             ("lstm", {}), ("crn", {"output": "complex"}), ("transformer", {}),
-                                             ("cnn1d", {})])
+@pytest.mark.parametrize(
+    ("arch", "extra"),
+    [
+        ("erbdf", {}),
+        ("erbdf", {"lookahead_frames": 2}),
+        ("gru", {}),
+        ("lstm", {}),
+        ("crn", {"output": "complex"}),
+        ("transformer", {}),
+        ("cnn1d", {}),
+    ],
+)
 def test_export_agrees_with_torch_stream_and_offline(tmp_path, signal, arch, extra):
     model = tiny(arch, **extra)
     path = export_onnx(model, tmp_path / f"{arch}.onnx", exporter="torchscript")
@@ -115,8 +124,10 @@ def test_int8_quantization(tmp_path, signal):
     y8 = OnnxEnhancer(int8).enhance(noisy, 16000)
     assert np.all(np.isfinite(y8)) and y8.shape == noisy.shape
     change = si_sdr(clean, y8) - si_sdr(clean, y32)
-    print(f"int8: SI-SDR {si_sdr(clean, y32):.2f} -> {si_sdr(clean, y8):.2f} dB ({change:+.3f}); "
-          f"int8 vs fp32 {snr_db(y32, y8):.1f} dB")
+    print(
+        f"int8: SI-SDR {si_sdr(clean, y32):.2f} -> {si_sdr(clean, y8):.2f} dB ({change:+.3f}); "
+        f"int8 vs fp32 {snr_db(y32, y8):.1f} dB"
+    )
     assert abs(change) < 3.0
     assert snr_db(y32, y8) > 10  # lossy, yet the same enhancement
 
@@ -211,8 +222,11 @@ def test_cli_export_and_enhance_round_trip(tmp_path, monkeypatch, capsys, signal
     assert "output exists" in capsys.readouterr().err
 
     outs = {}
-    for name, extra in [("torch", ["-m", str(pt)]), ("file", ["-m", str(onnx_path)]),
-                        ("backend", ["-m", str(pt), "--backend", "onnx"])]:
+    for name, extra in [
+        ("torch", ["-m", str(pt)]),
+        ("file", ["-m", str(onnx_path)]),
+        ("backend", ["-m", str(pt), "--backend", "onnx"]),
+    ]:
         assert main(["enhance", str(tmp_path / "noisy.wav"), "-o", str(tmp_path / name), "-q", *extra]) == 0
         outs[name], sr = sf.read(tmp_path / name / "noisy.wav", dtype="float32")
         assert sr == 16000 and outs[name].shape == noisy.shape
@@ -243,10 +257,23 @@ def test_complex_pairs_match_complex_tensors():
     b = torch.randn(2, 3, 5, dtype=torch.complex64, generator=g)
     r = torch.rand(2, 3, 5, generator=g) + 0.5
     pa, pb = to_pair(a), to_pair(b)
-    cases = [(pa * pb, a * b), (pa * r, a * r), (r * pa, r * a), (pa + pb, a + b), (pa - r, a - r), (r - pa, r - a),
-             (1 - pa, 1 - a), (pa / pb, a / b), (pa / r, a / r), (-pa, -a), (pa[:, 1:, ::2], a[:, 1:, ::2]),
-             (torch.cat([pa, pb], dim=1), torch.cat([a, b], dim=1)), (torch.zeros_like(pa), torch.zeros_like(a)),
-             (pa.new_zeros(2, 1, 5), a.new_zeros(2, 1, 5)), (pa.transpose(1, 2), a.transpose(1, 2))]
+    cases = [
+        (pa * pb, a * b),
+        (pa * r, a * r),
+        (r * pa, r * a),
+        (pa + pb, a + b),
+        (pa - r, a - r),
+        (r - pa, r - a),
+        (1 - pa, 1 - a),
+        (pa / pb, a / b),
+        (pa / r, a / r),
+        (-pa, -a),
+        (pa[:, 1:, ::2], a[:, 1:, ::2]),
+        (torch.cat([pa, pb], dim=1), torch.cat([a, b], dim=1)),
+        (torch.zeros_like(pa), torch.zeros_like(a)),
+        (pa.new_zeros(2, 1, 5), a.new_zeros(2, 1, 5)),
+        (pa.transpose(1, 2), a.transpose(1, 2)),
+    ]
     for got, want in cases:
         assert isinstance(got, CPair) and got.shape == want.shape
         torch.testing.assert_close(torch.complex(got.re, got.im), want)
@@ -262,8 +289,12 @@ def test_complex_pairs_match_complex_tensors():
 def test_state_flatten_round_trip():
     from hush.onnx_backend.state import flatten, leaf_names, state_spec, unflatten
 
-    state = {"rnn": (torch.randn(1, 1, 4), torch.randn(1, 1, 4)), "conv": [None, torch.randn(1, 2, 3)],
-             "past": torch.randn(1, 2, 3, dtype=torch.complex64), "t": 7}
+    state = {
+        "rnn": (torch.randn(1, 1, 4), torch.randn(1, 1, 4)),
+        "conv": [None, torch.randn(1, 2, 3)],
+        "past": torch.randn(1, 2, 3, dtype=torch.complex64),
+        "t": 7,
+    }
     spec = state_spec(state)
     assert json.loads(json.dumps(spec)) == spec
     names = leaf_names(spec)

@@ -44,8 +44,11 @@ def by_kind_split(records) -> Counter:
 @pytest.fixture
 def voicebank(tmp_path):
     root = tmp_path / "vb"
-    sets = {"trainset_28spk": ["p226_001", "p226_002", "p227_001", "p227_002"],
-            "trainset_56spk": ["p234_001", "p234_002"], "testset": ["p232_001", "p257_001"]}
+    sets = {
+        "trainset_28spk": ["p226_001", "p226_002", "p227_001", "p227_002"],
+        "trainset_56spk": ["p234_001", "p234_002"],
+        "testset": ["p232_001", "p257_001"],
+    }
     for name, utts in sets.items():
         for u in utts:
             tone(root / f"clean_{name}_wav" / f"{u}.wav", 48000)
@@ -134,11 +137,17 @@ def test_dns_layout(tmp_path):
     assert len(prepare_corpus("dns", d, test=False)) == 5
 
 
-@pytest.mark.parametrize("stem,category", [
-    ("G3hs6PFniM0", None), ("pa_kcBIPQJM", None), ("air_conditioner_151977_3", "air_conditioner"),
-    ("clatter_noise_431472__debsound__retro", "clatter_noise"), ("uOZZEV1IcDI-copy_machine_426874_7", None),
-    ("traffic_bus", "traffic_bus"),
-])
+@pytest.mark.parametrize(
+    "stem,category",
+    [
+        ("G3hs6PFniM0", None),
+        ("pa_kcBIPQJM", None),
+        ("air_conditioner_151977_3", "air_conditioner"),
+        ("clatter_noise_431472__debsound__retro", "clatter_noise"),
+        ("uOZZEV1IcDI-copy_machine_426874_7", None),
+        ("traffic_bus", "traffic_bus"),
+    ],
+)
 def test_dns_noise_category_from_name(stem, category):
     assert noise_category(stem) == category
 
@@ -191,8 +200,12 @@ def test_timit_sphere_layout(tmp_path):
     assert by_kind_split(recs) == {("speech", "train"): 2, ("speech", "test"): 1} and ids_unique(recs)
     assert {r.speaker for r in recs} == {"FCJF0", "mabc0"}
     sx = next(r for r in recs if r.id == "TIMIT/TRAIN/DR1/FCJF0/SX127")
-    assert sx.extra == {"dialect": "DR1", "sex": "F", "sentence": "SX127",
-                        "text": "She had your dark suit in greasy wash water all year."}
+    assert sx.extra == {
+        "dialect": "DR1",
+        "sex": "F",
+        "sentence": "SX127",
+        "text": "She had your dark suit in greasy wash water all year.",
+    }
     assert sx.sample_rate == 16000 and sx.duration == pytest.approx(0.1)
     assert len(prepare_corpus("timit", root, sa=False)) == 2
 
@@ -206,14 +219,17 @@ def test_librispeech_layout(tmp_path):
         cdir = ls / subset / spk / chap
         for u in range(n):
             tone(cdir / f"{spk}-{chap}-{u:04d}.flac")
-        (cdir / f"{spk}-{chap}.trans.txt").write_text(
-            "".join(f"{spk}-{chap}-{u:04d} CHAPTER ONE\n" for u in range(n)))
+        (cdir / f"{spk}-{chap}.trans.txt").write_text("".join(f"{spk}-{chap}-{u:04d} CHAPTER ONE\n" for u in range(n)))
     (ls / "SPEAKERS.TXT").write_text("; ID | SEX | SUBSET | MINUTES | NAME\n103 | F | train-clean-100 | 25.00 | A\n")
     recs = prepare_corpus("librispeech", tmp_path)
     assert by_kind_split(recs) == {("speech", "train"): 2, ("speech", "dev"): 1} and ids_unique(recs)
     r = next(r for r in recs if r.id == "LibriSpeech/train-clean-100/103/1240/103-1240-0001")
-    assert r.speaker == "103" and r.extra == {"subset": "train-clean-100", "chapter": "1240", "sex": "F",
-                                              "text": "CHAPTER ONE"}
+    assert r.speaker == "103" and r.extra == {
+        "subset": "train-clean-100",
+        "chapter": "1240",
+        "sex": "F",
+        "text": "CHAPTER ONE",
+    }
     assert len(prepare_corpus("librispeech", ls, split="dev-clean")) == 1
     assert len(prepare_corpus("librispeech", ls / "train-clean-100")) == 2
     assert len(prepare_corpus("librispeech", ls, subsets="dev-clean")) == 1
@@ -310,8 +326,11 @@ def test_shared_matches_its_lists():
 
     speech, noise, dev = rows("lists/train_speech.csv"), rows("lists/train_noise.csv"), rows("dev/meta.csv")
     recs = prepare_corpus("shared", SHARED)
-    assert by_kind_split(recs) == {("speech", "train"): len(speech), ("noise", "train"): len(noise),
-                                   ("pair", "dev"): len(dev)}
+    assert by_kind_split(recs) == {
+        ("speech", "train"): len(speech),
+        ("noise", "train"): len(noise),
+        ("pair", "dev"): len(dev),
+    }
     assert ids_unique(recs)
     assert all(r.sample_rate == 16000 and r.license for r in recs if r.kind != "pair")
     first = next(r for r in recs if r.kind == "speech")
@@ -374,8 +393,19 @@ def test_cli_prepare_writes_manifest_and_summary(tmp_path, capsys):
 def test_cli_corpora_lists_every_recipe(capsys):
     assert _cli("data", "corpora") == 0
     text = capsys.readouterr().out
-    for name in ("voicebank-demand", "dns", "noizeus", "timit", "librispeech", "musan", "reverb", "folder-clean",
-                 "folder-noise", "folder-paired", "shared"):
+    for name in (
+        "voicebank-demand",
+        "dns",
+        "noizeus",
+        "timit",
+        "librispeech",
+        "musan",
+        "reverb",
+        "folder-clean",
+        "folder-noise",
+        "folder-paired",
+        "shared",
+    ):
         assert any(line.startswith(name + " ") for line in text.splitlines())
 
 
@@ -384,8 +414,15 @@ def test_manifest_paths_are_relative_to_the_manifest(tmp_path):
 
     corpus = tmp_path / "a" / "corpus"
     corpus.mkdir(parents=True)
-    rec = Record(id="x", path=str(corpus / "x.wav"), kind="pair", corpus="c", duration=1.0, sample_rate=16000,
-                 noisy_path=str(corpus / "x_noisy.wav"))
+    rec = Record(
+        id="x",
+        path=str(corpus / "x.wav"),
+        kind="pair",
+        corpus="c",
+        duration=1.0,
+        sample_rate=16000,
+        noisy_path=str(corpus / "x_noisy.wav"),
+    )
     write_manifest([rec], tmp_path / "a" / "m.jsonl")
     stored = json.loads((tmp_path / "a" / "m.jsonl").read_text())
     assert stored["path"] == "corpus/x.wav" and stored["noisy_path"] == "corpus/x_noisy.wav"

@@ -85,9 +85,10 @@ def test_unreadable_file_names_it(tmp_path):
 
 def test_filter_keeps_other_kinds_and_needs_scores(tmp_path):
     recs = _records(tmp_path)
-    scored = [r if r.kind != "speech" else
-              Record(**{**r.__dict__, "extra": {"dnsmos_sig": 3.0 + 0.2 * i, "dnsmos_bak": 4.0}})
-              for i, r in enumerate(recs)]
+    scored = [
+        r if r.kind != "speech" else Record(**{**r.__dict__, "extra": {"dnsmos_sig": 3.0 + 0.2 * i, "dnsmos_bak": 4.0}})
+        for i, r in enumerate(recs)
+    ]
     kept = filter_records(scored, {"dnsmos_sig": 3.1})
     assert [r.id for r in kept] == ["s1", "s2", "n"]
     assert [r.id for r in filter_records(scored, {"dnsmos_sig": 3.1, "dnsmos_bak": 4.5})] == ["n"]
@@ -108,17 +109,33 @@ def test_cli_score_then_filter_drops_the_noisy_recording(tmp_path):
         sf.write(p, x.astype(np.float32), SR)
         recs.append(Record(id=name, path=str(p), kind="speech", corpus="t", duration=3.0, sample_rate=SR))
     write_manifest(recs, tmp_path / "m.jsonl")
-    assert main(["data", "score", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "scored.jsonl"), "-q",
-                 "--windows", "1"]) == 0
+    assert (
+        main(["data", "score", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "scored.jsonl"), "-q", "--windows", "1"])
+        == 0
+    )
     scored = {r.id: r.extra for r in read_manifest(tmp_path / "scored.jsonl")}
     assert scored["noisy"]["dnsmos_bak"] < scored["clean"]["dnsmos_bak"] - 0.5
     assert len((tmp_path / "scored.jsonl.cache").read_text().splitlines()) == 2
     mid = (scored["noisy"]["dnsmos_bak"] + scored["clean"]["dnsmos_bak"]) / 2
-    assert main(["data", "filter", str(tmp_path / "scored.jsonl"), "-o", str(tmp_path / "kept.jsonl"),
-                 "--min", f"dnsmos_bak={mid}"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "filter",
+                str(tmp_path / "scored.jsonl"),
+                "-o",
+                str(tmp_path / "kept.jsonl"),
+                "--min",
+                f"dnsmos_bak={mid}",
+            ]
+        )
+        == 0
+    )
     assert [r.id for r in read_manifest(tmp_path / "kept.jsonl")] == ["clean"]
     assert json.loads((tmp_path / "kept.jsonl").read_text())["extra"]["dnsmos_bak"] == scored["clean"]["dnsmos_bak"]
     assert main(["data", "score", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "y.jsonl"), "--jobs", "0"]) != 0
     # a filter without scores is a one-line error and a non-zero exit
-    assert main(["data", "filter", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "x.jsonl"),
-                 "--min", "dnsmos_bak=1"]) != 0
+    assert (
+        main(["data", "filter", str(tmp_path / "m.jsonl"), "-o", str(tmp_path / "x.jsonl"), "--min", "dnsmos_bak=1"])
+        != 0
+    )

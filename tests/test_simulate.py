@@ -35,7 +35,7 @@ def measured(root, name) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     noisy, _ = sf.read(str(root / "noisy" / name), dtype="float64")
     noise, _ = sf.read(str(root / "noise" / name), dtype="float64")
     assert sr == SR
-    return 10 * np.log10(np.sum(clean ** 2) / np.sum((noisy - clean) ** 2)), clean, noisy, noise
+    return 10 * np.log10(np.sum(clean**2) / np.sum((noisy - clean) ** 2)), clean, noisy, noise
 
 
 def test_scan_folder(dirs):
@@ -50,8 +50,26 @@ def test_scan_folder(dirs):
 def test_simulate_layout_and_snr(dirs, tmp_path):
     speech, noise = dirs
     out = tmp_path / "out"
-    rc = run_simulate(["--speech", str(speech), "--noise", str(noise), "-o", str(out), "--n", "5", "--snr", "0", "15",
-                       "--seed", "4", "--seconds", "1.5", "-q"])
+    rc = run_simulate(
+        [
+            "--speech",
+            str(speech),
+            "--noise",
+            str(noise),
+            "-o",
+            str(out),
+            "--n",
+            "5",
+            "--snr",
+            "0",
+            "15",
+            "--seed",
+            "4",
+            "--seconds",
+            "1.5",
+            "-q",
+        ]
+    )
     assert rc == 0
     assert sorted(p.name for p in out.iterdir()) == ["clean", "meta.csv", "noise", "noisy"]
     with open(out / "meta.csv", newline="") as fh:
@@ -77,8 +95,30 @@ def test_simulate_layout_and_snr(dirs, tmp_path):
     with pytest.raises(HushError, match="not empty"):
         run_simulate(["--speech", str(speech), "--noise", str(noise), "-o", str(out), "--n", "2", "-q"])
     before = (out / "noisy" / rows[0]["file"]).read_bytes()
-    assert run_simulate(["--speech", str(speech), "--noise", str(noise), "-o", str(out), "--n", "5", "--snr", "0",
-                         "15", "--seed", "4", "--seconds", "1.5", "-q", "--overwrite"]) == 0
+    assert (
+        run_simulate(
+            [
+                "--speech",
+                str(speech),
+                "--noise",
+                str(noise),
+                "-o",
+                str(out),
+                "--n",
+                "5",
+                "--snr",
+                "0",
+                "15",
+                "--seed",
+                "4",
+                "--seconds",
+                "1.5",
+                "-q",
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
     assert (out / "noisy" / rows[0]["file"]).read_bytes() == before
 
 
@@ -93,8 +133,30 @@ def test_simulate_with_rir_folder(dirs, tmp_path):
     h[60] = 1.0
     sf.write(str(rirs / "room.wav"), h.astype(np.float32), SR, subtype="FLOAT")
     out = tmp_path / "rev"
-    assert run_simulate(["--speech", str(speech), "--noise", str(noise), "-o", str(out), "--n", "2", "--rir",
-                         str(rirs), "--target", "early", "--format", "wav", "--seconds", "1", "-q"]) == 0
+    assert (
+        run_simulate(
+            [
+                "--speech",
+                str(speech),
+                "--noise",
+                str(noise),
+                "-o",
+                str(out),
+                "--n",
+                "2",
+                "--rir",
+                str(rirs),
+                "--target",
+                "early",
+                "--format",
+                "wav",
+                "--seconds",
+                "1",
+                "-q",
+            ]
+        )
+        == 0
+    )
     with open(out / "meta.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:

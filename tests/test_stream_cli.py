@@ -26,8 +26,7 @@ def _noisy(sr: int, seconds: float, seed: int = 1) -> np.ndarray:
 
 
 def _hush(*args: str, data: bytes) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hush", "stream", *args], input=data, capture_output=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "hush", "stream", *args], input=data, capture_output=True, timeout=300)
 
 
 def test_s16le_pipe_is_aligned_and_equals_offline():
@@ -42,8 +41,19 @@ def test_s16le_pipe_is_aligned_and_equals_offline():
 
 def test_f32le_stereo_pipe_at_48k_equals_offline():
     x = np.stack([_noisy(48000, 0.6, seed=1), _noisy(48000, 0.6, seed=2)])
-    r = _hush("-m", "mmse-lsa", "--format", "f32le", "--channels", "2", "--rate", "48000", "--block-ms", "5",
-              data=encode(x, "f32le"))
+    r = _hush(
+        "-m",
+        "mmse-lsa",
+        "--format",
+        "f32le",
+        "--channels",
+        "2",
+        "--rate",
+        "48000",
+        "--block-ms",
+        "5",
+        data=encode(x, "f32le"),
+    )
     assert r.returncode == 0, r.stderr.decode()
     y = decode(r.stdout, "f32le", 2)
     assert y.shape == x.shape
@@ -53,16 +63,23 @@ def test_f32le_stereo_pipe_at_48k_equals_offline():
 
 def test_closed_output_pipe_exits_quietly():
     pcm = encode(_noisy(16000, 3.0)[None], "s16le")
-    r = subprocess.run(["bash", "-c", f"'{sys.executable}' -m hush stream -m wiener | head -c 100 >/dev/null; "
-                                      "echo ${PIPESTATUS[0]}"], input=pcm, capture_output=True, timeout=300)
+    r = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"'{sys.executable}' -m hush stream -m wiener | head -c 100 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        ],
+        input=pcm,
+        capture_output=True,
+        timeout=300,
+    )
     assert r.stdout.decode().strip() == "0"
     assert r.stderr == b""
 
 
 class _Args(types.SimpleNamespace):
     def __init__(self, **kw):
-        super().__init__(**{"channels": 1, "format": "s16le", "rate": 16000, "block_ms": 10.0, "no_align": False,
-                            **kw})
+        super().__init__(**{"channels": 1, "format": "s16le", "rate": 16000, "block_ms": 10.0, "no_align": False, **kw})
 
 
 def test_no_align_keeps_the_delay_and_a_partial_frame_is_dropped(capsys):
@@ -94,8 +111,9 @@ def test_bad_format_and_rate(capsys):
 def test_live_without_sounddevice_is_a_one_line_error(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "sounddevice", None)  # `import sounddevice` raises ImportError
     assert main(["stream", "--live", "-m", "wiener"]) == 1
-    assert capsys.readouterr().err == ("hush: error: live audio (hush stream --live) needs the optional "
-                                       "dependencies: pip install 'hush[live]'\n")
+    assert capsys.readouterr().err == (
+        "hush: error: live audio (hush stream --live) needs the optional dependencies: pip install 'hush[live]'\n"
+    )
 
 
 def test_live_without_portaudio_is_a_one_line_error(monkeypatch, capsys, tmp_path):

@@ -57,8 +57,9 @@ def suppression_db(x: np.ndarray, y: np.ndarray, n_fft: int, hop: int) -> np.nda
 # ------------------------------------------------------------------------------------------------ validation
 
 
-@pytest.mark.parametrize("atten, mix", [(0, 1.0), (-3, 1.0), ("loud", 1.0), (None, 1.5), (None, -0.1),
-                                        (None, float("nan")), (None, True)])
+@pytest.mark.parametrize(
+    "atten, mix", [(0, 1.0), (-3, 1.0), ("loud", 1.0), (None, 1.5), (None, -0.1), (None, float("nan")), (None, True)]
+)
 def test_bad_values_raise_one_line(atten, mix):
     with pytest.raises(MethodError) as e:
         validate_control(atten, mix)
@@ -71,8 +72,9 @@ def test_defaults_leave_the_method_alone(noisy):
     assert validate_control(float("inf"), None) == (None, 1.0)
     enh = resolve("mmse-lsa")
     assert resolve(enh) is enh and hush.load_model(enh) is enh
-    np.testing.assert_array_equal(hush.enhance(noisy, SR, "mmse-lsa", atten_lim_db=None, mix=1.0),
-                                  hush.enhance(noisy, SR, "mmse-lsa"))
+    np.testing.assert_array_equal(
+        hush.enhance(noisy, SR, "mmse-lsa", atten_lim_db=None, mix=1.0), hush.enhance(noisy, SR, "mmse-lsa")
+    )
 
 
 # ------------------------------------------------------------------------------------------------ mix
@@ -203,8 +205,7 @@ def test_generic_wrapper_offline_and_stream(noisy):
     assert isinstance(proc, ControlledStream)
     assert proc.delay == 37 + (256 - 37) + 256  # inner delay, aligned to the hop, plus the limiter's overlap
     for chunk in (1, 160, 1000):
-        np.testing.assert_allclose(run_stream(proc, noisy[:6000], chunk), limited.enhance(noisy[:6000], SR),
-                                   atol=1e-5)
+        np.testing.assert_allclose(run_stream(proc, noisy[:6000], chunk), limited.enhance(noisy[:6000], SR), atol=1e-5)
     np.testing.assert_allclose(run_stream(proc, noisy), y, atol=1e-5)  # reusable after flush
     assert resolve(limited, atten_lim_db=None, mix=1.0) is toy  # values replace, they do not stack
 
@@ -236,8 +237,9 @@ def test_options_in_method_specs_and_model_files(tmp_path, gru, noisy):
     path = save(gru.model, tmp_path / "tiny.pt")
     enh = hush.load_model(f"{path}:mix=0.5", atten_lim_db=6)  # spec values and keywords combine
     assert (enh.model.atten_lim_db, enh.model.mix) == (6, 0.5)
-    np.testing.assert_allclose(enh.enhance(noisy, SR), resolve(gru, atten_lim_db=6, mix=0.5).enhance(noisy, SR),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        enh.enhance(noisy, SR), resolve(gru, atten_lim_db=6, mix=0.5).enhance(noisy, SR), atol=1e-6
+    )
     with pytest.raises(MethodError, match="mix must be between 0"):
         hush.load_model(f"{path}:mix=2")
 
@@ -258,8 +260,9 @@ def test_cli_flags_and_worker_pass_through(tmp_path, noisy, capsys):
     dry = tmp_path / "dry"
     assert main(["enhance", str(src), "-o", str(dry), "-m", "wiener", "--mix", "0", "-j", "2", "-q"]) == 0
     for name in ("a", "b"):  # mix 0 in the worker processes: the input, unchanged
-        np.testing.assert_array_equal(sf.read(dry / f"{name}.wav", dtype="int16")[0],
-                                      sf.read(src / f"{name}.wav", dtype="int16")[0])
+        np.testing.assert_array_equal(
+            sf.read(dry / f"{name}.wav", dtype="int16")[0], sf.read(src / f"{name}.wav", dtype="int16")[0]
+        )
     out = tmp_path / "out"
     args = ["enhance", str(src / "a.wav"), "-o", str(out), "-m", "wiener", "--atten-lim-db", "6", "--mix", "0.8", "-q"]
     assert main(args) == 0
@@ -268,9 +271,14 @@ def test_cli_flags_and_worker_pass_through(tmp_path, noisy, capsys):
     np.testing.assert_array_equal(sf.read(out / "a.wav")[0], sf.read(ref)[0])
 
 
-@pytest.mark.parametrize("flags, message", [(["--mix", "1.5"], "mix must be between 0"),
-                                            (["--atten-lim-db", "0"], "atten_lim_db must be a positive"),
-                                            (["--atten-lim-db", "-6"], "atten_lim_db must be a positive")])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--mix", "1.5"], "mix must be between 0"),
+        (["--atten-lim-db", "0"], "atten_lim_db must be a positive"),
+        (["--atten-lim-db", "-6"], "atten_lim_db must be a positive"),
+    ],
+)
 def test_cli_bad_values(tmp_path, noisy, capsys, flags, message):
     sf.write(tmp_path / "a.wav", noisy, SR)
     assert main(["enhance", str(tmp_path / "a.wav"), "-o", str(tmp_path / "out"), "-m", "wiener", "-q", *flags]) == 1

@@ -23,8 +23,16 @@ def tiny_config(out_dir, **train) -> dict:
         "data": {"kind": "synthetic", "epoch_size": 48, "valid_size": 8, "mix": {"segment_seconds": 0.5}},
         "loss": {"mse": 1.0, "mr-stft": 0.1},
         "optim": {"lr": 3e-3, "warmup_steps": 2, "schedule": "cosine"},
-        "train": {"batch_size": 8, "max_steps": 12, "valid_every": 6, "log_every": 1, "out_dir": str(out_dir),
-                  "tensorboard": False, "seed": 3, **train},
+        "train": {
+            "batch_size": 8,
+            "max_steps": 12,
+            "valid_every": 6,
+            "log_every": 1,
+            "out_dir": str(out_dir),
+            "tensorboard": False,
+            "seed": 3,
+            **train,
+        },
     }
 
 
@@ -71,8 +79,20 @@ def test_short_run_lowers_validation_loss_and_model_file_enhances(tmp_path):
     from tests.conftest import speech_like
 
     sf.write(tmp_path / "x.wav", speech_like(seconds=1.0), 16000)
-    assert main(["enhance", str(tmp_path / "x.wav"), "-o", str(tmp_path / "o"), "-m",
-                 str(tmp_path / "run" / "best.pt"), "-q"]) == 0
+    assert (
+        main(
+            [
+                "enhance",
+                str(tmp_path / "x.wav"),
+                "-o",
+                str(tmp_path / "o"),
+                "-m",
+                str(tmp_path / "run" / "best.pt"),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "o" / "x.wav").exists()
 
 
@@ -163,16 +183,24 @@ def test_manifest_training_holds_out_speakers_and_learns(corpus_manifests):
 
     tmp = corpus_manifests
     cfg = tiny_config(tmp / "run", max_steps=16, valid_every=8)
-    cfg["data"] = {"kind": "manifests", "speech": [str(tmp / "speech.jsonl")], "noise": [str(tmp / "noise.jsonl")],
-                   "epoch_size": 32, "valid_size": 6, "valid_speakers": 1, "valid_noise_fraction": 0.34,
-                   "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]}}
+    cfg["data"] = {
+        "kind": "manifests",
+        "speech": [str(tmp / "speech.jsonl")],
+        "noise": [str(tmp / "noise.jsonl")],
+        "epoch_size": 32,
+        "valid_size": 6,
+        "valid_speakers": 1,
+        "valid_noise_fraction": 0.34,
+        "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]},
+    }
     trainer = Trainer(from_dict(Config, cfg), progress=False)
     speakers = {trainer.train_ds.speech[i].speaker for i in range(len(trainer.train_ds.speech))}
     assert len(speakers) == 3  # one of four speakers is held back for validation
     from hush.data.manifest import read_manifest
 
-    tr_s, va_s, tr_n, va_n = hold_out(read_manifest(tmp / "speech.jsonl"), read_manifest(tmp / "noise.jsonl"),
-                                      1, 0.34, 1234)
+    tr_s, va_s, tr_n, va_n = hold_out(
+        read_manifest(tmp / "speech.jsonl"), read_manifest(tmp / "noise.jsonl"), 1, 0.34, 1234
+    )
     assert not {r.speaker for r in tr_s} & {r.speaker for r in va_s}
     assert not {r.path for r in tr_n} & {r.path for r in va_n}
     trainer.fit()
@@ -187,9 +215,16 @@ def test_frozen_validation_set_keeps_validation_when_training_mix_changes(corpus
     from hush.training.manifest_data import build_manifest_datasets, manifest_mixers
 
     tmp = corpus_manifests
-    data = {"kind": "manifests", "speech": [str(tmp / "speech.jsonl")], "noise": [str(tmp / "noise.jsonl")],
-            "epoch_size": 8, "valid_size": 4, "valid_speakers": 1, "valid_noise_fraction": 0.34,
-            "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]}}
+    data = {
+        "kind": "manifests",
+        "speech": [str(tmp / "speech.jsonl")],
+        "noise": [str(tmp / "noise.jsonl")],
+        "epoch_size": 8,
+        "valid_size": 4,
+        "valid_speakers": 1,
+        "valid_noise_fraction": 0.34,
+        "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]},
+    }
     base = from_dict(Config, {**tiny_config(tmp / "a"), "data": data})
     _, simulated = build_manifest_datasets(base)
     _, mixer = manifest_mixers(base)
@@ -219,8 +254,9 @@ def test_early_stopping_and_tensorboard(tmp_path):
 def test_validation_metrics_and_summed_selection(tmp_path):
     from hush.training.validation import score_for_selection
 
-    cfg = tiny_config(tmp_path / "run", max_steps=4, valid_every=4, valid_metrics=["si_sdr", "snr"],
-                      select_metric="si_sdr+snr")
+    cfg = tiny_config(
+        tmp_path / "run", max_steps=4, valid_every=4, valid_metrics=["si_sdr", "snr"], select_metric="si_sdr+snr"
+    )
     Trainer(from_dict(Config, cfg), progress=False).fit()
     row = read_csv(tmp_path / "run" / "valid.csv")[0]
     assert {"si_sdr", "snr"} <= set(row) and "pesq_wb" not in row

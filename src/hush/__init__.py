@@ -11,5 +11,14 @@ from hush.streaming import Streamer
 
 __version__ = "0.1.0"
 
-__all__ = ["AudioError", "HushError", "MethodError", "Streamer", "__version__", "enhance", "enhance_file", "evaluate",
-           "load_model"]
+__all__ = [
+    "AudioError",
+    "HushError",
+    "MethodError",
+    "Streamer",
+    "__version__",
+    "enhance",
+    "enhance_file",
+    "evaluate",
+    "load_model",
+]

@@ -39,8 +39,14 @@ def load_model(name_or_path: str, atten_lim_db: float | None = None, mix: float 
     return resolve(name_or_path, **_control(options, atten_lim_db, mix))
 
 
-def enhance(audio: np.ndarray, sr: int, method: str | Enhancer | None = None, atten_lim_db: float | None = None,
-            mix: float = 1.0, **options) -> np.ndarray:
+def enhance(
+    audio: np.ndarray,
+    sr: int,
+    method: str | Enhancer | None = None,
+    atten_lim_db: float | None = None,
+    mix: float = 1.0,
+    **options,
+) -> np.ndarray:
     """Enhance ``audio`` (``(T,)``, ``(C, T)`` or soundfile's ``(T, C)``) sampled at ``sr``; same shape out.
 
     ``atten_lim_db`` and ``mix`` as for :func:`load_model`.
@@ -48,15 +54,23 @@ def enhance(audio: np.ndarray, sr: int, method: str | Enhancer | None = None, at
     return enhance_array(audio, sr, method or default_method(), **_control(options, atten_lim_db, mix))
 
 
-def enhance_file(src: str | os.PathLike, dst: str | os.PathLike, method: str | Enhancer | None = None, *,
-                 overwrite: bool = False, atten_lim_db: float | None = None, mix: float = 1.0,
-                 **options) -> FileResult:
+def enhance_file(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    method: str | Enhancer | None = None,
+    *,
+    overwrite: bool = False,
+    atten_lim_db: float | None = None,
+    mix: float = 1.0,
+    **options,
+) -> FileResult:
     """Enhance one audio file into ``dst`` (atomic write, bounded memory, same format as the input).
 
     ``atten_lim_db`` and ``mix`` as for :func:`load_model`.
     """
-    return _enhance_file(src, dst, method or default_method(), overwrite=overwrite,
-                         **_control(options, atten_lim_db, mix))
+    return _enhance_file(
+        src, dst, method or default_method(), overwrite=overwrite, **_control(options, atten_lim_db, mix)
+    )
 
 
 def evaluate(clean: np.ndarray, enhanced: np.ndarray, sr: int, metrics: list[str] | None = None) -> dict:

@@ -163,9 +163,17 @@ class Streamer:
     the tail and resets; ``reset`` drops all state and buffered audio.
     """
 
-    def __init__(self, method: str | Enhancer | None = None, sr: int = 16000, backend: str = "torch", *,
-                 chunk_seconds: float = 1.0, overlap_seconds: float = 0.25, resample_quality: str = QUALITY,
-                 **options):
+    def __init__(
+        self,
+        method: str | Enhancer | None = None,
+        sr: int = 16000,
+        backend: str = "torch",
+        *,
+        chunk_seconds: float = 1.0,
+        overlap_seconds: float = 0.25,
+        resample_quality: str = QUALITY,
+        **options,
+    ):
         if isinstance(sr, bool) or not isinstance(sr, int | np.integer) or sr <= 0:
             raise AudioError(None, f"sample rate must be a positive integer, got {sr!r}")
         if method is None:
@@ -211,8 +219,7 @@ class Streamer:
         return 1000.0 * self.delay / self.sr
 
     def __repr__(self) -> str:
-        return (f"Streamer({self.enhancer.name!r}, sr={self.sr}, delay={self.delay}, "
-                f"latency_ms={self.latency_ms:.1f})")
+        return f"Streamer({self.enhancer.name!r}, sr={self.sr}, delay={self.delay}, latency_ms={self.latency_ms:.1f})"
 
     def _chunk_sizes(self, chunk_seconds: float, overlap_seconds: float) -> tuple[int, int]:
         """``(chunk, overlap)`` in working-rate samples for the non-causal fallback. The chunk step is a multiple
@@ -240,11 +247,16 @@ class Streamer:
         x2 = x[None] if x.ndim == 1 else x
         if self._chans is None:
             self._mono = x.ndim == 1
-            self._chans = [_Channel(self._new_processor(), self.sr, self.work_sr, self._pad, self.quality)
-                           for _ in range(x2.shape[0])]
+            self._chans = [
+                _Channel(self._new_processor(), self.sr, self.work_sr, self._pad, self.quality)
+                for _ in range(x2.shape[0])
+            ]
         elif x2.shape[0] != len(self._chans) or (x.ndim == 1) != self._mono:
-            raise AudioError(None, f"stream block has {x2.shape[0]} channel(s) (shape {x.shape}) but the stream "
-                                   f"started with {len(self._chans)}; call flush() or reset() first")
+            raise AudioError(
+                None,
+                f"stream block has {x2.shape[0]} channel(s) (shape {x.shape}) but the stream "
+                f"started with {len(self._chans)}; call flush() or reset() first",
+            )
         return x2
 
     def _layout(self, ys: list[np.ndarray]) -> np.ndarray:

@@ -5,6 +5,16 @@ from hush.audio.io import AUDIO_EXTENSIONS, AudioInfo, atomic_path, iter_blocks,
 from hush.audio.resample import StreamResampler, resample
 
 __all__ = [
-    "AUDIO_EXTENSIONS", "AudioInfo", "SignalStats", "StreamResampler", "atomic_path", "iter_blocks",
-    "peak_gain", "probe", "read", "resample", "validate_array", "write",
+    "AUDIO_EXTENSIONS",
+    "AudioInfo",
+    "SignalStats",
+    "StreamResampler",
+    "atomic_path",
+    "iter_blocks",
+    "peak_gain",
+    "probe",
+    "read",
+    "resample",
+    "validate_array",
+    "write",
 ]

@@ -50,9 +50,7 @@ def validate_array(x: np.ndarray, sr: int, min_length: int = 1, source: object =
     if not np.isfinite(x).all():
         raise AudioError(source, "contains NaN or Inf samples")
     if x.shape[-1] < min_length:
-        raise AudioError(
-            source, f"too short: {x.shape[-1]} samples at {sr} Hz, need at least {min_length} (one frame)"
-        )
+        raise AudioError(source, f"too short: {x.shape[-1]} samples at {sr} Hz, need at least {min_length} (one frame)")
     stats = SignalStats()
     stats.update(x)
     return stats.finish()

@@ -134,8 +134,14 @@ def peak_gain(peak: float, subtype: str, ceiling: float = 0.999) -> float:
     return 1.0
 
 
-def write(path: str | os.PathLike, data: np.ndarray, sr: int, subtype: str | None = None,
-          format: str | None = None, overwrite: bool = False) -> float:
+def write(
+    path: str | os.PathLike,
+    data: np.ndarray,
+    sr: int,
+    subtype: str | None = None,
+    format: str | None = None,
+    overwrite: bool = False,
+) -> float:
     """Atomically write ``(channels, samples)`` or ``(samples,)`` audio.
 
     Integer subtypes get peak protection: a signal exceeding full scale is scaled down as a whole instead of
@@ -157,8 +163,19 @@ def write(path: str | os.PathLike, data: np.ndarray, sr: int, subtype: str | Non
 
 def container_format(p: Path) -> str:
     ext = p.suffix.lower().lstrip(".")
-    table = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "opus": "OGG", "oga": "OGG", "mp3": "MP3",
-             "aiff": "AIFF", "aif": "AIFF", "au": "AU", "w64": "W64", "caf": "CAF"}
+    table = {
+        "wav": "WAV",
+        "flac": "FLAC",
+        "ogg": "OGG",
+        "opus": "OGG",
+        "oga": "OGG",
+        "mp3": "MP3",
+        "aiff": "AIFF",
+        "aif": "AIFF",
+        "au": "AU",
+        "w64": "W64",
+        "caf": "CAF",
+    }
     if ext not in table:
         raise AudioError(p, f"unsupported output extension '.{ext}'")
     return table[ext]

@@ -23,8 +23,9 @@ class StreamResampler:
 
     def __init__(self, sr_in: int, sr_out: int, channels: int, quality: str = QUALITY):
         self.sr_in, self.sr_out, self.channels = sr_in, sr_out, channels
-        self._rs = None if sr_in == sr_out else soxr.ResampleStream(sr_in, sr_out, channels, dtype="float32",
-                                                                    quality=quality)
+        self._rs = (
+            None if sr_in == sr_out else soxr.ResampleStream(sr_in, sr_out, channels, dtype="float32", quality=quality)
+        )
 
     def process(self, block: np.ndarray, last: bool = False) -> np.ndarray:
         if self._rs is None:

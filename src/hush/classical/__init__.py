@@ -21,7 +21,15 @@ from hush.classical.enhancers import (
 from hush.classical.noise_tracking import MinimumStatistics, NoiseTracker, SPPNoiseTracker, make_tracker
 
 __all__ = [
-    "ClassicalEnhancer", "FrameProcessor", "MMSELSAEnhancer", "MMSESTSAEnhancer", "MinimumStatistics",
-    "NoiseTracker", "SPPNoiseTracker", "SpectralSubtractionEnhancer", "WienerEnhancer", "frame_setup",
+    "ClassicalEnhancer",
+    "FrameProcessor",
+    "MMSELSAEnhancer",
+    "MMSESTSAEnhancer",
+    "MinimumStatistics",
+    "NoiseTracker",
+    "SPPNoiseTracker",
+    "SpectralSubtractionEnhancer",
+    "WienerEnhancer",
+    "frame_setup",
     "make_tracker",
 ]

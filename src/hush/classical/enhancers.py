@@ -90,8 +90,13 @@ class DecisionDirectedRule(SuppressionRule):
     free of musical tones; -25 dB is the common choice.
     """
 
-    def __init__(self, gain_fn: Callable[[np.ndarray, np.ndarray], np.ndarray], n_bins: int,
-                 alpha: float = 0.98, xi_min_db: float = -25.0):
+    def __init__(
+        self,
+        gain_fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        n_bins: int,
+        alpha: float = 0.98,
+        xi_min_db: float = -25.0,
+    ):
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"alpha must be in [0, 1), got {alpha}")
         self.gain_fn = gain_fn
@@ -135,15 +140,21 @@ class SpectralSubtractionRule(SuppressionRule):
     gate the output), and his three-frame magnitude averaging is not applied (it would add lookahead).
     """
 
-    def __init__(self, n_bins: int, exponent: float = 1.0, alpha0: float | None = None, beta: float = 0.02,
-                 residual_reduction: str = "boll", hop_s: float = HOP_S, residual_memory_s: float = 1.0,
-                 nonspeech_db: float = -12.0):
+    def __init__(
+        self,
+        n_bins: int,
+        exponent: float = 1.0,
+        alpha0: float | None = None,
+        beta: float = 0.02,
+        residual_reduction: str = "boll",
+        hop_s: float = HOP_S,
+        residual_memory_s: float = 1.0,
+        nonspeech_db: float = -12.0,
+    ):
         if exponent <= 0:
             raise ValueError(f"exponent must be positive, got {exponent}")
         if residual_reduction not in {"boll", "causal", "off"}:
-            raise ValueError(
-                f"residual_reduction must be 'boll', 'causal' or 'off', got {residual_reduction!r}"
-            )
+            raise ValueError(f"residual_reduction must be 'boll', 'causal' or 'off', got {residual_reduction!r}")
         self.n_bins = n_bins
         self.exponent = float(exponent)
         # Berouti: alpha0 = 4 for power subtraction; the magnitude-domain counterpart commonly used is 3
@@ -229,8 +240,9 @@ class FrameProcessor:
     rule releases frames in order, one per input frame, so a FIFO of the noisy frames pairs them).
     """
 
-    def __init__(self, tracker: NoiseTracker, rule: SuppressionRule, atten_lim_db: float | None = None,
-                 mix: float = 1.0):
+    def __init__(
+        self, tracker: NoiseTracker, rule: SuppressionRule, atten_lim_db: float | None = None, mix: float = 1.0
+    ):
         self.tracker = tracker
         self.rule = rule
         self.floor = None if atten_lim_db is None else 10.0 ** (-float(atten_lim_db) / 20.0)
@@ -421,8 +433,13 @@ class ClassicalEnhancer(Enhancer):
 class _DecisionDirectedEnhancer(ClassicalEnhancer):
     gain_fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
-    def __init__(self, noise_tracker: str = "spp", alpha: float = 0.98, xi_min_db: float = -25.0,
-                 tracker_options: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        noise_tracker: str = "spp",
+        alpha: float = 0.98,
+        xi_min_db: float = -25.0,
+        tracker_options: dict[str, Any] | None = None,
+    ):
         super().__init__(noise_tracker, tracker_options)
         self.alpha = float(alpha)
         self.xi_min_db = float(xi_min_db)
@@ -472,8 +489,11 @@ class MMSELSAEnhancer(_DecisionDirectedEnhancer):
     gain_fn = staticmethod(gains.mmse_lsa_gain)
 
 
-@register("spectral-subtraction", "classical",
-          "Spectral subtraction (Boll 1979) with over-subtraction and floor (Berouti et al. 1979)")
+@register(
+    "spectral-subtraction",
+    "classical",
+    "Spectral subtraction (Boll 1979) with over-subtraction and floor (Berouti et al. 1979)",
+)
 class SpectralSubtractionEnhancer(ClassicalEnhancer):
     """Boll (1979) magnitude spectral subtraction with Berouti et al. (1979) over-subtraction and floor.
 
@@ -487,9 +507,15 @@ class SpectralSubtractionEnhancer(ClassicalEnhancer):
     name = "spectral-subtraction"
     description = "Spectral subtraction (Boll 1979) with over-subtraction and floor (Berouti et al. 1979)"
 
-    def __init__(self, noise_tracker: str = "spp", exponent: float = 1.0, alpha0: float | None = None,
-                 beta: float = 0.02, residual_reduction: str = "boll",
-                 tracker_options: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        noise_tracker: str = "spp",
+        exponent: float = 1.0,
+        alpha0: float | None = None,
+        beta: float = 0.02,
+        residual_reduction: str = "boll",
+        tracker_options: dict[str, Any] | None = None,
+    ):
         super().__init__(noise_tracker, tracker_options)
         self.exponent = float(exponent)
         self.alpha0 = alpha0
@@ -501,5 +527,6 @@ class SpectralSubtractionEnhancer(ClassicalEnhancer):
             raise MethodError(f"{self.name}: {e}") from None
 
     def _make_rule(self, n_bins: int) -> SuppressionRule:
-        return SpectralSubtractionRule(n_bins, self.exponent, self.alpha0, self.beta, self.residual_reduction,
-                                       hop_s=HOP_S)
+        return SpectralSubtractionRule(
+            n_bins, self.exponent, self.alpha0, self.beta, self.residual_reduction, hop_s=HOP_S
+        )

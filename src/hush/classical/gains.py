@@ -57,9 +57,7 @@ def mmse_stsa_gain(xi: np.ndarray, gamma: np.ndarray) -> np.ndarray:
     gamma = np.maximum(gamma, _TINY)
     v = np.maximum(xi * gamma / (1.0 + xi), _TINY)
     half = 0.5 * v
-    return (0.5 * math.sqrt(math.pi)) * (np.sqrt(v) / gamma) * (
-        (1.0 + v) * special.i0e(half) + v * special.i1e(half)
-    )
+    return (0.5 * math.sqrt(math.pi)) * (np.sqrt(v) / gamma) * ((1.0 + v) * special.i0e(half) + v * special.i1e(half))
 
 
 def mmse_lsa_gain(xi: np.ndarray, gamma: np.ndarray) -> np.ndarray:
@@ -94,9 +92,7 @@ def noise_moment(noise_psd: np.ndarray, exponent: float) -> np.ndarray:
     return special.gamma(1.0 + 0.5 * exponent) * noise_psd ** (0.5 * exponent)
 
 
-def subtract(
-    mag_pow: np.ndarray, noise_pow: np.ndarray, alpha: float, beta: float
-) -> np.ndarray:
+def subtract(mag_pow: np.ndarray, noise_pow: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     """Berouti's generalised subtraction in the ``|.|^exponent`` domain: ``max(Y - alpha N, beta N)``."""
     diff = mag_pow - alpha * noise_pow
     floor = beta * noise_pow

@@ -270,11 +270,7 @@ class MinimumStatistics(NoiseTracker):
                 slope_max = 2.0
             else:
                 slope_max = 1.2
-            fast = (
-                self.lmin_flag
-                & (self.actmin_sub < slope_max * self.pmin_u)
-                & (self.actmin_sub > self.pmin_u)
-            )
+            fast = self.lmin_flag & (self.actmin_sub < slope_max * self.pmin_u) & (self.actmin_sub > self.pmin_u)
             if np.any(fast):
                 self.pmin_u = np.where(fast, self.actmin_sub, self.pmin_u)
                 self.store[:, fast] = self.actmin_sub[fast]

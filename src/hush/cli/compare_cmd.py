@@ -9,25 +9,39 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("compare", help="compare methods and peer systems on a clean/noisy set",
-                       description="Enhance the noisy files with each system, score them, and print one table "
-                                   "with paired-bootstrap 95%% intervals of the differences.")
+    p = sub.add_parser(
+        "compare",
+        help="compare methods and peer systems on a clean/noisy set",
+        description="Enhance the noisy files with each system, score them, and print one table "
+        "with paired-bootstrap 95%% intervals of the differences.",
+    )
     p.add_argument("--clean", required=True, type=Path, help="folder of clean references")
     p.add_argument("--noisy", required=True, type=Path, help="folder of noisy inputs (same names)")
-    p.add_argument("--systems", required=True,
-                   help="comma-separated hush methods, model files or peers (rnnoise, deepfilternet3, nsnet2, "
-                        "gtcrn, noisereduce)")
+    p.add_argument(
+        "--systems",
+        required=True,
+        help="comma-separated hush methods, model files or peers (rnnoise, deepfilternet3, nsnet2, gtcrn, noisereduce)",
+    )
     p.add_argument("--threads", type=int, default=1, help="threads for torch and onnxruntime (default 1)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                   help="processes for scoring (after each system's timed enhancement; default: all cores)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for scoring (after each system's timed enhancement; default: all cores)",
+    )
     p.add_argument("--baseline", default="noisy", help="system the differences are taken against")
     p.add_argument("--meta", type=Path, help="CSV with columns file and snr_db (default: NOISY/../meta.csv)")
     p.add_argument("--group", help="regex on file names whose first group names the condition")
     p.add_argument("--metrics", help="comma-separated metrics (default: PESQ-WB/NB, STOI, ESTOI, SI-SDR, DNSMOS)")
     p.add_argument("--json", type=Path, help="write all scores and intervals as JSON")
-    p.add_argument("--reuse", type=Path, metavar="JSON",
-                   help="add every system of an earlier --json on the same files that is not in --systems, "
-                        "with its stored scores and RTF (e.g. the peers, to score only a new model)")
+    p.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="JSON",
+        help="add every system of an earlier --json on the same files that is not in --systems, "
+        "with its stored scores and RTF (e.g. the peers, to score only a new model)",
+    )
     p.add_argument("--markdown", type=Path, help="write the tables as Markdown")
     p.add_argument("--out", type=Path, help="keep the enhanced files under OUT/<system>/")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -37,9 +51,15 @@ def add_parser(sub) -> None:
 def render(runs, metrics, diffs, conditions, baseline: str, column: str = "snr_db") -> str:
     from hush.compare import condition_tables, differences_table, means_table
 
-    parts = ["### All files", "", means_table(runs, metrics), "",
-             f"Differences against `{baseline}`: mean [95% paired-bootstrap interval]", "",
-             differences_table(diffs, metrics, baseline)]
+    parts = [
+        "### All files",
+        "",
+        means_table(runs, metrics),
+        "",
+        f"Differences against `{baseline}`: mean [95% paired-bootstrap interval]",
+        "",
+        differences_table(diffs, metrics, baseline),
+    ]
     if conditions:
         for cond, table in condition_tables(runs, metrics, conditions).items():
             parts += ["", f"### {column} = {cond}" if column else f"### {cond}", "", table]
@@ -61,14 +81,23 @@ def run(args) -> int:
             reused_doc = json.loads(args.reuse.read_text())
         except (OSError, ValueError) as e:
             raise HushError(f"{args.reuse}: cannot read the comparison to reuse: {e}") from None
-    pairs, runs = run_compare(args.clean, args.noisy, systems, args.threads, metrics, args.out,
-                              progress=not args.quiet and sys.stderr.isatty(), jobs=args.jobs)
+    pairs, runs = run_compare(
+        args.clean,
+        args.noisy,
+        systems,
+        args.threads,
+        metrics,
+        args.out,
+        progress=not args.quiet and sys.stderr.isatty(),
+        jobs=args.jobs,
+    )
     note = ""
     if reused_doc is not None:
         reused = from_json(reused_doc, [p.name for p in pairs], metrics, skip={NOISY, *systems})
         runs += reused
-        note = (f"Reused from {args.reuse} (scores and RTF of that run): "
-                f"{', '.join(r.name for r in reused) or 'none'}.\n\n")
+        note = (
+            f"Reused from {args.reuse} (scores and RTF of that run): {', '.join(r.name for r in reused) or 'none'}.\n\n"
+        )
     conditions = load_conditions(pairs, meta if meta.exists() else None, args.group)
     diffs = differences(runs, metrics, args.baseline)
     text = note + render(runs, metrics, diffs, conditions, args.baseline, "" if args.group else "snr_db")
@@ -77,8 +106,9 @@ def run(args) -> int:
     if args.markdown:
         args.markdown.write_text(text)
     if args.json:
-        args.json.write_text(json.dumps(to_json(runs, metrics, diffs, conditions, [p.name for p in pairs]),
-                                        indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(to_json(runs, metrics, diffs, conditions, [p.name for p in pairs]), indent=2) + "\n"
+        )
     errors = [e for r in runs for e in r.errors]
     for e in errors:
         print(f"hush: error: {e}", file=sys.stderr)

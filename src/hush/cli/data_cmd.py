@@ -7,53 +7,85 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("data", help="prepare corpus manifests",
-                       description="Corpus preparation: turn a corpus folder in its official layout into a manifest.")
+    p = sub.add_parser(
+        "data",
+        help="prepare corpus manifests",
+        description="Corpus preparation: turn a corpus folder in its official layout into a manifest.",
+    )
     dsub = p.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
 
     pp = dsub.add_parser(
-        "prepare", help="write a manifest for a corpus folder",
+        "prepare",
+        help="write a manifest for a corpus folder",
         description="Scan ROOT, laid out as CORPUS's official distribution, and write one JSON record per file or "
-                    "clean/noisy pair to MANIFEST. No audio is written or converted.")
+        "clean/noisy pair to MANIFEST. No audio is written or converted.",
+    )
     pp.add_argument("corpus", metavar="CORPUS", help="corpus recipe name (see `hush data corpora`)")
     pp.add_argument("root", type=Path, metavar="ROOT", help="the corpus folder")
     pp.add_argument("-o", "--output", required=True, type=Path, metavar="MANIFEST", help="manifest file (.jsonl)")
-    pp.add_argument("--resample", type=int, metavar="SR",
-                    help="record SR as each record's target rate (extra.resample_to); needed for NOIZEUS at 16 kHz")
-    pp.add_argument("--target-sr", type=int, metavar="SR",
-                    help="the rate you will train at; recipes refuse corpora that would need unrequested resampling")
+    pp.add_argument(
+        "--resample",
+        type=int,
+        metavar="SR",
+        help="record SR as each record's target rate (extra.resample_to); needed for NOIZEUS at 16 kHz",
+    )
+    pp.add_argument(
+        "--target-sr",
+        type=int,
+        metavar="SR",
+        help="the rate you will train at; recipes refuse corpora that would need unrequested resampling",
+    )
     pp.add_argument("--split", metavar="NAME", help="keep only records of this split (e.g. train, test, dev-clean)")
-    pp.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                    help="recipe option, repeatable (see `hush data corpora`)")
+    pp.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="recipe option, repeatable (see `hush data corpora`)",
+    )
     pp.set_defaults(func=run)
 
     pc = dsub.add_parser("corpora", help="list the corpus recipes and their options")
     pc.set_defaults(func=run)
 
     ps = dsub.add_parser(
-        "score", help="add DNSMOS SIG/BAK/OVRL of each record to a manifest",
+        "score",
+        help="add DNSMOS SIG/BAK/OVRL of each record to a manifest",
         description="Score the records of one kind of MANIFEST with DNSMOS P.835 (extra `hush[metrics]`) and write "
-                    "the manifest with the scores in each record's extra (dnsmos_sig, dnsmos_bak, dnsmos_ovrl). "
-                    "Scores are cached as they come (OUTPUT.cache, or --cache), so an interrupted run resumes.")
+        "the manifest with the scores in each record's extra (dnsmos_sig, dnsmos_bak, dnsmos_ovrl). "
+        "Scores are cached as they come (OUTPUT.cache, or --cache), so an interrupted run resumes.",
+    )
     ps.add_argument("manifest", type=Path, metavar="MANIFEST")
     ps.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="scored manifest (.jsonl)")
     ps.add_argument("--kind", default="speech", help="record kind to score (default: speech)")
     ps.add_argument("--cache", type=Path, help="score cache (default: OUT with .cache appended)")
     ps.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default: 1)")
-    ps.add_argument("--windows", type=int, default=None, metavar="N",
-                    help="score at most N evenly spaced 9 s DNSMOS windows per file (faster; default: all, "
-                         "as speechmos does)")
+    ps.add_argument(
+        "--windows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="score at most N evenly spaced 9 s DNSMOS windows per file (faster; default: all, as speechmos does)",
+    )
     ps.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ps.set_defaults(func=run)
 
     pf = dsub.add_parser(
-        "filter", help="keep the records whose scores pass thresholds",
+        "filter",
+        help="keep the records whose scores pass thresholds",
         description="Keep the records of one kind whose scores (from `hush data score`) are all at least the "
-                    "given minimums, as the DNS Challenge does for its clean speech; other kinds are kept.")
+        "given minimums, as the DNS Challenge does for its clean speech; other kinds are kept.",
+    )
     pf.add_argument("manifest", type=Path, metavar="MANIFEST")
     pf.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="filtered manifest (.jsonl)")
-    pf.add_argument("--min", action="append", default=[], metavar="SCORE=VALUE", dest="minimum",
-                    help="minimum score, repeatable (e.g. --min dnsmos_sig=3.2 --min dnsmos_bak=3.5)")
+    pf.add_argument(
+        "--min",
+        action="append",
+        default=[],
+        metavar="SCORE=VALUE",
+        dest="minimum",
+        help="minimum score, repeatable (e.g. --min dnsmos_sig=3.2 --min dnsmos_bak=3.5)",
+    )
     pf.add_argument("--kind", default="speech", help="record kind to filter (default: speech)")
     pf.set_defaults(func=run)
 
@@ -79,10 +111,9 @@ def _read(path: Path):
 
 def _score(args) -> int:
     import sys
-
-    from hush.data.manifest import write_manifest
     from functools import partial
 
+    from hush.data.manifest import write_manifest
     from hush.data.quality import dnsmos_of_file, score_records, score_summary
     from hush.errors import HushError
 
@@ -93,8 +124,9 @@ def _score(args) -> int:
     if args.windows is not None and args.windows < 1:
         raise HushError(f"--windows must be at least 1, got {args.windows}")
     scorer = partial(dnsmos_of_file, max_windows=args.windows)
-    scored = score_records(records, cache, kind=args.kind, scorer=scorer, jobs=args.jobs,
-                           progress=not args.quiet and sys.stderr.isatty())
+    scored = score_records(
+        records, cache, kind=args.kind, scorer=scorer, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty()
+    )
     write_manifest(scored, args.output)
     print(f"wrote {args.output}\n{score_summary(scored, args.kind)}")
     return 0
@@ -124,8 +156,9 @@ def _prepare(args) -> int:
 
     corpus = get_corpus(args.corpus)
     options = parse_options(corpus, args.option)
-    records = prepare_corpus(corpus.name, args.root, split=args.split, resample=args.resample,
-                             target_sr=args.target_sr, **options)
+    records = prepare_corpus(
+        corpus.name, args.root, split=args.split, resample=args.resample, target_sr=args.target_sr, **options
+    )
     write_manifest(records, args.output)
     print(f"{corpus.name}: wrote {args.output}: {summarize(records)}")
     return 0

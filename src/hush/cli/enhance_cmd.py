@@ -9,26 +9,43 @@ from hush.api import default_method
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("enhance", help="enhance audio files, folders or globs",
-                       description="Enhance audio files. Output names mirror input names under OUTDIR.")
+    p = sub.add_parser(
+        "enhance",
+        help="enhance audio files, folders or globs",
+        description="Enhance audio files. Output names mirror input names under OUTDIR.",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files, folders or glob patterns")
     p.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR", help="output folder")
-    p.add_argument("-m", "--method", default=None,
-                   help="method name (see `hush list`) or model file; default: the bundled default")
-    p.add_argument("--atten-lim-db", type=float, default=None, metavar="DB",
-                   help="suppress at most DB dB per time-frequency bin (> 0; default: no limit), e.g. 12 keeps "
-                        "some natural background")
-    p.add_argument("--mix", type=float, default=None, metavar="M",
-                   help="dry/wet mix from 0 (input unchanged) to 1 (fully enhanced, the default): "
-                        "M*enhanced + (1-M)*input")
+    p.add_argument(
+        "-m", "--method", default=None, help="method name (see `hush list`) or model file; default: the bundled default"
+    )
+    p.add_argument(
+        "--atten-lim-db",
+        type=float,
+        default=None,
+        metavar="DB",
+        help="suppress at most DB dB per time-frequency bin (> 0; default: no limit), e.g. 12 keeps "
+        "some natural background",
+    )
+    p.add_argument(
+        "--mix",
+        type=float,
+        default=None,
+        metavar="M",
+        help="dry/wet mix from 0 (input unchanged) to 1 (fully enhanced, the default): M*enhanced + (1-M)*input",
+    )
     p.add_argument("--suffix", default="", help="appended to each output file's stem, e.g. _enh")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes (default 1)")
     p.add_argument("--threads", type=int, default=1, help="threads per worker for torch/onnxruntime (default 1)")
-    p.add_argument("--backend", choices=["torch", "onnx"], default="torch",
-                   help="neural model runtime: torch (default) or onnx (onnxruntime; the model is exported once into "
-                        "a cache, or -m names an .onnx file)")
+    p.add_argument(
+        "--backend",
+        choices=["torch", "onnx"],
+        default="torch",
+        help="neural model runtime: torch (default) or onnx (onnxruntime; the model is exported once into "
+        "a cache, or -m names an .onnx file)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -49,8 +66,15 @@ def run(args) -> int:
     pairs, errors = expand_inputs(args.inputs, args.recursive)
     jobs, more = plan_jobs(pairs, args.output, args.suffix)
     errors += more
-    results = enhance_jobs(jobs, method, overwrite=args.overwrite, n_jobs=args.jobs, threads=args.threads,
-                           progress=not args.quiet and sys.stderr.isatty(), options=options)
+    results = enhance_jobs(
+        jobs,
+        method,
+        overwrite=args.overwrite,
+        n_jobs=args.jobs,
+        threads=args.threads,
+        progress=not args.quiet and sys.stderr.isatty(),
+        options=options,
+    )
     for r in results:
         for w in r.warnings:
             print(f"hush: warning: {r.src}: {w}", file=sys.stderr)
@@ -60,6 +84,8 @@ def run(args) -> int:
         print(f"hush: error: {e}", file=sys.stderr)
     n_ok = sum(r.ok for r in results)
     if not args.quiet:
-        print(f"enhanced {n_ok} file(s) with {method} into {args.output}"
-              + (f"; {len(errors)} failed" if errors else ""), file=sys.stderr)
+        print(
+            f"enhanced {n_ok} file(s) with {method} into {args.output}" + (f"; {len(errors)} failed" if errors else ""),
+            file=sys.stderr,
+        )
     return 1 if errors else 0

@@ -7,8 +7,11 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("evaluate", help="score enhanced files against clean references",
-                       description="Pair files by name, resample to the clean file's rate, and score them.")
+    p = sub.add_parser(
+        "evaluate",
+        help="score enhanced files against clean references",
+        description="Pair files by name, resample to the clean file's rate, and score them.",
+    )
     p.add_argument("--clean", required=True, type=Path, help="folder of clean reference files")
     p.add_argument("--enhanced", required=True, type=Path, help="folder of enhanced files")
     p.add_argument("--noisy", type=Path, help="folder of noisy inputs: also report improvements over them")

@@ -9,22 +9,38 @@ from hush.errors import HushError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("export", help="export a model for deployment (ONNX)",
-                       description="Export a neural model to another runtime.")
+    p = sub.add_parser(
+        "export", help="export a model for deployment (ONNX)", description="Export a neural model to another runtime."
+    )
     fmt = p.add_subparsers(dest="format", metavar="FORMAT", required=True)
-    o = fmt.add_parser("onnx", help="one ONNX graph per STFT frame, with explicit state (onnxruntime backend)",
-                       description="Export a causal STFT model (erbdf, gru, lstm, crn, ...) as an ONNX graph mapping "
-                                   "one frame's spectrum and the flattened streaming state to the enhanced frame and "
-                                   "the next state; framing and overlap-add run outside the graph. Run it with "
-                                   "`hush enhance -m model.onnx` (or --backend onnx).")
-    o.add_argument("-m", "--method", default=None,
-                   help="model name (see `hush list`) or model file (.pt); default: the bundled default")
+    o = fmt.add_parser(
+        "onnx",
+        help="one ONNX graph per STFT frame, with explicit state (onnxruntime backend)",
+        description="Export a causal STFT model (erbdf, gru, lstm, crn, ...) as an ONNX graph mapping "
+        "one frame's spectrum and the flattened streaming state to the enhanced frame and "
+        "the next state; framing and overlap-add run outside the graph. Run it with "
+        "`hush enhance -m model.onnx` (or --backend onnx).",
+    )
+    o.add_argument(
+        "-m",
+        "--method",
+        default=None,
+        help="model name (see `hush list`) or model file (.pt); default: the bundled default",
+    )
     o.add_argument("-o", "--output", required=True, type=Path, metavar="FILE", help="output .onnx file")
-    o.add_argument("--quantize", choices=["none", "int8"], default="none",
-                   help="int8: onnxruntime dynamic weight quantization (default: none, fp32)")
+    o.add_argument(
+        "--quantize",
+        choices=["none", "int8"],
+        default="none",
+        help="int8: onnxruntime dynamic weight quantization (default: none, fp32)",
+    )
     o.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17; the dynamo exporter needs >= 18)")
-    o.add_argument("--exporter", choices=["auto", "dynamo", "torchscript"], default="auto",
-                   help="torch exporter: auto (dynamo, then the legacy TorchScript tracer), dynamo or torchscript")
+    o.add_argument(
+        "--exporter",
+        choices=["auto", "dynamo", "torchscript"],
+        default="auto",
+        help="torch exporter: auto (dynamo, then the legacy TorchScript tracer), dynamo or torchscript",
+    )
     o.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     o.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     o.set_defaults(func=run)
@@ -50,6 +66,9 @@ def run(args) -> int:
         agree = f"{check['snr_db']:.0f} dB SNR vs PyTorch over {check['frames']} frames"
         if q:
             agree += f"; int8: {q['snr_db']:.0f} dB"
-        print(f"exported {method} ({meta['arch']}, {len(meta['state'])} state tensors, opset {meta['opset']}, "
-              f"{meta['exporter']}{', int8' if meta['quantized'] else ''}) to {out}: {agree}", file=sys.stderr)
+        print(
+            f"exported {method} ({meta['arch']}, {len(meta['state'])} state tensors, opset {meta['opset']}, "
+            f"{meta['exporter']}{', int8' if meta['quantized'] else ''}) to {out}: {agree}",
+            file=sys.stderr,
+        )
     return 0

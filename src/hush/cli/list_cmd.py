@@ -7,8 +7,11 @@ import json
 
 def add_parser(sub) -> None:
     p = sub.add_parser("list", help="list enhancement methods, or model architectures with --models")
-    p.add_argument("--models", action="store_true",
-                   help="architectures: parameters, MACs per second of audio, causality, lookahead, streaming")
+    p.add_argument(
+        "--models",
+        action="store_true",
+        help="architectures: parameters, MACs per second of audio, causality, lookahead, streaming",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -45,8 +48,10 @@ def _models(args) -> int:
     print("-" * len(head))
     for r in rows:
         look = f"{r['lookahead_ms']:.1f} ms" if r["lookahead_ms"] < 1e5 else "unbounded"
-        print(f"{r['arch']:<14} {r['parameters']:>10,} {r['macs_per_second'] / 1e6:>9.1f} "
-              f"{'yes' if r['causal'] else 'no':>6} {look:>10} {'yes' if r['streaming'] else 'no':>6}")
+        print(
+            f"{r['arch']:<14} {r['parameters']:>10,} {r['macs_per_second'] / 1e6:>9.1f} "
+            f"{'yes' if r['causal'] else 'no':>6} {look:>10} {'yes' if r['streaming'] else 'no':>6}"
+        )
     print("Default configurations; MACs per second of 16 kHz audio, STFT included (torch FLOP counter).")
     return 0
 

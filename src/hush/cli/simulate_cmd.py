@@ -8,35 +8,79 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "simulate", help="mix speech and noise folders into a noisy/clean set",
+        "simulate",
+        help="mix speech and noise folders into a noisy/clean set",
         description="Mix speech with noise (and optionally room reverberation) into OUT/clean, OUT/noisy, "
-                    "OUT/noise (16-bit, same file names) and OUT/meta.csv. snr_db in meta.csv is measured on the "
-                    "written files: 10*log10(sum clean^2 / sum (noisy - clean)^2).")
-    p.add_argument("--speech", required=True, type=Path, metavar="DIR",
-                   help="folder of clean speech (recursive; speaker = parent folder name)")
-    p.add_argument("--noise", required=True, type=Path, metavar="DIR",
-                   help="folder of noise recordings (recursive)")
+        "OUT/noise (16-bit, same file names) and OUT/meta.csv. snr_db in meta.csv is measured on the "
+        "written files: 10*log10(sum clean^2 / sum (noisy - clean)^2).",
+    )
+    p.add_argument(
+        "--speech",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder of clean speech (recursive; speaker = parent folder name)",
+    )
+    p.add_argument("--noise", required=True, type=Path, metavar="DIR", help="folder of noise recordings (recursive)")
     p.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="output folder")
     p.add_argument("--n", required=True, type=int, metavar="N", help="number of mixtures")
-    p.add_argument("--snr", nargs=2, type=float, default=(-5.0, 20.0), metavar=("LOW", "HIGH"),
-                   help="SNR range in dB, drawn uniformly (default -5 20)")
+    p.add_argument(
+        "--snr",
+        nargs=2,
+        type=float,
+        default=(-5.0, 20.0),
+        metavar=("LOW", "HIGH"),
+        help="SNR range in dB, drawn uniformly (default -5 20)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--seconds", type=float, default=4.0, help="length of each mixture (default 4.0)")
     p.add_argument("--sr", type=int, default=16000, help="sample rate of the output (default 16000)")
-    p.add_argument("--level", nargs=2, type=float, default=(-35.0, -15.0), metavar=("LOW", "HIGH"),
-                   help="RMS level of the noisy mixture in dBFS (default -35 -15)")
-    p.add_argument("--noises", nargs=2, type=int, default=(1, 3), metavar=("MIN", "MAX"),
-                   help="number of noise recordings summed per mixture (default 1 3)")
+    p.add_argument(
+        "--level",
+        nargs=2,
+        type=float,
+        default=(-35.0, -15.0),
+        metavar=("LOW", "HIGH"),
+        help="RMS level of the noisy mixture in dBFS (default -35 -15)",
+    )
+    p.add_argument(
+        "--noises",
+        nargs=2,
+        type=int,
+        default=(1, 3),
+        metavar=("MIN", "MAX"),
+        help="number of noise recordings summed per mixture (default 1 3)",
+    )
     p.add_argument("--rir", type=Path, default=None, metavar="DIR", help="folder of room impulse responses")
-    p.add_argument("--simulate-rirs", type=int, default=0, metavar="N",
-                   help="simulate N shoebox rooms (pyroomacoustics) instead of reading --rir")
-    p.add_argument("--rt60", nargs=2, type=float, default=(0.2, 1.0), metavar=("LOW", "HIGH"),
-                   help="RT60 range of simulated rooms in seconds (default 0.2 1.0)")
+    p.add_argument(
+        "--simulate-rirs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="simulate N shoebox rooms (pyroomacoustics) instead of reading --rir",
+    )
+    p.add_argument(
+        "--rt60",
+        nargs=2,
+        type=float,
+        default=(0.2, 1.0),
+        metavar=("LOW", "HIGH"),
+        help="RT60 range of simulated rooms in seconds (default 0.2 1.0)",
+    )
     p.add_argument("--rir-cache", type=Path, default=None, metavar="NPZ", help="cache file for the RIR bank")
-    p.add_argument("--reverb-prob", type=float, default=None, metavar="P",
-                   help="probability of reverberating the speech (default 1 with RIRs, else 0)")
-    p.add_argument("--target", choices=("dry", "early"), default="dry",
-                   help="clean target of reverberant mixtures: dry speech or direct path + 50 ms (default dry)")
+    p.add_argument(
+        "--reverb-prob",
+        type=float,
+        default=None,
+        metavar="P",
+        help="probability of reverberating the speech (default 1 with RIRs, else 0)",
+    )
+    p.add_argument(
+        "--target",
+        choices=("dry", "early"),
+        default="dry",
+        help="clean target of reverberant mixtures: dry speech or direct path + 50 ms (default dry)",
+    )
     p.add_argument("--format", choices=("flac", "wav"), default="flac", help="output format (default flac)")
     p.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default 0: in this process)")
     p.add_argument("--overwrite", action="store_true", help="write into a non-empty output folder")
@@ -49,13 +93,33 @@ def run(args) -> int:
 
     from hush.data.simulate import simulate
 
-    fixed = simulate(args.speech, args.noise, args.output, args.n, snr=args.snr, seed=args.seed, rir_dir=args.rir,
-                     simulate_rirs=args.simulate_rirs, rt60=args.rt60, rir_cache=args.rir_cache,
-                     reverb_prob=args.reverb_prob, target=args.target, seconds=args.seconds, sr=args.sr,
-                     level=args.level, n_noises=args.noises, fmt=args.format, overwrite=args.overwrite,
-                     jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    fixed = simulate(
+        args.speech,
+        args.noise,
+        args.output,
+        args.n,
+        snr=args.snr,
+        seed=args.seed,
+        rir_dir=args.rir,
+        simulate_rirs=args.simulate_rirs,
+        rt60=args.rt60,
+        rir_cache=args.rir_cache,
+        reverb_prob=args.reverb_prob,
+        target=args.target,
+        seconds=args.seconds,
+        sr=args.sr,
+        level=args.level,
+        n_noises=args.noises,
+        fmt=args.format,
+        overwrite=args.overwrite,
+        jobs=args.jobs,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
     if not args.quiet:
         snrs = np.array([float(r["snr_db"]) for r in fixed.rows])
-        print(f"simulated {len(fixed)} mixture(s) into {args.output} "
-              f"(SNR {snrs.min():.1f} to {snrs.max():.1f} dB, mean {snrs.mean():.1f})", file=sys.stderr)
+        print(
+            f"simulated {len(fixed)} mixture(s) into {args.output} "
+            f"(SNR {snrs.min():.1f} to {snrs.max():.1f} dB, mean {snrs.mean():.1f})",
+            file=sys.stderr,
+        )
     return 0

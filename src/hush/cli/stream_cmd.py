@@ -23,34 +23,52 @@ FORMATS = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "stream", help="enhance raw PCM from stdin to stdout, or live audio, in real time",
+        "stream",
+        help="enhance raw PCM from stdin to stdout, or live audio, in real time",
         description="Enhance a stream with bounded latency. Pipe mode: raw interleaved PCM on stdin -> enhanced "
-                    "PCM on stdout, e.g. `sox in.wav -t raw -r 16000 -e signed -b 16 -c 1 - | hush stream | play "
-                    "-t raw -r 16000 -e signed -b 16 -c 1 -`. Live mode (--live): microphone -> speaker or --record "
-                    "FILE (needs: pip install 'hush[live]').")
-    p.add_argument("-m", "--method", default=None,
-                   help="method name (see `hush list`) or model file; default: the bundled default")
+        "PCM on stdout, e.g. `sox in.wav -t raw -r 16000 -e signed -b 16 -c 1 - | hush stream | play "
+        "-t raw -r 16000 -e signed -b 16 -c 1 -`. Live mode (--live): microphone -> speaker or --record "
+        "FILE (needs: pip install 'hush[live]').",
+    )
+    p.add_argument(
+        "-m", "--method", default=None, help="method name (see `hush list`) or model file; default: the bundled default"
+    )
     p.add_argument("--rate", type=int, default=16000, help="sample rate in Hz (default 16000)")
-    p.add_argument("--channels", type=int, default=1, help="interleaved channels, each enhanced on its own "
-                                                           "(default 1)")
-    p.add_argument("--format", choices=tuple(FORMATS), default="s16le",
-                   help="raw sample format of stdin/stdout: s16le (default) or f32le")
+    p.add_argument("--channels", type=int, default=1, help="interleaved channels, each enhanced on its own (default 1)")
+    p.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        default="s16le",
+        help="raw sample format of stdin/stdout: s16le (default) or f32le",
+    )
     p.add_argument("--block-ms", type=float, default=10.0, help="read size in milliseconds (default 10)")
-    p.add_argument("--no-align", action="store_true",
-                   help="keep the stream's leading `delay` samples (output is that much longer)")
+    p.add_argument(
+        "--no-align", action="store_true", help="keep the stream's leading `delay` samples (output is that much longer)"
+    )
     p.add_argument("--backend", default="torch", help="inference backend for neural models (default torch)")
     p.add_argument("--threads", type=int, default=1, help="threads for torch (default 1)")
     live = p.add_argument_group("live audio (needs the `live` extra)")
     live.add_argument("--live", action="store_true", help="microphone -> speaker instead of stdin -> stdout")
     live.add_argument("--input-device", default=None, metavar="DEV", help="input device index or name (implies --live)")
-    live.add_argument("--output-device", default=None, metavar="DEV",
-                      help="output device index or name (implies --live)")
-    live.add_argument("--record", type=Path, default=None, metavar="FILE",
-                      help="write the enhanced live audio to FILE (aligned with the input); without "
-                           "--output-device nothing is played")
+    live.add_argument(
+        "--output-device", default=None, metavar="DEV", help="output device index or name (implies --live)"
+    )
+    live.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the enhanced live audio to FILE (aligned with the input); without "
+        "--output-device nothing is played",
+    )
     live.add_argument("--overwrite", action="store_true", help="replace an existing --record file")
-    live.add_argument("--duration", type=float, default=None, metavar="SECONDS",
-                      help="stop after this long (default: run until Ctrl-C)")
+    live.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this long (default: run until Ctrl-C)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no status line on stderr in live mode")
     p.set_defaults(func=run)
 
@@ -149,8 +167,10 @@ def import_sounddevice():
     except ImportError:
         raise MissingExtraError("live audio (hush stream --live)", "live") from None
     except OSError as e:  # sounddevice is installed but the PortAudio shared library is not
-        raise HushError(f"live audio needs the PortAudio system library ({e}); install it, e.g. "
-                        "`apt install libportaudio2` or `brew install portaudio`") from None
+        raise HushError(
+            f"live audio needs the PortAudio system library ({e}); install it, e.g. "
+            "`apt install libportaudio2` or `brew install portaudio`"
+        ) from None
     return sounddevice
 
 
@@ -168,12 +188,23 @@ def run_live(args, streamer) -> int:
     if args.record is not None and args.record.exists() and not args.overwrite:
         raise HushError(f"{args.record}: exists (use --overwrite to replace it)")
     try:
-        ins = sd.InputStream(samplerate=rate, channels=c, dtype="float32", blocksize=block,
-                             device=_device(args.input_device))
+        ins = sd.InputStream(
+            samplerate=rate, channels=c, dtype="float32", blocksize=block, device=_device(args.input_device)
+        )
         # a cushion of silence so that the resampler's and the model's output bursts never run the device dry
         cushion = streamer.latency - streamer.delay + block
-        outs = (sd.OutputStream(samplerate=rate, channels=c, dtype="float32", blocksize=block,
-                                device=_device(args.output_device), latency=cushion / rate) if play else None)
+        outs = (
+            sd.OutputStream(
+                samplerate=rate,
+                channels=c,
+                dtype="float32",
+                blocksize=block,
+                device=_device(args.output_device),
+                latency=cushion / rate,
+            )
+            if play
+            else None
+        )
     except Exception as e:  # PortAudioError, ValueError (no such device), ...
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise HushError(f"audio device: {msg}") from None
@@ -188,11 +219,16 @@ def run_live(args, streamer) -> int:
     align = _Aligner(0 if args.no_align else streamer.delay)
     limit = None if args.duration is None else int(round(args.duration * rate))
     if not args.quiet:
-        to = " and ".join(([f"output device {args.output_device or 'default'}"] if play else [])
-                          + ([str(args.record)] if rec is not None else []))
-        print(f"hush: streaming input device {args.input_device or 'default'} -> {to} with "
-              f"{streamer.enhancer.name} at {rate} Hz, latency {streamer.latency_ms:.0f} ms"
-              + ("" if limit else "; Ctrl-C to stop"), file=sys.stderr)
+        to = " and ".join(
+            ([f"output device {args.output_device or 'default'}"] if play else [])
+            + ([str(args.record)] if rec is not None else [])
+        )
+        print(
+            f"hush: streaming input device {args.input_device or 'default'} -> {to} with "
+            f"{streamer.enhancer.name} at {rate} Hz, latency {streamer.latency_ms:.0f} ms"
+            + ("" if limit else "; Ctrl-C to stop"),
+            file=sys.stderr,
+        )
     n_in, overflows = 0, 0
 
     def emit(y: np.ndarray) -> None:
@@ -228,11 +264,15 @@ def run_live(args, streamer) -> int:
             if rec is not None:
                 rec.close()
     if overflows:
-        print(f"hush: warning: the input overflowed {overflows} time(s): samples were lost (the method is too slow "
-              "for real time here; try a lighter method or a larger --block-ms)", file=sys.stderr)
+        print(
+            f"hush: warning: the input overflowed {overflows} time(s): samples were lost (the method is too slow "
+            "for real time here; try a lighter method or a larger --block-ms)",
+            file=sys.stderr,
+        )
     if not args.quiet:
-        print(f"hush: streamed {n_in / rate:.1f} s" + (f" into {args.record}" if rec is not None else ""),
-              file=sys.stderr)
+        print(
+            f"hush: streamed {n_in / rate:.1f} s" + (f" into {args.record}" if rec is not None else ""), file=sys.stderr
+        )
     return 0
 
 

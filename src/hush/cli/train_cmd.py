@@ -6,8 +6,11 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train a model from a YAML config",
-                       description="Train a model. Under torchrun, trains with DistributedDataParallel.")
+    p = sub.add_parser(
+        "train",
+        help="train a model from a YAML config",
+        description="Train a model. Under torchrun, trains with DistributedDataParallel.",
+    )
     p.add_argument("config", type=Path, help="YAML config (see recipes/)")
     p.add_argument("--resume", action="store_true", help="continue from OUT_DIR/checkpoint.pt")
     p.add_argument("--out-dir", help="override train.out_dir")

@@ -12,6 +12,17 @@ from hush.compare.report import (
 from hush.compare.runner import COMPARE_METRICS, NOISY, SystemRun, load_conditions, run_compare
 
 __all__ = [
-    "COMPARE_METRICS", "NOISY", "Interval", "SystemRun", "condition_tables", "differences", "differences_table",
-    "from_json", "load_conditions", "means_table", "paired_bootstrap", "run_compare", "to_json",
+    "COMPARE_METRICS",
+    "NOISY",
+    "Interval",
+    "SystemRun",
+    "condition_tables",
+    "differences",
+    "differences_table",
+    "from_json",
+    "load_conditions",
+    "means_table",
+    "paired_bootstrap",
+    "run_compare",
+    "to_json",
 ]

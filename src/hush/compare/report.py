@@ -10,8 +10,18 @@ from hush.compare.bootstrap import Interval, paired_bootstrap
 from hush.compare.runner import SystemRun
 from hush.errors import HushError
 
-LABELS = {"pesq_wb": "PESQ-WB", "pesq_nb": "PESQ-NB", "stoi": "STOI", "estoi": "ESTOI", "si_sdr": "SI-SDR",
-          "dnsmos_sig": "SIG", "dnsmos_bak": "BAK", "dnsmos_ovrl": "OVRL", "dnsmos_p808": "P808", "rtf": "RTF"}
+LABELS = {
+    "pesq_wb": "PESQ-WB",
+    "pesq_nb": "PESQ-NB",
+    "stoi": "STOI",
+    "estoi": "ESTOI",
+    "si_sdr": "SI-SDR",
+    "dnsmos_sig": "SIG",
+    "dnsmos_bak": "BAK",
+    "dnsmos_ovrl": "OVRL",
+    "dnsmos_p808": "P808",
+    "rtf": "RTF",
+}
 
 
 def _mean(vals) -> float:
@@ -31,8 +41,9 @@ def differences(runs: list[SystemRun], metrics: list[str], baseline: str, seed: 
     for r in runs:
         if r is base:
             continue
-        out[r.name] = {m: paired_bootstrap([s[m] for s in r.scores], [s[m] for s in base.scores], seed=seed)
-                       for m in metrics}
+        out[r.name] = {
+            m: paired_bootstrap([s[m] for s in r.scores], [s[m] for s in base.scores], seed=seed) for m in metrics
+        }
     return out
 
 
@@ -77,24 +88,29 @@ def condition_tables(runs: list[SystemRun], metrics: list[str], conditions: list
     return out
 
 
-def to_json(runs: list[SystemRun], metrics: list[str], diffs: dict, conditions: list[str] | None,
-            names: list[str]) -> dict:
+def to_json(
+    runs: list[SystemRun], metrics: list[str], diffs: dict, conditions: list[str] | None, names: list[str]
+) -> dict:
     def clean(v):
         return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v
 
     doc = {"systems": {}, "baseline_differences": {}, "files": names}
     for r in runs:
-        doc["systems"][r.name] = {"mean": {m: clean(v) for m, v in means(r, metrics).items()},
-                                  "rtf": clean(r.rtf) if r.seconds else None,
-                                  "per_file": [{m: clean(s.get(m)) for m in metrics} for s in r.scores],
-                                  "errors": r.errors}
+        doc["systems"][r.name] = {
+            "mean": {m: clean(v) for m, v in means(r, metrics).items()},
+            "rtf": clean(r.rtf) if r.seconds else None,
+            "per_file": [{m: clean(s.get(m)) for m in metrics} for s in r.scores],
+            "errors": r.errors,
+        }
         if conditions:
             doc["systems"][r.name]["conditions"] = {
                 c: {m: clean(v) for m, v in means(r, metrics, [x == c for x in conditions]).items()}
-                for c in sorted(set(conditions))}
+                for c in sorted(set(conditions))
+            }
     for name, d in diffs.items():
-        doc["baseline_differences"][name] = {m: {"mean": clean(i.mean), "low": clean(i.low),
-                                                 "high": clean(i.high), "n": i.n} for m, i in d.items()}
+        doc["baseline_differences"][name] = {
+            m: {"mean": clean(i.mean), "low": clean(i.low), "high": clean(i.high), "n": i.n} for m, i in d.items()
+        }
     if conditions:
         doc["conditions"] = conditions
     return doc
@@ -114,6 +130,13 @@ def from_json(doc: dict, names: list[str], metrics: list[str], skip: set[str] = 
             raise HushError(f"the reused comparison has no {', '.join(missing)} scores for {name!r}")
         scores = [{m: math.nan if f[m] is None else float(f[m]) for m in metrics} for f in sysdoc["per_file"]]
         rtf = sysdoc.get("rtf")
-        runs.append(SystemRun(name, scores, seconds=float(rtf) if rtf else 0.0, audio_seconds=1.0,
-                              errors=list(sysdoc.get("errors", []))))
+        runs.append(
+            SystemRun(
+                name,
+                scores,
+                seconds=float(rtf) if rtf else 0.0,
+                audio_seconds=1.0,
+                errors=list(sysdoc.get("errors", [])),
+            )
+        )
     return runs

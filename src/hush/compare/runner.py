@@ -36,8 +36,9 @@ class SystemRun:
         return self.seconds / self.audio_seconds if self.audio_seconds else float("nan")
 
 
-def load_conditions(pairs: list[Pair], meta: Path | None = None, group: str | None = None,
-                    column: str = "snr_db") -> list[str] | None:
+def load_conditions(
+    pairs: list[Pair], meta: Path | None = None, group: str | None = None, column: str = "snr_db"
+) -> list[str] | None:
     """Condition label per pair: from a meta CSV column (matched on file name) or a regex group on names."""
     if group:
         rx = re.compile(group)
@@ -81,8 +82,16 @@ def _score_all(jobs_args: list[tuple], pool: ProcessPoolExecutor | None) -> list
     return list(pool.map(_score_star, jobs_args, chunksize=4))
 
 
-def run_system(system: str | Enhancer, pairs: list[Pair], data: list, threads: int, metrics: list[str],
-               out_dir: Path | None, progress: bool, pool: ProcessPoolExecutor | None = None) -> SystemRun:
+def run_system(
+    system: str | Enhancer,
+    pairs: list[Pair],
+    data: list,
+    threads: int,
+    metrics: list[str],
+    out_dir: Path | None,
+    progress: bool,
+    pool: ProcessPoolExecutor | None = None,
+) -> SystemRun:
     """Enhance every file (timed, on ``threads`` threads, nothing else running), then score them all."""
     set_threads(threads)
     enh = resolve(system)
@@ -90,8 +99,9 @@ def run_system(system: str | Enhancer, pairs: list[Pair], data: list, threads: i
     name = system if isinstance(system, str) else enh.name
     run = SystemRun(name)
     outputs: list[np.ndarray | None] = []
-    for pair, (_, noisy, sr) in tqdm(list(zip(pairs, data, strict=True)), desc=name, unit="file",
-                                     disable=not progress, leave=False):
+    for pair, (_, noisy, sr) in tqdm(
+        list(zip(pairs, data, strict=True)), desc=name, unit="file", disable=not progress, leave=False
+    ):
         try:
             t0 = time.perf_counter()
             y = enhance_array(noisy, sr, enh)
@@ -110,9 +120,16 @@ def run_system(system: str | Enhancer, pairs: list[Pair], data: list, threads: i
     return run
 
 
-def run_compare(clean: Path, noisy: Path, systems: list[str | Enhancer], threads: int = 1,
-                metrics: list[str] | None = None, out_dir: Path | None = None,
-                progress: bool = True, jobs: int = 1) -> tuple[list[Pair], list[SystemRun]]:
+def run_compare(
+    clean: Path,
+    noisy: Path,
+    systems: list[str | Enhancer],
+    threads: int = 1,
+    metrics: list[str] | None = None,
+    out_dir: Path | None = None,
+    progress: bool = True,
+    jobs: int = 1,
+) -> tuple[list[Pair], list[SystemRun]]:
     """Score the noisy input itself (row ``noisy``) and every system on the same pairs.
 
     Enhancement is timed one system at a time with nothing else running; scoring then uses ``jobs`` processes.

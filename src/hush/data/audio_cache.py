@@ -152,7 +152,7 @@ class AudioReader:
         key = str(path)
         start, n = max(0, int(start)), int(n)
         if self._cacheable(key):
-            seg = self.read_full(key)[start:start + n]
+            seg = self.read_full(key)[start : start + n]
         else:
             seg = self._read_partial(key, start, n)
         if len(seg) < n:
@@ -174,7 +174,7 @@ class AudioReader:
             return np.zeros(0, np.float32)
         y = resample(self._sf_read(path, a, b), fi.sample_rate, self.sample_rate)
         off = start - a * self.sample_rate // fi.sample_rate
-        return y[off:off + n]
+        return y[off : off + n]
 
     def preload(self, paths) -> int:
         """Decode files into the cache (in the order given, until it is full); returns how many are cached."""

@@ -95,7 +95,7 @@ class TimeShift(Augmentation):
             return np.roll(x, k)
         y = np.zeros_like(x)
         if k >= 0:
-            y[k:] = x[:len(x) - k]
+            y[k:] = x[: len(x) - k]
         else:
             y[:k] = x[-k:]
         return y
@@ -137,9 +137,15 @@ class BandLimit(Augmentation):
 
     MODES = ("lowpass", "bandpass", "resample")
 
-    def __init__(self, mode: str = "random", cutoff_hz: Sequence[float] = (2000.0, 6000.0),
-                 low_hz: Sequence[float] = (80.0, 400.0), rates: Sequence[int] = (8000, 11025),
-                 order: int = 8, p: float = 1.0):
+    def __init__(
+        self,
+        mode: str = "random",
+        cutoff_hz: Sequence[float] = (2000.0, 6000.0),
+        low_hz: Sequence[float] = (80.0, 400.0),
+        rates: Sequence[int] = (8000, 11025),
+        order: int = 8,
+        p: float = 1.0,
+    ):
         super().__init__(p)
         if mode not in (*self.MODES, "random"):
             raise HushError(f"band-limit: mode must be one of {(*self.MODES, 'random')}, not {mode!r}")
@@ -158,7 +164,7 @@ class BandLimit(Augmentation):
                 return x.copy()
             low = int(rates[int(rng.integers(len(rates)))])
             y = soxr.resample(soxr.resample(np.asarray(x, np.float32), sr, low), low, sr)
-            y = y[:len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y)))
+            y = y[: len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y)))
             return y.astype(x.dtype, copy=False)
         fc = min(rng.uniform(*self.cutoff_hz), 0.95 * nyq)
         if mode == "lowpass":

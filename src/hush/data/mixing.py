@@ -152,8 +152,15 @@ class MixingDataset(Dataset):
     iterator (persistent workers would keep the old epoch).
     """
 
-    def __init__(self, speech: Sequence[Record], noise: Sequence[Record], config: MixConfig | dict | None = None,
-                 rank: int = 0, epoch: int = 0, rir_bank: RIRBank | None = None):
+    def __init__(
+        self,
+        speech: Sequence[Record],
+        noise: Sequence[Record],
+        config: MixConfig | dict | None = None,
+        rank: int = 0,
+        epoch: int = 0,
+        rir_bank: RIRBank | None = None,
+    ):
         self.config = cfg = MixConfig.from_dict(config)
         cfg.validate()
         self.speech = [r for r in speech]
@@ -251,8 +258,10 @@ class MixingDataset(Dataset):
             valid = mask > 0
             if valid.any() and float(np.mean(x[valid].astype(np.float64) ** 2)) >= threshold:
                 return x, mask, rec.speaker or "", files
-        raise HushError(f"no speech segment above {cfg.silence_db} dBFS in {cfg.max_draws} draws: "
-                        "is the speech silent, or silence_db too high?")
+        raise HushError(
+            f"no speech segment above {cfg.silence_db} dBFS in {cfg.max_draws} draws: "
+            "is the speech silent, or silence_db too high?"
+        )
 
     def _draw_noise(self, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
         cfg, n, rd = self.config, self.n, self.noise_reader
@@ -310,7 +319,7 @@ class MixingDataset(Dataset):
         noise, noise_files = self._draw_noise(rng)
         noise *= mask
         snr_db = float(rng.uniform(*cfg.snr_range))
-        e_clean, e_noise = float(np.sum(tgt ** 2)), float(np.sum(noise ** 2))
+        e_clean, e_noise = float(np.sum(tgt**2)), float(np.sum(noise**2))
         if e_clean <= 0.0:
             raise HushError(f"item {index}: the speech target is silent after augmentation/reverberation")
         if e_noise <= 0.0:
@@ -344,6 +353,7 @@ class MixingDataset(Dataset):
 
 # -- fixed sets on disk ------------------------------------------------------------------------------------
 
+
 def _quantize16(x: np.ndarray) -> np.ndarray:
     """Round to the 16-bit grid (k/32768, which libsndfile writes and reads back exactly)."""
     return (np.clip(np.round(np.asarray(x, np.float64) * 32768.0), -32767, 32767) / 32768.0).astype(np.float32)
@@ -353,13 +363,12 @@ def measured_snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
     """``10·log10(Σ clean² / Σ (noisy − clean)²)``."""
     c = np.asarray(clean, np.float64)
     e = np.asarray(noisy, np.float64) - c
-    return _db(float(np.sum(c ** 2)) / max(float(np.sum(e ** 2)), 1e-30))
+    return _db(float(np.sum(c**2)) / max(float(np.sum(e**2)), 1e-30))
 
 
 def _relative(files: str, root: Path) -> str:
     """``;``-separated source paths relative to ``root``, so that meta.csv names no machine-specific folder."""
-    return ";".join(os.path.relpath(f, os.path.abspath(root)) if os.path.isabs(f) else f
-                    for f in files.split(";") if f)
+    return ";".join(os.path.relpath(f, os.path.abspath(root)) if os.path.isabs(f) else f for f in files.split(";") if f)
 
 
 def _is_nonempty_dir(p: Path) -> bool:
@@ -398,9 +407,18 @@ class FixedSet(Dataset):
         return item
 
     @classmethod
-    def create(cls, dataset: MixingDataset, n: int, root: str | os.PathLike, seed: int | None = None,
-               epoch: int = 0, fmt: str = "flac", overwrite: bool = False, num_workers: int = 0,
-               progress: bool = False) -> FixedSet:
+    def create(
+        cls,
+        dataset: MixingDataset,
+        n: int,
+        root: str | os.PathLike,
+        seed: int | None = None,
+        epoch: int = 0,
+        fmt: str = "flac",
+        overwrite: bool = False,
+        num_workers: int = 0,
+        progress: bool = False,
+    ) -> FixedSet:
         """Materialise items ``0..n-1`` of ``dataset`` (with ``seed`` and ``epoch`` in place of its own) as 16-bit
         ``fmt`` (``flac`` or ``wav``) files.
 
@@ -439,12 +457,18 @@ class FixedSet(Dataset):
                 g = write(root / kind / name, x, sr, subtype="PCM_16", overwrite=overwrite)
                 if g != 1.0:  # cannot happen after the peak guard; a silent rescale would break the sum
                     raise HushError(f"{root / kind / name}: would clip; lower MixConfig.peak")
-            rows.append({
-                "file": name, "speaker": item["speaker"], "snr_db": f"{measured_snr_db(clean, noisy):.4f}",
-                "snr_target_db": f"{float(item['snr_db']):.4f}", "gain_db": f"{float(item['gain_db']):.4f}",
-                "noise_files": _relative(item["noise_files"], root), "rir": item["rir"],
-                "speech_files": _relative(item["speech_files"], root),
-            })
+            rows.append(
+                {
+                    "file": name,
+                    "speaker": item["speaker"],
+                    "snr_db": f"{measured_snr_db(clean, noisy):.4f}",
+                    "snr_target_db": f"{float(item['snr_db']):.4f}",
+                    "gain_db": f"{float(item['gain_db']):.4f}",
+                    "noise_files": _relative(item["noise_files"], root),
+                    "rir": item["rir"],
+                    "speech_files": _relative(item["speech_files"], root),
+                }
+            )
         meta = root / "meta.csv"
         tmp = meta.with_name(".meta.csv.part")
         with open(tmp, "w", newline="") as fh:

@@ -59,9 +59,14 @@ def _load_cache(path: Path) -> dict[str, dict[str, float]]:
     return cache
 
 
-def score_records(records: Sequence[Record], cache: str | os.PathLike, kind: str | None = "speech",
-                  scorer: Callable[[str], dict[str, float]] = dnsmos_of_file,
-                  progress: bool = False, jobs: int = 1) -> list[Record]:
+def score_records(
+    records: Sequence[Record],
+    cache: str | os.PathLike,
+    kind: str | None = "speech",
+    scorer: Callable[[str], dict[str, float]] = dnsmos_of_file,
+    progress: bool = False,
+    jobs: int = 1,
+) -> list[Record]:
     """Copies of ``records`` with the scores of every record of ``kind`` (all kinds: ``None``) in ``extra``.
 
     Scores are appended to ``cache`` (JSON lines keyed by the audio path relative to the cache's folder, so the
@@ -84,8 +89,7 @@ def score_records(records: Sequence[Record], cache: str | os.PathLike, kind: str
         cache.parent.mkdir(parents=True, exist_ok=True)
         keys = {r.path: key_of(r) for r in todo}
         paths = list(keys)
-        with open(cache, "a") as fh, tqdm(total=len(paths), desc="scoring", unit="file",
-                                          disable=not progress) as bar:
+        with open(cache, "a") as fh, tqdm(total=len(paths), desc="scoring", unit="file", disable=not progress) as bar:
             if jobs > 1:
                 import multiprocessing as mp
 
@@ -152,7 +156,8 @@ def score_summary(records: Sequence[Record], kind: str = "speech") -> str:
             groups.setdefault(str(r.extra.get("source") or r.corpus), []).append(r)
     lines = []
     for name, rs in sorted(groups.items()):
-        means = " ".join(f"{k.removeprefix('dnsmos_').upper()} {np.mean([x.extra[k] for x in rs]):.2f}"
-                         for k in SCORE_KEYS)
+        means = " ".join(
+            f"{k.removeprefix('dnsmos_').upper()} {np.mean([x.extra[k] for x in rs]):.2f}" for k in SCORE_KEYS
+        )
         lines.append(f"{name}: {len(rs)} files, {means}")
     return "\n".join(lines)

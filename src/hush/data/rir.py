@@ -75,11 +75,22 @@ class RIRConfig:
         d["sample_rate"] = int(sample_rate)
         d["version"] = CACHE_VERSION
         if self.folder:
-            for k in ("n_rirs", "room_min", "room_max", "rt60_range", "min_wall_m", "min_distance_m", "max_order",
-                      "seed", "max_tries"):
+            for k in (
+                "n_rirs",
+                "room_min",
+                "room_max",
+                "rt60_range",
+                "min_wall_m",
+                "min_distance_m",
+                "max_order",
+                "seed",
+                "max_tries",
+            ):
                 d.pop(k)
-            d["files"] = [(str(p.relative_to(self.folder)), p.stat().st_size, int(p.stat().st_mtime))
-                          for p in _audio_files(self.folder)]
+            d["files"] = [
+                (str(p.relative_to(self.folder)), p.stat().st_size, int(p.stat().st_mtime))
+                for p in _audio_files(self.folder)
+            ]
         return hashlib.sha1(json.dumps(d, sort_keys=True, default=list).encode()).hexdigest()
 
 
@@ -97,7 +108,7 @@ def direct_path_index(h: np.ndarray, threshold: float = 0.5, search: int = 16) -
     if not a.size or a.max() == 0:
         raise HushError("RIR is empty or all zeros")
     i0 = int(np.argmax(a >= threshold * a.max()))
-    return i0 + int(np.argmax(a[i0:i0 + search + 1]))
+    return i0 + int(np.argmax(a[i0 : i0 + search + 1]))
 
 
 def prepare_rir(h: np.ndarray, sr: int, max_seconds: float = 1.0) -> tuple[np.ndarray, int]:
@@ -109,11 +120,11 @@ def prepare_rir(h: np.ndarray, sr: int, max_seconds: float = 1.0) -> tuple[np.nd
     stop = min(len(h), d + int(round(max_seconds * sr)) + 1)
     h = h[start:stop]
     d -= start
-    edc = np.cumsum((h ** 2)[::-1])[::-1]
+    edc = np.cumsum((h**2)[::-1])[::-1]
     below = np.nonzero(edc < edc[0] * 1e-6)[0]
     if below.size and below[0] > d:
-        h = h[:below[0]]
-    h = h / np.sqrt(np.sum(h ** 2))
+        h = h[: below[0]]
+    h = h / np.sqrt(np.sum(h**2))
     return h.astype(np.float32), int(d)
 
 
@@ -121,12 +132,13 @@ def direct_gain(h: np.ndarray, direct_idx: int, sr: int) -> float:
     """Signed amplitude of the direct path: the energy in a ±``DIRECT_WINDOW_MS`` window around it (which
     holds a fractionally delayed impulse's main lobe) with the sign of ``h[direct_idx]``."""
     w = max(1, int(round(DIRECT_WINDOW_MS * sr / 1000)))
-    seg = np.asarray(h[max(0, direct_idx - w):direct_idx + w + 1], dtype=np.float64)
-    return float(np.sign(h[direct_idx]) * np.sqrt(np.sum(seg ** 2)))
+    seg = np.asarray(h[max(0, direct_idx - w) : direct_idx + w + 1], dtype=np.float64)
+    return float(np.sign(h[direct_idx]) * np.sqrt(np.sum(seg**2)))
 
 
-def reverberate(x: np.ndarray, h: np.ndarray, direct_idx: int, sr: int, target: str = "dry",
-                early_ms: float = 50.0) -> tuple[np.ndarray, np.ndarray]:
+def reverberate(
+    x: np.ndarray, h: np.ndarray, direct_idx: int, sr: int, target: str = "dry", early_ms: float = 50.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Convolve ``x`` with ``h``; returns ``(reverberant, target)``, both as long as ``x`` and aligned so the
     direct path is at sample 0 (no delay relative to ``x``).
 
@@ -139,12 +151,12 @@ def reverberate(x: np.ndarray, h: np.ndarray, direct_idx: int, sr: int, target: 
     n = len(x)
     h = np.asarray(h, dtype=np.float64)
     x64 = x.astype(np.float64)
-    rev = fftconvolve(x64, h)[direct_idx:direct_idx + n]
+    rev = fftconvolve(x64, h)[direct_idx : direct_idx + n]
     if target == "dry":
         tgt = x64 * direct_gain(h, direct_idx, sr)
     else:
-        h_early = h[:direct_idx + int(round(early_ms * sr / 1000)) + 1]
-        tgt = fftconvolve(x64, h_early)[direct_idx:direct_idx + n]
+        h_early = h[: direct_idx + int(round(early_ms * sr / 1000)) + 1]
+        tgt = fftconvolve(x64, h_early)[direct_idx : direct_idx + n]
     return rev.astype(np.float32), tgt.astype(np.float32)
 
 
@@ -155,8 +167,15 @@ class RIRBank:
     ``from_cache`` tells whether :meth:`build` loaded the bank from its cache file.
     """
 
-    def __init__(self, rirs: list[np.ndarray], direct_idx, sample_rate: int, names: list[str] | None = None,
-                 rt60=None, rooms=None):
+    def __init__(
+        self,
+        rirs: list[np.ndarray],
+        direct_idx,
+        sample_rate: int,
+        names: list[str] | None = None,
+        rt60=None,
+        rooms=None,
+    ):
         if not rirs:
             raise HushError("RIR bank is empty")
         self.rirs = [np.asarray(h, dtype=np.float32) for h in rirs]
@@ -234,8 +253,10 @@ class RIRBank:
             except ValueError:  # an RT60 this short would need wall absorption above 1 in a room this large
                 infeasible += 1
                 if infeasible > cfg.max_tries:
-                    raise HushError(f"no feasible room/RT60 pair in {cfg.max_tries} draws: widen the room range "
-                                    f"{cfg.room_min}..{cfg.room_max} or the RT60 range {cfg.rt60_range}") from None
+                    raise HushError(
+                        f"no feasible room/RT60 pair in {cfg.max_tries} draws: widen the room range "
+                        f"{cfg.room_min}..{cfg.room_max} or the RT60 range {cfg.rt60_range}"
+                    ) from None
                 continue
             if cfg.max_order is not None:
                 max_order = min(max_order, cfg.max_order)
@@ -287,10 +308,18 @@ class RIRBank:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
         try:
             with open(tmp, "wb") as fh:
-                np.savez(fh, data=np.concatenate(self.rirs), offsets=np.concatenate([[0], np.cumsum(lengths)]),
-                         direct_idx=self.direct_idx, sample_rate=np.int64(self.sample_rate),
-                         names=np.array(self.names, dtype=str), rt60=self.rt60, rooms=self.rooms,
-                         fingerprint=np.array(self.fingerprint), version=np.int64(CACHE_VERSION))
+                np.savez(
+                    fh,
+                    data=np.concatenate(self.rirs),
+                    offsets=np.concatenate([[0], np.cumsum(lengths)]),
+                    direct_idx=self.direct_idx,
+                    sample_rate=np.int64(self.sample_rate),
+                    names=np.array(self.names, dtype=str),
+                    rt60=self.rt60,
+                    rooms=self.rooms,
+                    fingerprint=np.array(self.fingerprint),
+                    version=np.int64(CACHE_VERSION),
+                )
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -301,8 +330,9 @@ class RIRBank:
             if int(z["version"]) != CACHE_VERSION:
                 raise ValueError(f"cache version {int(z['version'])}, expected {CACHE_VERSION}")
             data, off = z["data"], z["offsets"]
-            rirs = [data[off[i]:off[i + 1]].copy() for i in range(len(off) - 1)]
-            bank = cls(rirs, z["direct_idx"], int(z["sample_rate"]), [str(s) for s in z["names"]], z["rt60"],
-                       z["rooms"])
+            rirs = [data[off[i] : off[i + 1]].copy() for i in range(len(off) - 1)]
+            bank = cls(
+                rirs, z["direct_idx"], int(z["sample_rate"]), [str(s) for s in z["names"]], z["rt60"], z["rooms"]
+            )
             bank.fingerprint = str(z["fingerprint"])
         return bank

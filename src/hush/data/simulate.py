@@ -15,8 +15,11 @@ from hush.errors import AudioError, HushError
 
 def _glob_records(folder: Path, kind: str) -> list[Record]:
     """Fallback scan: every readable audio file below ``folder``; speaker/category = parent folder name."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
-                   and not p.name.startswith("."))
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS and not p.name.startswith(".")
+    )
     out = []
     for p in files:
         try:
@@ -24,10 +27,19 @@ def _glob_records(folder: Path, kind: str) -> list[Record]:
         except AudioError:
             continue
         group = p.parent.name if p.parent != folder else None
-        out.append(Record(id=p.relative_to(folder).with_suffix("").as_posix(), path=os.path.abspath(p), kind=kind,
-                          corpus=f"folder-{'clean' if kind == 'speech' else 'noise'}", duration=info.duration,
-                          sample_rate=info.sample_rate, channels=info.channels,
-                          speaker=group if kind == "speech" else None, category=group if kind == "noise" else None))
+        out.append(
+            Record(
+                id=p.relative_to(folder).with_suffix("").as_posix(),
+                path=os.path.abspath(p),
+                kind=kind,
+                corpus=f"folder-{'clean' if kind == 'speech' else 'noise'}",
+                duration=info.duration,
+                sample_rate=info.sample_rate,
+                channels=info.channels,
+                speaker=group if kind == "speech" else None,
+                category=group if kind == "noise" else None,
+            )
+        )
     return out
 
 
@@ -51,12 +63,28 @@ def scan_folder(folder: str | os.PathLike, kind: str) -> list[Record]:
     return records
 
 
-def simulate(speech_dir: str | os.PathLike, noise_dir: str | os.PathLike, out: str | os.PathLike, n: int,
-             snr: Sequence[float] = (-5.0, 20.0), seed: int = 0, rir_dir: str | os.PathLike | None = None,
-             simulate_rirs: int = 0, rt60: Sequence[float] = (0.2, 1.0), rir_cache: str | os.PathLike | None = None,
-             reverb_prob: float | None = None, target: str = "dry", seconds: float = 4.0, sr: int = 16000,
-             level: Sequence[float] = (-35.0, -15.0), n_noises: Sequence[int] = (1, 3), fmt: str = "flac",
-             overwrite: bool = False, jobs: int = 0, progress: bool = False) -> FixedSet:
+def simulate(
+    speech_dir: str | os.PathLike,
+    noise_dir: str | os.PathLike,
+    out: str | os.PathLike,
+    n: int,
+    snr: Sequence[float] = (-5.0, 20.0),
+    seed: int = 0,
+    rir_dir: str | os.PathLike | None = None,
+    simulate_rirs: int = 0,
+    rt60: Sequence[float] = (0.2, 1.0),
+    rir_cache: str | os.PathLike | None = None,
+    reverb_prob: float | None = None,
+    target: str = "dry",
+    seconds: float = 4.0,
+    sr: int = 16000,
+    level: Sequence[float] = (-35.0, -15.0),
+    n_noises: Sequence[int] = (1, 3),
+    fmt: str = "flac",
+    overwrite: bool = False,
+    jobs: int = 0,
+    progress: bool = False,
+) -> FixedSet:
     """Write ``n`` mixtures to ``out`` (``clean/``, ``noisy/``, ``noise/``, ``meta.csv``); see :class:`FixedSet`.
 
     Reverberation uses RIR files from ``rir_dir`` or ``simulate_rirs`` simulated rooms (RT60 in ``rt60``),
@@ -73,14 +101,27 @@ def simulate(speech_dir: str | os.PathLike, noise_dir: str | os.PathLike, out: s
     if rir_dir is not None:
         rir = RIRConfig(folder=str(rir_dir), cache=str(rir_cache) if rir_cache else None)
     elif simulate_rirs:
-        rir = RIRConfig(n_rirs=int(simulate_rirs), rt60_range=tuple(rt60), seed=int(seed),
-                        cache=str(rir_cache) if rir_cache else None)
+        rir = RIRConfig(
+            n_rirs=int(simulate_rirs),
+            rt60_range=tuple(rt60),
+            seed=int(seed),
+            cache=str(rir_cache) if rir_cache else None,
+        )
     if reverb_prob is None:
         reverb_prob = 1.0 if rir is not None else 0.0
     elif reverb_prob > 0 and rir is None:
         raise HushError("a reverberation probability needs RIRs (--rir DIR or --simulate-rirs N)")
-    cfg = MixConfig(segment_seconds=float(seconds), sample_rate=int(sr), snr_range=tuple(snr),
-                    level_range_db=tuple(level), n_noises=tuple(int(k) for k in n_noises), reverb_prob=reverb_prob,
-                    rir=rir, target=target, epoch_size=int(n), seed=int(seed))
+    cfg = MixConfig(
+        segment_seconds=float(seconds),
+        sample_rate=int(sr),
+        snr_range=tuple(snr),
+        level_range_db=tuple(level),
+        n_noises=tuple(int(k) for k in n_noises),
+        reverb_prob=reverb_prob,
+        rir=rir,
+        target=target,
+        epoch_size=int(n),
+        seed=int(seed),
+    )
     ds = MixingDataset(scan_folder(speech_dir, "speech"), scan_folder(noise_dir, "noise"), cfg)
     return FixedSet.create(ds, int(n), out, fmt=fmt, overwrite=overwrite, num_workers=jobs, progress=progress)

@@ -18,7 +18,7 @@ def harmonic_speech(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
     x = np.zeros(n)
     formant = rng.uniform(400, 900)
     for k in range(1, 25):
-        amp = np.exp(-((k * f0.mean() - formant) / 600) ** 2) + 0.1 / k
+        amp = np.exp(-(((k * f0.mean() - formant) / 600) ** 2)) + 0.1 / k
         x += amp * np.sin(k * phase + rng.uniform(0, 6))
     rate = rng.uniform(2.5, 5.0)
     env = np.clip(np.sin(2 * np.pi * rate * t + rng.uniform(0, 6)), 0, None) ** 1.5
@@ -35,8 +35,15 @@ def colored_noise(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 class SyntheticMixDataset(Dataset):
-    def __init__(self, size: int = 256, sample_rate: int = 16000, seconds: float = 1.0, snr_range=(-5.0, 15.0),
-                 seed: int = 0, rank: int = 0):
+    def __init__(
+        self,
+        size: int = 256,
+        sample_rate: int = 16000,
+        seconds: float = 1.0,
+        snr_range=(-5.0, 15.0),
+        seed: int = 0,
+        rank: int = 0,
+    ):
         self.size, self.sr, self.n = size, sample_rate, int(seconds * sample_rate)
         self.snr_range, self.seed, self.rank, self.epoch = snr_range, seed, rank, 0
 
@@ -55,5 +62,10 @@ class SyntheticMixDataset(Dataset):
         level = 10 ** (rng.uniform(-30, -18) / 20) / (np.sqrt(np.mean((clean + noise) ** 2)) + 1e-9)
         clean, noise = clean * level, noise * level
         f = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
-        return {"clean": f(clean), "noise": f(noise), "noisy": f(clean + noise), "mask": torch.ones(self.n),
-                "snr_db": torch.tensor(snr, dtype=torch.float32)}
+        return {
+            "clean": f(clean),
+            "noise": f(noise),
+            "noisy": f(clean + noise),
+            "mask": torch.ones(self.n),
+            "snr_db": torch.tensor(snr, dtype=torch.float32),
+        }

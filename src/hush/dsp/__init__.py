@@ -17,7 +17,19 @@ from hush.dsp.stft import (
 )
 
 __all__ = [
-    "StreamingISTFT", "StreamingSTFT", "erb_band_matrix", "erb_filterbank", "frame", "hann", "istft",
-    "mel_filterbank", "n_frames", "overlap_add", "sqrt_hann", "stft", "synthesis_window", "torch_istft",
+    "StreamingISTFT",
+    "StreamingSTFT",
+    "erb_band_matrix",
+    "erb_filterbank",
+    "frame",
+    "hann",
+    "istft",
+    "mel_filterbank",
+    "n_frames",
+    "overlap_add",
+    "sqrt_hann",
+    "stft",
+    "synthesis_window",
+    "torch_istft",
     "torch_stft",
 ]

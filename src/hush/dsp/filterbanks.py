@@ -39,16 +39,18 @@ def _triangular(edges_hz: np.ndarray, n_fft: int, sr: int, normalize: bool) -> n
     return fb
 
 
-def mel_filterbank(n_mels: int, n_fft: int, sr: int, fmin: float = 0.0, fmax: float | None = None,
-                   normalize: bool = False) -> np.ndarray:
+def mel_filterbank(
+    n_mels: int, n_fft: int, sr: int, fmin: float = 0.0, fmax: float | None = None, normalize: bool = False
+) -> np.ndarray:
     """Triangular filters equally spaced on the HTK mel scale."""
     fmax = sr / 2 if fmax is None else fmax
     edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
     return _triangular(edges, n_fft, sr, normalize)
 
 
-def erb_filterbank(n_bands: int, n_fft: int, sr: int, fmin: float = 0.0, fmax: float | None = None,
-                   normalize: bool = False) -> np.ndarray:
+def erb_filterbank(
+    n_bands: int, n_fft: int, sr: int, fmin: float = 0.0, fmax: float | None = None, normalize: bool = False
+) -> np.ndarray:
     """Triangular filters equally spaced on the ERB-rate scale."""
     fmax = sr / 2 if fmax is None else fmax
     edges = erb_to_hz(np.linspace(hz_to_erb(fmin), hz_to_erb(fmax), n_bands + 2))

@@ -110,8 +110,14 @@ def torch_stft(x: torch.Tensor, n_fft: int = 512, hop: int = 256, window: np.nda
     return torch.fft.rfft(frames * _torch_window(window, n_fft, x), dim=-1)
 
 
-def torch_istft(spec, length: int, n_fft: int = 512, hop: int = 256, window: np.ndarray | None = None,
-                syn_window: torch.Tensor | None = None):
+def torch_istft(
+    spec,
+    length: int,
+    n_fft: int = 512,
+    hop: int = 256,
+    window: np.ndarray | None = None,
+    syn_window: torch.Tensor | None = None,
+):
     """Torch twin of :func:`istft` (differentiable). ``syn_window`` may pass a precomputed synthesis window."""
     frames = torch.fft.irfft(spec, n=n_fft, dim=-1)
     if syn_window is None:
@@ -121,8 +127,9 @@ def torch_istft(spec, length: int, n_fft: int = 512, hop: int = 256, window: np.
     lead = frames.shape[:-2]
     k = frames.shape[-2]
     flat = frames.reshape(-1, k, n_fft).transpose(1, 2)  # (B, N, K)
-    out = torch.nn.functional.fold(flat, output_size=(1, (k - 1) * hop + n_fft), kernel_size=(1, n_fft),
-                                   stride=(1, hop))
+    out = torch.nn.functional.fold(
+        flat, output_size=(1, (k - 1) * hop + n_fft), kernel_size=(1, n_fft), stride=(1, hop)
+    )
     out = out.reshape(*lead, -1)
     start = n_fft - hop
     return out[..., start : start + length]

@@ -5,6 +5,14 @@ from hush.evaluation.report import format_per_file, format_table, summarize, wri
 from hush.evaluation.scoring import Scored, score_pair, score_pairs
 
 __all__ = [
-    "Pair", "Scored", "format_per_file", "format_table", "pair_folders", "score_pair", "score_pairs",
-    "summarize", "write_csv", "write_json",
+    "Pair",
+    "Scored",
+    "format_per_file",
+    "format_table",
+    "pair_folders",
+    "score_pair",
+    "score_pairs",
+    "summarize",
+    "write_csv",
+    "write_json",
 ]

@@ -33,8 +33,9 @@ def _index(root: Path, suffix: str = "") -> dict[str, Path]:
     return out
 
 
-def pair_folders(clean: Path, enhanced: Path, noisy: Path | None = None,
-                 suffix: str = "") -> tuple[list[Pair], list[str]]:
+def pair_folders(
+    clean: Path, enhanced: Path, noisy: Path | None = None, suffix: str = ""
+) -> tuple[list[Pair], list[str]]:
     """Pairs present in both ``clean`` and ``enhanced`` (and ``noisy`` if given), plus one line per orphan."""
     c, e = _index(Path(clean)), _index(Path(enhanced), suffix)
     n = _index(Path(noisy)) if noisy else None
@@ -47,6 +48,7 @@ def pair_folders(clean: Path, enhanced: Path, noisy: Path | None = None,
             continue
         pairs.append(Pair(k, c[k], e[k], n[k] if n is not None else None))
     if not pairs:
-        raise HushError(f"no files pair up between {clean} and {enhanced}"
-                        + (f" with suffix {suffix!r}" if suffix else ""))
+        raise HushError(
+            f"no files pair up between {clean} and {enhanced}" + (f" with suffix {suffix!r}" if suffix else "")
+        )
     return pairs, problems

@@ -10,16 +10,36 @@ from pathlib import Path
 from hush.evaluation.scoring import Scored
 from hush.metrics import mean_metrics
 
-ORDER = ["pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "sdr", "snr", "seg_snr", "lsd", "csig", "cbak", "covl",
-         "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl", "dnsmos_p808"]
+ORDER = [
+    "pesq_wb",
+    "pesq_nb",
+    "stoi",
+    "estoi",
+    "si_sdr",
+    "sdr",
+    "snr",
+    "seg_snr",
+    "lsd",
+    "csig",
+    "cbak",
+    "covl",
+    "dnsmos_sig",
+    "dnsmos_bak",
+    "dnsmos_ovrl",
+    "dnsmos_p808",
+]
 
 
 def summarize(scored: list[Scored]) -> dict:
     """The JSON document of ``hush evaluate``: means (NaN excluded), NaN counts, improvements and per-file rows."""
     ok = [s for s in scored if s.error is None]
     mean, nans = mean_metrics([s.metrics for s in ok])
-    doc: dict = {"mean": mean, "nan_counts": {k: v for k, v in nans.items() if v}, "n_files": len(ok),
-                 "n_failed": len(scored) - len(ok)}
+    doc: dict = {
+        "mean": mean,
+        "nan_counts": {k: v for k, v in nans.items() if v},
+        "n_files": len(ok),
+        "n_failed": len(scored) - len(ok),
+    }
     if ok and ok[0].noisy:
         noisy_mean, _ = mean_metrics([s.noisy for s in ok])
         doc["noisy_mean"] = noisy_mean
@@ -64,8 +84,9 @@ def format_per_file(doc: dict) -> str:
     keys = _ordered({k for f in doc["files"] for k in f if k not in ("file", "error")})
     lines = ["\t".join(["file", *keys])]
     for f in doc["files"]:
-        lines.append("\t".join([f["file"], *(_fmt(f.get(k)) for k in keys)]) + (f"\t{f['error']}" if "error" in f
-                                                                                 else ""))
+        lines.append(
+            "\t".join([f["file"], *(_fmt(f.get(k)) for k in keys)]) + (f"\t{f['error']}" if "error" in f else "")
+        )
     return "\n".join(lines)
 
 

@@ -33,8 +33,11 @@ def _load_matched(ref_path, path, sr_ref: int, n_ref: int, warnings: list[str]) 
     x = resample(x.mean(axis=0), sr, sr_ref)
     diff = abs(len(x) - n_ref)
     if diff > MAX_LENGTH_MISMATCH_S * sr_ref:
-        raise AudioError(path, f"length differs from {ref_path.name} by {diff / sr_ref * 1000:.0f} ms "
-                               f"(more than one hop, {MAX_LENGTH_MISMATCH_S * 1000:.0f} ms)")
+        raise AudioError(
+            path,
+            f"length differs from {ref_path.name} by {diff / sr_ref * 1000:.0f} ms "
+            f"(more than one hop, {MAX_LENGTH_MISMATCH_S * 1000:.0f} ms)",
+        )
     if diff:
         warnings.append(f"{path}: length differs from the clean file by {diff} samples; trimmed")
     return fit_length(x, n_ref)
@@ -61,12 +64,14 @@ def _score_star(args):
     return score_pair(*args)
 
 
-def score_pairs(pairs: list[Pair], metrics: list[str] | None = None, jobs: int = 1,
-                progress: bool = True) -> list[Scored]:
+def score_pairs(
+    pairs: list[Pair], metrics: list[str] | None = None, jobs: int = 1, progress: bool = True
+) -> list[Scored]:
     """Score every pair; results keep the input order."""
     if jobs <= 1:
-        return [score_pair(p, metrics) for p in tqdm(pairs, desc="evaluate", unit="file", disable=not progress,
-                                                     leave=False)]
+        return [
+            score_pair(p, metrics) for p in tqdm(pairs, desc="evaluate", unit="file", disable=not progress, leave=False)
+        ]
     with ProcessPoolExecutor(min(jobs, os.cpu_count() or 1)) as pool:
         it = pool.map(_score_star, [(p, metrics) for p in pairs])
         return list(tqdm(it, total=len(pairs), desc="evaluate", unit="file", disable=not progress, leave=False))

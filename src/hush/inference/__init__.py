@@ -6,6 +6,14 @@ from hush.inference.chunked import ChunkedOffline, make_stream
 from hush.inference.files import FileResult, enhance_file
 
 __all__ = [
-    "ChunkedOffline", "FileResult", "Job", "enhance_array", "enhance_file", "enhance_jobs", "expand_inputs",
-    "fit_length", "make_stream", "plan_jobs",
+    "ChunkedOffline",
+    "FileResult",
+    "Job",
+    "enhance_array",
+    "enhance_file",
+    "enhance_jobs",
+    "expand_inputs",
+    "fit_length",
+    "make_stream",
+    "plan_jobs",
 ]

@@ -97,8 +97,16 @@ def _run_job(job: Job, overwrite: bool) -> FileResult:
     return res
 
 
-def enhance_jobs(jobs: list[Job], method: str = "default", *, overwrite: bool = False, n_jobs: int = 1,
-                 threads: int = 1, progress: bool = True, options: dict | None = None) -> list[FileResult]:
+def enhance_jobs(
+    jobs: list[Job],
+    method: str = "default",
+    *,
+    overwrite: bool = False,
+    n_jobs: int = 1,
+    threads: int = 1,
+    progress: bool = True,
+    options: dict | None = None,
+) -> list[FileResult]:
     """Run jobs in this process (``n_jobs == 1``) or in a pool of worker processes; results keep job order."""
     options = options or {}
     bar = tqdm(total=len(jobs), unit="file", desc="enhance", disable=not progress, leave=False)
@@ -109,8 +117,9 @@ def enhance_jobs(jobs: list[Job], method: str = "default", *, overwrite: bool = 
             results[i] = _run_job(job, overwrite)
             bar.update()
     else:
-        with ProcessPoolExecutor(min(n_jobs, len(jobs), os.cpu_count() or 1), initializer=_init_worker,
-                                 initargs=(method, threads, options)) as pool:
+        with ProcessPoolExecutor(
+            min(n_jobs, len(jobs), os.cpu_count() or 1), initializer=_init_worker, initargs=(method, threads, options)
+        ) as pool:
             futs = {pool.submit(_run_job, job, overwrite): i for i, job in enumerate(jobs)}
             for fut in as_completed(futs):
                 results[futs[fut]] = fut.result()

@@ -65,8 +65,9 @@ def grid_step(chunk: int, overlap: int, hop: int) -> int:
     return max((chunk - overlap) // hop * hop, hop)
 
 
-def make_stream(enhancer: Enhancer, sr: int, chunk_seconds: float = 30.0,
-                overlap_seconds: float = 1.0) -> StreamProcessor:
+def make_stream(
+    enhancer: Enhancer, sr: int, chunk_seconds: float = 30.0, overlap_seconds: float = 1.0
+) -> StreamProcessor:
     """The method's own streaming processor if it is causal, else overlapping chunks."""
     if enhancer.causal:
         try:

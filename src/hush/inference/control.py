@@ -63,8 +63,10 @@ def validate_control(atten_lim_db: Any = None, mix: Any = 1.0) -> tuple[float | 
     if atten_lim_db is not None:
         atten_lim_db = _number("atten_lim_db", atten_lim_db)
         if atten_lim_db <= 0:
-            raise MethodError(f"atten_lim_db must be a positive number of dB (the most suppression allowed per "
-                              f"time-frequency bin), got {atten_lim_db:g}; leave it unset for no limit")
+            raise MethodError(
+                f"atten_lim_db must be a positive number of dB (the most suppression allowed per "
+                f"time-frequency bin), got {atten_lim_db:g}; leave it unset for no limit"
+            )
         if math.isinf(atten_lim_db):
             atten_lim_db = None
     mix = 1.0 if mix is None else _number("mix", mix)
@@ -133,8 +135,9 @@ class ControlledEnhancer(Enhancer):
         y = np.asarray(self.inner.enhance(x, sr), np.float64)
         if self.atten_lim_db is not None:
             n_fft, hop = frame_setup(sr)
-            spec = limit_spectrum(stft(x.astype(np.float64), n_fft, hop), stft(y, n_fft, hop),
-                                  floor_gain(self.atten_lim_db))
+            spec = limit_spectrum(
+                stft(x.astype(np.float64), n_fft, hop), stft(y, n_fft, hop), floor_gain(self.atten_lim_db)
+            )
             y = istft(spec, x.shape[-1], n_fft, hop)
         if self.mix != 1.0:
             y = self.mix * y + (1.0 - self.mix) * x
@@ -229,8 +232,10 @@ class ControlledStream(StreamProcessor):
         if self.floor is None:
             y = yd
         else:
-            parts = [self._limit(self.ana_x.push(xd), self.ana_y.push(yd)),
-                     self._limit(self.ana_x.flush(), self.ana_y.flush())]
+            parts = [
+                self._limit(self.ana_x.push(xd), self.ana_y.push(yd)),
+                self._limit(self.ana_x.flush(), self.ana_y.flush()),
+            ]
             produced = self.n_out + sum(len(p) for p in parts)
             zero = np.zeros((1, self.n_fft // 2 + 1), np.complex128)
             while produced < target:  # drain the overlap-add accumulator

@@ -77,9 +77,16 @@ class _ChannelPipeline:
         return self._run(self.down.flush(), final=True)
 
 
-def enhance_file(src: str | os.PathLike, dst: str | os.PathLike, method: str | Enhancer = "default", *,
-                 overwrite: bool = False, subtype: str | None = None, block_seconds: float = BLOCK_SECONDS,
-                 **options) -> FileResult:
+def enhance_file(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    method: str | Enhancer = "default",
+    *,
+    overwrite: bool = False,
+    subtype: str | None = None,
+    block_seconds: float = BLOCK_SECONDS,
+    **options,
+) -> FileResult:
     """Enhance one file into ``dst`` (same rate, channels and, by default, subtype as the input).
 
     Raises :class:`~hush.errors.AudioError` (one line naming the file) for bad input; never writes onto ``src``
@@ -95,8 +102,9 @@ def enhance_file(src: str | os.PathLike, dst: str | os.PathLike, method: str | E
     work_sr = enh.sample_rate or info.sample_rate
     min_len = int(np.ceil(enh.min_length(work_sr) * info.sample_rate / work_sr))
     if info.frames < min_len:
-        raise AudioError(src, f"too short: {info.frames} samples at {info.sample_rate} Hz, "
-                              f"need at least {min_len} (one frame)")
+        raise AudioError(
+            src, f"too short: {info.frames} samples at {info.sample_rate} Hz, need at least {min_len} (one frame)"
+        )
     if dst.exists() and not overwrite:
         raise AudioError(dst, "output exists (use --overwrite to replace it)")
     out_subtype = subtype or (info.subtype if container_format(dst) == container_format(src) else default_subtype(dst))
@@ -106,8 +114,7 @@ def enhance_file(src: str | os.PathLike, dst: str | os.PathLike, method: str | E
 
     with scratch_path(dst.parent) as scratch:
         peak, written = 0.0, 0
-        with sf.SoundFile(str(scratch), "w", info.sample_rate, info.channels, subtype="FLOAT",
-                          format="W64") as sc:
+        with sf.SoundFile(str(scratch), "w", info.sample_rate, info.channels, subtype="FLOAT", format="W64") as sc:
 
             def emit(y: np.ndarray) -> None:
                 nonlocal peak, written
@@ -126,8 +133,9 @@ def enhance_file(src: str | os.PathLike, dst: str | os.PathLike, method: str | E
         gain = peak_gain(peak, out_subtype)
         with atomic_path(dst, overwrite=overwrite) as tmp:
             try:
-                with sf.SoundFile(str(tmp), "w", info.sample_rate, info.channels, subtype=out_subtype,
-                                  format=container_format(dst)) as out:
+                with sf.SoundFile(
+                    str(tmp), "w", info.sample_rate, info.channels, subtype=out_subtype, format=container_format(dst)
+                ) as out:
                     for block in iter_blocks(scratch, blocksize):
                         out.write((block * gain).T)
             except AudioError:

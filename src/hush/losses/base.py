@@ -84,8 +84,9 @@ class Loss(nn.Module):
 
     name: str = ""
 
-    def __init__(self, est_key: str = "enhanced", ref_key: str = "clean", mask_key: str | None = "mask",
-                 detach_ref: bool = True):
+    def __init__(
+        self, est_key: str = "enhanced", ref_key: str = "clean", mask_key: str | None = "mask", detach_ref: bool = True
+    ):
         super().__init__()
         self.est_key, self.ref_key, self.mask_key = est_key, ref_key, mask_key
         self.detach_ref = detach_ref
@@ -106,8 +107,9 @@ class Loss(nn.Module):
         if self.detach_ref:
             ref = ref.detach()
         if est.shape != ref.shape:
-            raise ValueError(f"loss {self.name!r}: estimate {tuple(est.shape)} and reference {tuple(ref.shape)} "
-                             "shapes differ")
+            raise ValueError(
+                f"loss {self.name!r}: estimate {tuple(est.shape)} and reference {tuple(ref.shape)} shapes differ"
+            )
         if not est.is_floating_point():
             est = est.float()
         ref = ref.to(est.dtype)

@@ -91,8 +91,9 @@ class MultiResolutionSTFTLoss(Loss):
 
     DEFAULT_RESOLUTIONS = ((256, 64), (512, 128), (1024, 256))
 
-    def __init__(self, resolutions=DEFAULT_RESOLUTIONS, sc_weight: float = 1.0, mag_weight: float = 1.0,
-                 eps: float = 1e-7, **kw):
+    def __init__(
+        self, resolutions=DEFAULT_RESOLUTIONS, sc_weight: float = 1.0, mag_weight: float = 1.0, eps: float = 1e-7, **kw
+    ):
         super().__init__(**kw)
         res = [check_resolution(*r) for r in resolutions]
         if not res:

@@ -71,8 +71,16 @@ class SegWeightedMSELoss(Loss):
     Scale: quadratic in the level, like ``mse``.
     """
 
-    def __init__(self, frame_len: int = 512, hop: int = 256, gamma: float = 1.0, floor: float = 0.1,
-                 weights_key: str | None = "frame_weights", eps: float = 1e-10, **kw):
+    def __init__(
+        self,
+        frame_len: int = 512,
+        hop: int = 256,
+        gamma: float = 1.0,
+        floor: float = 0.1,
+        weights_key: str | None = "frame_weights",
+        eps: float = 1e-10,
+        **kw,
+    ):
         super().__init__(**kw)
         if frame_len <= 0 or hop <= 0:
             raise ValueError("frame_len and hop must be positive")
@@ -105,8 +113,10 @@ class SegWeightedMSELoss(Loss):
         if given is not None:
             w = given.detach().to(device=x.est.device, dtype=x.est.dtype)
             if w.shape[-1] != k:
-                raise ValueError(f"loss {self.name!r}: {self.weights_key} has {w.shape[-1]} frames, expected {k} "
-                                 f"(frame_len={self.frame_len}, hop={self.hop}, T={x.est.shape[-1]})")
+                raise ValueError(
+                    f"loss {self.name!r}: {self.weights_key} has {w.shape[-1]} frames, expected {k} "
+                    f"(frame_len={self.frame_len}, hop={self.hop}, T={x.est.shape[-1]})"
+                )
             if w.ndim < len(x.lead) + 1:  # (B, K) weights for (B, C, T) signals
                 w = w.reshape(w.shape[0], *([1] * (len(x.lead) + 1 - w.ndim)), k)
             w = w.expand(*x.lead, k).reshape(-1, k)

@@ -19,8 +19,22 @@ from hush.metrics.sdr import log_spectral_distance, sdr, seg_snr, si_sdr, snr
 logger = logging.getLogger("hush.metrics")
 
 AVAILABLE_METRICS: list[str] = [
-    "pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "sdr", "snr", "seg_snr", "lsd",
-    "csig", "cbak", "covl", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl", "dnsmos_p808",
+    "pesq_wb",
+    "pesq_nb",
+    "stoi",
+    "estoi",
+    "si_sdr",
+    "sdr",
+    "snr",
+    "seg_snr",
+    "lsd",
+    "csig",
+    "cbak",
+    "covl",
+    "dnsmos_sig",
+    "dnsmos_bak",
+    "dnsmos_ovrl",
+    "dnsmos_p808",
 ]
 """Every name :func:`compute_metrics` understands."""
 
@@ -30,9 +44,17 @@ dependencies are missing are skipped)."""
 
 # Optional-dependency group of each metric that needs one (named in the skip message).
 _GROUP = {
-    "pesq_wb": "PESQ", "pesq_nb": "PESQ", "csig": "PESQ", "cbak": "PESQ", "covl": "PESQ",
-    "stoi": "STOI", "estoi": "STOI",
-    "dnsmos_sig": "DNSMOS", "dnsmos_bak": "DNSMOS", "dnsmos_ovrl": "DNSMOS", "dnsmos_p808": "DNSMOS",
+    "pesq_wb": "PESQ",
+    "pesq_nb": "PESQ",
+    "csig": "PESQ",
+    "cbak": "PESQ",
+    "covl": "PESQ",
+    "stoi": "STOI",
+    "estoi": "STOI",
+    "dnsmos_sig": "DNSMOS",
+    "dnsmos_bak": "DNSMOS",
+    "dnsmos_ovrl": "DNSMOS",
+    "dnsmos_p808": "DNSMOS",
 }
 _warned_groups: set[str] = set()
 

@@ -29,6 +29,7 @@ def macs_per_second(model: SEModel, seconds: float = 1.0) -> int:
     hooks = []
     for name, mod in model.named_modules():
         if isinstance(mod, nn.RNNBase):
+
             def hook(m, inp, out, name=name):
                 d = inp[0]
                 steps, batch = (d.shape[1], d.shape[0]) if m.batch_first else (d.shape[0], d.shape[1])
@@ -61,6 +62,12 @@ def macs_per_second(model: SEModel, seconds: float = 1.0) -> int:
 
 def describe(model: SEModel) -> dict:
     """The row of ``hush list --models``."""
-    return {"arch": model.arch, "parameters": model.num_parameters(), "macs_per_second": macs_per_second(model),
-            "causal": bool(model.causal), "lookahead_ms": round(model.latency_ms, 2),
-            "streaming": bool(model.supports_streaming), "sample_rate": model.sample_rate}
+    return {
+        "arch": model.arch,
+        "parameters": model.num_parameters(),
+        "macs_per_second": macs_per_second(model),
+        "causal": bool(model.causal),
+        "lookahead_ms": round(model.latency_ms, 2),
+        "streaming": bool(model.supports_streaming),
+        "sample_rate": model.sample_rate,
+    }

@@ -20,15 +20,25 @@ from hush.models.base import SEModel, build_model
 FORMAT, VERSION = "hush-model", 1
 
 
-def save(model: SEModel, path: str | os.PathLike, metrics: dict | None = None, meta: dict | None = None,
-         half: bool = False) -> Path:
+def save(
+    model: SEModel, path: str | os.PathLike, metrics: dict | None = None, meta: dict | None = None, half: bool = False
+) -> Path:
     """Atomically write ``model`` to ``path``."""
     path = Path(path)
-    sd = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
-          for k, v in model.state_dict().items()}
-    doc = {"format": FORMAT, "version": VERSION, "arch": model.arch, "config": json.dumps(model.config),
-           "sample_rate": int(model.sample_rate), "state_dict": sd, "metrics": json.dumps(metrics or {}),
-           "meta": json.dumps(meta or {})}
+    sd = {
+        k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
+        for k, v in model.state_dict().items()
+    }
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "arch": model.arch,
+        "config": json.dumps(model.config),
+        "sample_rate": int(model.sample_rate),
+        "state_dict": sd,
+        "metrics": json.dumps(metrics or {}),
+        "meta": json.dumps(meta or {}),
+    }
     atomic_torch_save(doc, path)
     return path
 

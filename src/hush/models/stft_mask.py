@@ -38,8 +38,9 @@ class STFTModel(SEModel):
         self.n_fft, self.hop_size = n_fft, hop
         self.n_bins = n_fft // 2 + 1
         self.register_buffer("window", torch.tensor(sqrt_hann(n_fft), dtype=torch.float32), persistent=False)
-        self.register_buffer("syn_window", torch.tensor(synthesis_window(sqrt_hann(n_fft), hop), dtype=torch.float32),
-                             persistent=False)
+        self.register_buffer(
+            "syn_window", torch.tensor(synthesis_window(sqrt_hann(n_fft), hop), dtype=torch.float32), persistent=False
+        )
 
     @property
     def lookahead(self) -> int:
@@ -97,8 +98,11 @@ class STFTModel(SEModel):
         out_spec, extra, _ = self.enhance_spec(spec, None)
         if la:
             out_spec, spec = out_spec[:, la:], spec[:, :-la]
-            extra = {k: v[:, la:] if torch.is_tensor(v) and v.ndim >= 2 and v.shape[1] == out_spec.shape[1] + la
-                     else v for k, v in extra.items() if k != "input_spec"}
+            extra = {
+                k: v[:, la:] if torch.is_tensor(v) and v.ndim >= 2 and v.shape[1] == out_spec.shape[1] + la else v
+                for k, v in extra.items()
+                if k != "input_spec"
+            }
         out_spec = self.post_spec(spec, out_spec)
         y = torch_istft(out_spec, t, self.n_fft, self.hop_size, syn_window=self.syn_window)
         return {"enhanced": y, "spec": spec, "enhanced_spec": out_spec, **extra}
@@ -106,8 +110,11 @@ class STFTModel(SEModel):
     # ------------------------------------------------------------------ streaming
     def init_state(self, batch: int = 1) -> dict[str, Any]:
         n, h = self.n_fft, self.hop_size
-        return {"in": torch.zeros(batch, n - h), "ola": torch.zeros(batch, n - h),
-                "net": self.init_estimator_state(batch)}
+        return {
+            "in": torch.zeros(batch, n - h),
+            "ola": torch.zeros(batch, n - h),
+            "net": self.init_estimator_state(batch),
+        }
 
     def step(self, hop: torch.Tensor, state: dict[str, Any]) -> tuple[torch.Tensor, dict[str, Any]]:
         frame = torch.cat([state["in"], hop], dim=-1)

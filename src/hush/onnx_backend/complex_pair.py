@@ -77,19 +77,45 @@ def _as_pair(x: Any) -> CPair:
 
 
 _BINARY = {
-    "__mul__": lambda a, b: _mul(a, b), "__rmul__": lambda a, b: _mul(b, a), "mul": lambda a, b: _mul(a, b),
+    "__mul__": lambda a, b: _mul(a, b),
+    "__rmul__": lambda a, b: _mul(b, a),
+    "mul": lambda a, b: _mul(a, b),
     "multiply": lambda a, b: _mul(a, b),
-    "__add__": lambda a, b: _add(a, b), "__radd__": lambda a, b: _add(b, a), "add": lambda a, b: _add(a, b),
-    "__sub__": lambda a, b: _add(a, b, -1.0), "__rsub__": lambda a, b: _add(b, a, -1.0),
+    "__add__": lambda a, b: _add(a, b),
+    "__radd__": lambda a, b: _add(b, a),
+    "add": lambda a, b: _add(a, b),
+    "__sub__": lambda a, b: _add(a, b, -1.0),
+    "__rsub__": lambda a, b: _add(b, a, -1.0),
     "sub": lambda a, b: _add(a, b, -1.0),
-    "__truediv__": lambda a, b: _div(a, b), "div": lambda a, b: _div(a, b),
+    "__truediv__": lambda a, b: _div(a, b),
+    "div": lambda a, b: _div(a, b),
     "__rtruediv__": lambda a, b: _div(b, a),
 }
 
 # shape / indexing operations applied to both parts alike (method name -> same call on re and im)
-_SHAPE_METHODS = {"reshape", "view", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "expand",
-                  "contiguous", "clone", "narrow", "select", "repeat", "repeat_interleave", "flip", "roll", "unfold",
-                  "movedim", "detach", "__getitem__", "to"}
+_SHAPE_METHODS = {
+    "reshape",
+    "view",
+    "transpose",
+    "permute",
+    "unsqueeze",
+    "squeeze",
+    "flatten",
+    "expand",
+    "contiguous",
+    "clone",
+    "narrow",
+    "select",
+    "repeat",
+    "repeat_interleave",
+    "flip",
+    "roll",
+    "unfold",
+    "movedim",
+    "detach",
+    "__getitem__",
+    "to",
+}
 
 
 class CPair:
@@ -232,12 +258,24 @@ class CPair:
             cond, a, b = args
             a, b = _as_pair(a), _as_pair(b)
             return CPair(torch.where(cond, a.re, b.re), torch.where(cond, a.im, b.im))
-        if func in (torch.flatten, torch.reshape, torch.transpose, torch.permute, torch.unsqueeze, torch.squeeze,
-                    torch.narrow, torch.select, torch.roll, torch.flip, torch.movedim):
+        if func in (
+            torch.flatten,
+            torch.reshape,
+            torch.transpose,
+            torch.permute,
+            torch.unsqueeze,
+            torch.squeeze,
+            torch.narrow,
+            torch.select,
+            torch.roll,
+            torch.flip,
+            torch.movedim,
+        ):
             x, *rest = args
             return CPair(func(x.re, *rest, **kwargs), func(x.im, *rest, **kwargs))
-        raise UnsupportedComplexOp(f"{getattr(func, '__qualname__', func)} on complex tensors is not supported by "
-                                   "the ONNX export")
+        raise UnsupportedComplexOp(
+            f"{getattr(func, '__qualname__', func)} on complex tensors is not supported by the ONNX export"
+        )
 
 
 class complex_as_pairs(TorchFunctionMode):  # noqa: N801 - used like a function: ``with complex_as_pairs():``

@@ -71,8 +71,10 @@ def check_exportable(model: SEModel) -> None:
     if isinstance(model, STFTModel) and model.supports_streaming:
         return
     why = "a non-causal configuration" if isinstance(model, STFTModel) else "not an STFT-domain streaming model"
-    raise ExportError(f"{arch} cannot be exported to ONNX ({why}); exportable: causal configurations of "
-                      f"{', '.join(exportable_archs())}")
+    raise ExportError(
+        f"{arch} cannot be exported to ONNX ({why}); exportable: causal configurations of "
+        f"{', '.join(exportable_archs())}"
+    )
 
 
 # ----------------------------------------------------------------------------------------------- state layout
@@ -155,11 +157,28 @@ def _torch_export(graph: FrameGraph, args: tuple, path: Path, opset: int, export
 
 def _run_exporter(graph, args, path, opset, exporter, in_names, out_names) -> None:
     if exporter == "dynamo":  # torch.export based; its lowest supported opset is 18
-        torch.onnx.export(graph, args, str(path), dynamo=True, opset_version=max(opset, 18), verbose=False,
-                          input_names=in_names, output_names=out_names, external_data=False)
+        torch.onnx.export(
+            graph,
+            args,
+            str(path),
+            dynamo=True,
+            opset_version=max(opset, 18),
+            verbose=False,
+            input_names=in_names,
+            output_names=out_names,
+            external_data=False,
+        )
     else:  # the legacy TorchScript tracer
-        torch.onnx.export(graph, args, str(path), dynamo=False, opset_version=opset, input_names=in_names,
-                          output_names=out_names, do_constant_folding=True)
+        torch.onnx.export(
+            graph,
+            args,
+            str(path),
+            dynamo=False,
+            opset_version=opset,
+            input_names=in_names,
+            output_names=out_names,
+            do_constant_folding=True,
+        )
 
 
 def _session(path: str | os.PathLike | bytes, threads: int = 1):
@@ -173,8 +192,14 @@ def _session(path: str | os.PathLike | bytes, threads: int = 1):
     return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
 
 
-def check_against_model(model: STFTModel, path: str | os.PathLike, spec: dict, names: list[str],
-                        init: list[torch.Tensor], n_frames: int = CHECK_FRAMES) -> dict[str, float]:
+def check_against_model(
+    model: STFTModel,
+    path: str | os.PathLike,
+    spec: dict,
+    names: list[str],
+    init: list[torch.Tensor],
+    n_frames: int = CHECK_FRAMES,
+) -> dict[str, float]:
     """Run ``n_frames`` probe frames through the ONNX file and ``model.enhance_spec``; SNR and max abs difference."""
     sess = _session(path)
     frames = _probe_frames(model, n_frames, seed=1)
@@ -186,8 +211,11 @@ def check_against_model(model: STFTModel, path: str | os.PathLike, spec: dict, n
         x = frames[:, k : k + 1]
         with torch.no_grad():
             y, _, state = model.enhance_spec(x, state)
-        feed = {"spec_re": x.real.numpy().copy(), "spec_im": x.imag.numpy().copy(),
-                **{f"state.{n}": v for n, v in zip(names, feed_state, strict=True)}}
+        feed = {
+            "spec_re": x.real.numpy().copy(),
+            "spec_im": x.imag.numpy().copy(),
+            **{f"state.{n}": v for n, v in zip(names, feed_state, strict=True)},
+        }
         res = sess.run(None, feed)
         feed_state = res[2:]
         got = res[0].astype(np.float64) + 1j * res[1]
@@ -199,23 +227,52 @@ def check_against_model(model: STFTModel, path: str | os.PathLike, spec: dict, n
     return {"frames": n_frames, "snr_db": round(float(min(snr, 999.0)), 2), "max_abs_diff": max_diff}
 
 
-def _metadata(model: STFTModel, names: list[str], init: list[torch.Tensor], opset: int, exporter: str,
-              check: dict, quantized: str | None) -> dict[str, Any]:
+def _metadata(
+    model: STFTModel,
+    names: list[str],
+    init: list[torch.Tensor],
+    opset: int,
+    exporter: str,
+    check: dict,
+    quantized: str | None,
+) -> dict[str, Any]:
     state = []
     for n, x in zip(names, init, strict=True):
         arr = x.numpy()
-        state.append({"name": n, "input": f"state.{n}", "output": f"next_state.{n}", "shape": list(arr.shape),
-                      "dtype": str(arr.dtype), "init": "zeros" if not np.any(arr) else arr.tolist()})
+        state.append(
+            {
+                "name": n,
+                "input": f"state.{n}",
+                "output": f"next_state.{n}",
+                "shape": list(arr.shape),
+                "dtype": str(arr.dtype),
+                "init": "zeros" if not np.any(arr) else arr.tolist(),
+            }
+        )
     from hush import __version__
 
     return {
-        "format": FORMAT, "version": VERSION, "hush_version": __version__,
-        "arch": model.arch, "config": dict(model.config), "sample_rate": int(model.sample_rate),
-        "n_fft": int(model.n_fft), "hop": int(model.hop_size), "n_bins": int(model.n_bins), "window": "sqrt_hann",
-        "stream_delay": int(model.stream_delay), "lookahead": int(model.lookahead),
+        "format": FORMAT,
+        "version": VERSION,
+        "hush_version": __version__,
+        "arch": model.arch,
+        "config": dict(model.config),
+        "sample_rate": int(model.sample_rate),
+        "n_fft": int(model.n_fft),
+        "hop": int(model.hop_size),
+        "n_bins": int(model.n_bins),
+        "window": "sqrt_hann",
+        "stream_delay": int(model.stream_delay),
+        "lookahead": int(model.lookahead),
         "min_length": int(model.min_length),
-        "inputs": list(SPEC_INPUTS), "outputs": list(SPEC_OUTPUTS), "frame_shape": [1, 1, int(model.n_bins)],
-        "state": state, "opset": opset, "exporter": exporter, "quantized": quantized, "check": check,
+        "inputs": list(SPEC_INPUTS),
+        "outputs": list(SPEC_OUTPUTS),
+        "frame_shape": [1, 1, int(model.n_bins)],
+        "state": state,
+        "opset": opset,
+        "exporter": exporter,
+        "quantized": quantized,
+        "check": check,
         "model_meta": getattr(model, "meta", {}) or {},
     }
 
@@ -262,8 +319,14 @@ def _learned_weight_nodes(model: nn.Module, proto) -> list[str]:
     return nodes
 
 
-def export_onnx(model: SEModel, path: str | os.PathLike, opset: int = 17, quantize: bool | str = False,
-                exporter: str = "auto", check_frames: int = CHECK_FRAMES) -> Path:
+def export_onnx(
+    model: SEModel,
+    path: str | os.PathLike,
+    opset: int = 17,
+    quantize: bool | str = False,
+    exporter: str = "auto",
+    check_frames: int = CHECK_FRAMES,
+) -> Path:
     """Write ``model`` as a single-frame ONNX graph with explicit state to ``path``; returns the path.
 
     ``exporter``: ``"dynamo"`` (``torch.export`` based, opset >= 18), ``"torchscript"`` (the legacy tracer) or
@@ -392,8 +455,9 @@ def resolve_model(method: str) -> SEModel:
     """The PyTorch model behind a registered model name (``default``...) or a model file path."""
     model = _find_model(method)
     if model is None:
-        raise ExportError(f"{method} is not a neural model; ONNX export takes a model name (see `hush list`) or a "
-                          "model file (.pt)")
+        raise ExportError(
+            f"{method} is not a neural model; ONNX export takes a model name (see `hush list`) or a model file (.pt)"
+        )
     return model
 
 

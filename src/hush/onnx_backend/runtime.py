@@ -56,8 +56,10 @@ class OnnxModel:
         self.syn_window = synthesis_window(sqrt_hann(self.n_fft), self.hop)
         self._in_names = [s["input"] for s in m["state"]]
         self._out_names = [*m["outputs"], *(s["output"] for s in m["state"])]
-        self._init = [np.zeros(s["shape"], s["dtype"]) if s["init"] == "zeros" else np.asarray(s["init"], s["dtype"])
-                      for s in m["state"]]
+        self._init = [
+            np.zeros(s["shape"], s["dtype"]) if s["init"] == "zeros" else np.asarray(s["init"], s["dtype"])
+            for s in m["state"]
+        ]
 
     def _make_session(self, ort):
         so = ort.SessionOptions()
@@ -78,8 +80,10 @@ class OnnxModel:
 
     def step_spec(self, spec: np.ndarray, state: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Enhance one complex spectrum frame ``(n_bins,)``; returns the enhanced frame and the next state."""
-        feed = {"spec_re": np.ascontiguousarray(spec.real, np.float32).reshape(1, 1, -1),
-                "spec_im": np.ascontiguousarray(spec.imag, np.float32).reshape(1, 1, -1)}
+        feed = {
+            "spec_re": np.ascontiguousarray(spec.real, np.float32).reshape(1, 1, -1),
+            "spec_im": np.ascontiguousarray(spec.imag, np.float32).reshape(1, 1, -1),
+        }
         feed.update(zip(self._in_names, state, strict=True))
         res = self.session.run(self._out_names, feed)
         return (res[0][0, 0].astype(np.float64) + 1j * res[1][0, 0]), res[2:]

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def speech_like(sr: int, seconds: float = 2.0, seed: int = 0, noise: float = 0.003,
-                f0: float = 140.0) -> np.ndarray:
+def speech_like(sr: int, seconds: float = 2.0, seed: int = 0, noise: float = 0.003, f0: float = 140.0) -> np.ndarray:
     """A voiced-speech stand-in: a harmonic complex with a gliding f0 (``f0`` +- ~55 Hz), slowly varying
     spectral tilt, a 3 Hz syllabic on/off envelope (half of every 1/3 s silent) and light white noise.
 
@@ -98,10 +97,15 @@ def main() -> None:  # pragma: no cover - manual calibration
             for f0 in (110.0, 140.0, 200.0, 300.0):
                 r = measure(enh, sr, f0=f0)
                 raw = f"raw {r['raw'][0]:5d} ({r['raw'][1]:9.3f})" if "raw" in r else "raw     -"
-                print(f"{name:15s} {sr:6d} Hz f0 {f0:5.0f}  delay {r['delay']:5d}  {raw}  "
-                      f"residual {r['residual'][0]:3d} ({r['residual'][1]:+.4f})"
-                      + (f"  vs reference {r['residual_ref'][0]:3d} ({r['residual_ref'][1]:+.4f})"
-                         if "residual_ref" in r else ""))
+                print(
+                    f"{name:15s} {sr:6d} Hz f0 {f0:5.0f}  delay {r['delay']:5d}  {raw}  "
+                    f"residual {r['residual'][0]:3d} ({r['residual'][1]:+.4f})"
+                    + (
+                        f"  vs reference {r['residual_ref'][0]:3d} ({r['residual_ref'][1]:+.4f})"
+                        if "residual_ref" in r
+                        else ""
+                    )
+                )
 
 
 if __name__ == "__main__":  # pragma: no cover

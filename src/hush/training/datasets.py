@@ -10,10 +10,17 @@ from hush.training.validation import materialize
 def build_datasets(cfg: Config, rank: int = 0):
     d = cfg.data
     if d.kind == "synthetic":
-        train = SyntheticMixDataset(d.epoch_size, d.sample_rate, d.mix.segment_seconds, tuple(d.mix.snr_range),
-                                    seed=cfg.train.seed, rank=rank)
-        valid = SyntheticMixDataset(d.valid_size, d.sample_rate, d.mix.segment_seconds, tuple(d.mix.snr_range),
-                                    seed=d.valid_seed + 10_000, rank=0)
+        train = SyntheticMixDataset(
+            d.epoch_size, d.sample_rate, d.mix.segment_seconds, tuple(d.mix.snr_range), seed=cfg.train.seed, rank=rank
+        )
+        valid = SyntheticMixDataset(
+            d.valid_size,
+            d.sample_rate,
+            d.mix.segment_seconds,
+            tuple(d.mix.snr_range),
+            seed=d.valid_seed + 10_000,
+            rank=0,
+        )
         return train, materialize(valid, d.valid_size)
     from hush.training.manifest_data import build_manifest_datasets
 

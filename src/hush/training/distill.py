@@ -69,8 +69,9 @@ def resolve_layer(model: nn.Module, name: str, where: str) -> nn.Module:
         shown = (close + [n for n in names if n not in close])[:8]
         more = f", ... ({len(names)} in all)" if len(names) > len(shown) else ""
         arch = getattr(model, "arch", type(model).__name__)
-        raise ConfigError(f"config error: {where}: no layer {name!r} in {arch}; valid names include: "
-                          f"{', '.join(shown)}{more}") from None
+        raise ConfigError(
+            f"config error: {where}: no layer {name!r} in {arch}; valid names include: {', '.join(shown)}{more}"
+        ) from None
 
 
 def _first_tensor(output, name: str) -> Tensor:
@@ -270,8 +271,10 @@ class DistillTask(Task):
         # and a teacher identical to the student would then not give exactly the student's output.
         self.teacher = teacher.eval()
         if teacher.sample_rate != student.sample_rate:
-            raise ConfigError(f"config error: distill.teacher: sample rate {teacher.sample_rate} differs from the "
-                              f"student's {student.sample_rate}")
+            raise ConfigError(
+                f"config error: distill.teacher: sample rate {teacher.sample_rate} differs from the "
+                f"student's {student.sample_rate}"
+            )
         self.student = student
         self.output_loss = build_loss(cfg.output_loss)
         self.last: dict[str, float] = {}
@@ -306,8 +309,9 @@ class DistillTask(Task):
                 if name not in feats:
                     raise ConfigError(f"config error: {where}: layer {name!r} is not run by the {role}'s forward")
                 if feats[name].ndim < 2 or feats[name].shape[0] != x.shape[0]:
-                    raise ConfigError(f"config error: {where}: layer {name!r} output {tuple(feats[name].shape)} is "
-                                      "not batch-first")
+                    raise ConfigError(
+                        f"config error: {where}: layer {name!r} output {tuple(feats[name].shape)} is not batch-first"
+                    )
         self.adapters = nn.ModuleDict()
         self.axes: dict[str, tuple[int, int]] = {}  # label -> (student channel axis, teacher channel axis)
         for i, f in enumerate(cfg.features):
@@ -333,16 +337,20 @@ class DistillTask(Task):
         x = _probe_input(student, teacher)
         for role, model in (("student", student), ("teacher", teacher)):
             if not hasattr(getattr(model, "net", None), "enc_ma"):
-                raise ConfigError(f"config error: distill.mvat: the {role} ({model.arch}) is not a manner / rt-manner "
-                                  "model (no multi-view attention blocks)")
+                raise ConfigError(
+                    f"config error: distill.mvat: the {role} ({model.arch}) is not a manner / rt-manner "
+                    "model (no multi-view attention blocks)"
+                )
             out, _ = _probe(model, Capture(model, {}), x)
-            blocks[role] = [k[len("att_channel_"):] for k in out if k.startswith("att_channel_")]
+            blocks[role] = [k[len("att_channel_") :] for k in out if k.startswith("att_channel_")]
         common = [b for b in blocks["teacher"] if b in blocks["student"]]
         chosen = common if self.cfg.mvat.blocks is None else list(self.cfg.mvat.blocks)
         for b in chosen:
             if b not in common:
-                raise ConfigError(f"config error: distill.mvat.blocks: {b!r} is not a multi-view attention block of "
-                                  f"both models (common blocks: {', '.join(common) or 'none'})")
+                raise ConfigError(
+                    f"config error: distill.mvat.blocks: {b!r} is not a multi-view attention block of "
+                    f"both models (common blocks: {', '.join(common) or 'none'})"
+                )
         if not chosen:
             raise ConfigError("config error: distill.mvat: the models have no multi-view attention block in common")
 
@@ -374,8 +382,9 @@ class DistillTask(Task):
         return res
 
     # ------------------------------------------------------------------------ losses
-    def distill_losses(self, student_out: dict[str, Tensor], s_feats: dict[str, Tensor], t: dict[str, Tensor],
-                       batch: dict) -> dict[str, tuple[float, Tensor]]:
+    def distill_losses(
+        self, student_out: dict[str, Tensor], s_feats: dict[str, Tensor], t: dict[str, Tensor], batch: dict
+    ) -> dict[str, tuple[float, Tensor]]:
         """Label -> (weight, unweighted value) of every active distillation term."""
         cfg, terms = self.cfg, {}
         if cfg.output > 0:
@@ -395,8 +404,11 @@ class DistillTask(Task):
             vals = []
             for i, pair in enumerate(self.att_layers):
                 ax_s, ax_t = self.axes[f"att{i}"]
-                vals.append(attention_transfer(to_bc(s_feats[pair.student], ax_s), to_bc(t[pair.teacher], ax_t),
-                                               cfg.attention.p))
+                vals.append(
+                    attention_transfer(
+                        to_bc(s_feats[pair.student], ax_s), to_bc(t[pair.teacher], ax_t), cfg.attention.p
+                    )
+                )
             terms["kd_att"] = (cfg.attention.weight, torch.stack(vals).mean())
         if self.mvat_pairs:
             vals = [attention_transfer(s_feats[s], t[tn], cfg.mvat.p) for s, tn in self.mvat_pairs]
@@ -438,4 +450,3 @@ class DistillTask(Task):
 
         for p in self.adapters.parameters():
             p.register_hook(average)
-

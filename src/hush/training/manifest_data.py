@@ -55,14 +55,16 @@ def manifest_mixers(cfg: Config, rank: int = 0) -> tuple[MixingDataset, MixingDa
     d = cfg.data
     speech, noise = _load(d.speech, "speech"), _load(d.noise, "noise")
     tr_s, va_s, tr_n, va_n = hold_out(speech, noise, d.valid_speakers, d.valid_noise_fraction, d.valid_seed)
-    mix = dataclasses.replace(d.mix, epoch_size=d.epoch_size, seed=cfg.train.seed, sample_rate=d.sample_rate,
-                              cache_bytes=d.cache_mb * 2**20)
+    mix = dataclasses.replace(
+        d.mix, epoch_size=d.epoch_size, seed=cfg.train.seed, sample_rate=d.sample_rate, cache_bytes=d.cache_mb * 2**20
+    )
     train = MixingDataset(tr_s, tr_n, mix, rank=rank)
     if d.valid_dir:
         valid = FixedSet(d.valid_dir)
     else:
-        vmix = dataclasses.replace(mix, epoch_size=d.valid_size, seed=d.valid_seed, augmentations=[],
-                                   noise_augmentations=[], cache_bytes=0)
+        vmix = dataclasses.replace(
+            mix, epoch_size=d.valid_size, seed=d.valid_seed, augmentations=[], noise_augmentations=[], cache_bytes=0
+        )
         valid = MixingDataset(va_s, va_n, vmix, rir_bank=train.rir_bank)
     return train, valid
 

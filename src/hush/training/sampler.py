@@ -20,8 +20,11 @@ class ShardedSampler(Sampler[int]):
         self.epoch, self.start = epoch, start
 
     def shard(self) -> np.ndarray:
-        perm = np.random.default_rng([self.seed, self.epoch]).permutation(self.size) if self.shuffle \
+        perm = (
+            np.random.default_rng([self.seed, self.epoch]).permutation(self.size)
+            if self.shuffle
             else np.arange(self.size)
+        )
         usable = (self.size // self.world) * self.world
         return perm[:usable][self.rank :: self.world]
 

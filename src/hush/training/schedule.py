@@ -10,8 +10,16 @@ import torch
 class WarmupSchedule:
     """Multiplies the base learning rate by a factor computed from the step (and, for plateau, the validation)."""
 
-    def __init__(self, optimizer: torch.optim.Optimizer, kind: str, warmup: int, total: int, min_ratio: float = 0.05,
-                 plateau_factor: float = 0.5, plateau_patience: int = 3):
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        kind: str,
+        warmup: int,
+        total: int,
+        min_ratio: float = 0.05,
+        plateau_factor: float = 0.5,
+        plateau_patience: int = 3,
+    ):
         self.opt, self.kind, self.warmup, self.total = optimizer, kind, warmup, total
         self.min_ratio, self.factor, self.patience = min_ratio, plateau_factor, plateau_patience
         self.base = [g["lr"] for g in optimizer.param_groups]

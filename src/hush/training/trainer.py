@@ -52,8 +52,14 @@ def _set_rng_state(s: dict) -> None:
 class Trainer:
     """Builds everything from a :class:`Config`; ``fit()`` trains and returns the path of the best model file."""
 
-    def __init__(self, cfg: Config, resume: bool = False, task: Task | None = None, dist: DistInfo | None = None,
-                 progress: bool = True):
+    def __init__(
+        self,
+        cfg: Config,
+        resume: bool = False,
+        task: Task | None = None,
+        dist: DistInfo | None = None,
+        progress: bool = True,
+    ):
         self.cfg, self.resume = cfg, resume
         self.dist = dist or init_from_env()
         self.out = Path(cfg.train.out_dir)
@@ -64,12 +70,19 @@ class Trainer:
         random.seed(cfg.train.seed)
         self.model = build_model(cfg.model.arch, **cfg.model.options)
         self.task = task or self.make_task()
-        params = list(self.model.parameters()) + [p for m in self.task.extra_modules().values()
-                                                  for p in m.parameters()]
-        self.opt = torch.optim.AdamW(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay,
-                                     betas=tuple(cfg.optim.betas))
-        self.sched = WarmupSchedule(self.opt, cfg.optim.schedule, cfg.optim.warmup_steps, cfg.train.max_steps,
-                                    cfg.optim.min_lr_ratio, cfg.optim.plateau_factor, cfg.optim.plateau_patience)
+        params = list(self.model.parameters()) + [p for m in self.task.extra_modules().values() for p in m.parameters()]
+        self.opt = torch.optim.AdamW(
+            params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay, betas=tuple(cfg.optim.betas)
+        )
+        self.sched = WarmupSchedule(
+            self.opt,
+            cfg.optim.schedule,
+            cfg.optim.warmup_steps,
+            cfg.train.max_steps,
+            cfg.optim.min_lr_ratio,
+            cfg.optim.plateau_factor,
+            cfg.optim.plateau_patience,
+        )
         if cfg.train.batch_size % self.dist.world:
             raise ValueError(f"train.batch_size {cfg.train.batch_size} is not divisible by {self.dist.world} ranks")
         self.rank_batch = cfg.train.batch_size // self.dist.world
@@ -97,10 +110,15 @@ class Trainer:
         return self.out / "checkpoint.pt"
 
     def _save_checkpoint(self) -> None:
-        doc = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
-               "schedule": self.sched.state_dict(), "progress": vars(self.state).copy(), "rng": _rng_state(),
-               "extra": {k: m.state_dict() for k, m in self.task.extra_modules().items()},
-               "config": to_dict(self.cfg)}
+        doc = {
+            "model": self.model.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "schedule": self.sched.state_dict(),
+            "progress": vars(self.state).copy(),
+            "rng": _rng_state(),
+            "extra": {k: m.state_dict() for k, m in self.task.extra_modules().items()},
+            "config": to_dict(self.cfg),
+        }
         atomic_torch_save(doc, self.checkpoint_path)
 
     def _load_checkpoint(self) -> None:
@@ -154,9 +172,15 @@ class Trainer:
         self.sampler.set_epoch(self.state.epoch, self.state.offset)
         if hasattr(self.train_ds, "set_epoch"):
             self.train_ds.set_epoch(self.state.epoch)
-        return DataLoader(self.train_ds, batch_size=self.rank_batch, sampler=self.sampler, drop_last=True,
-                          num_workers=self.cfg.data.num_workers, collate_fn=collate,
-                          persistent_workers=False)
+        return DataLoader(
+            self.train_ds,
+            batch_size=self.rank_batch,
+            sampler=self.sampler,
+            drop_last=True,
+            num_workers=self.cfg.data.num_workers,
+            collate_fn=collate,
+            persistent_workers=False,
+        )
 
     def _validate_and_save(self) -> bool:
         """Rank 0 validates, checkpoints and decides on early stopping; returns the stop decision (all ranks)."""
@@ -164,10 +188,13 @@ class Trainer:
         if self.dist.is_main:
             noisy_path = self.out / "valid_noisy.json"
             if not noisy_path.exists():
-                noisy_path.write_text(json.dumps(score_inputs(self.valid_items, self.model.sample_rate,
-                                                                self.cfg.train.valid_metrics)) + "\n")
-            res = validate(self.model, self.task, self.valid_items, self.model.sample_rate,
-                           metrics=self.cfg.train.valid_metrics)
+                noisy_path.write_text(
+                    json.dumps(score_inputs(self.valid_items, self.model.sample_rate, self.cfg.train.valid_metrics))
+                    + "\n"
+                )
+            res = validate(
+                self.model, self.task, self.valid_items, self.model.sample_rate, metrics=self.cfg.train.valid_metrics
+            )
             score = score_for_selection(res, self.cfg.train.select_metric)
             improved = score > self.state.best
             if improved:
@@ -176,8 +203,10 @@ class Trainer:
             else:
                 self.state.bad += 1
             self.sched.observe(score)
-            self._log("valid.csv", {"step": self.state.step, **{k: round(v, 5) for k, v in res.items()},
-                                    "best": int(improved)})
+            self._log(
+                "valid.csv",
+                {"step": self.state.step, **{k: round(v, 5) for k, v in res.items()}, "best": int(improved)},
+            )
             patience = self.cfg.train.early_stop_patience
             stop = bool(patience and self.state.bad >= patience)
             self._save_checkpoint()
@@ -191,8 +220,14 @@ class Trainer:
         """Train to ``max_steps`` (or early stop). ``stop_after`` simulates an interruption after that step."""
         cfg = self.cfg.train
         self.model.train()
-        bar = tqdm(total=cfg.max_steps, initial=self.state.step, desc="train", unit="step",
-                   disable=not self.show_progress, dynamic_ncols=True)
+        bar = tqdm(
+            total=cfg.max_steps,
+            initial=self.state.step,
+            desc="train",
+            unit="step",
+            disable=not self.show_progress,
+            dynamic_ncols=True,
+        )
         shard_len = len(self.train_ds) // self.dist.world
         steps_per_epoch = shard_len // self.rank_batch
         if steps_per_epoch == 0:
@@ -217,9 +252,17 @@ class Trainer:
                 bar.update()
                 bar.set_postfix(loss=f"{loss.item():.4f}")
                 if self.dist.is_main and (self.state.step % cfg.log_every == 0 or self.state.step == 1):
-                    self._log("train.csv", {"step": self.state.step, "epoch": self.state.epoch,
-                                            "lr": self.opt.param_groups[0]["lr"], "loss": loss.item(),
-                                            "grad_norm": float(gnorm), **terms})
+                    self._log(
+                        "train.csv",
+                        {
+                            "step": self.state.step,
+                            "epoch": self.state.epoch,
+                            "lr": self.opt.param_groups[0]["lr"],
+                            "loss": loss.item(),
+                            "grad_norm": float(gnorm),
+                            **terms,
+                        },
+                    )
                 finished = self.state.step >= cfg.max_steps
                 if self.state.step % cfg.valid_every == 0 or finished:
                     finished = self._validate_and_save() or finished
@@ -235,9 +278,18 @@ class Trainer:
             if not (self.out / "best.pt").exists():
                 self.export(self.out / "best.pt")
             self.export(self.out / "last.pt")
-            (self.out / "summary.json").write_text(json.dumps(
-                {"steps": self.state.step, "best_score": self.state.best, "wall_seconds": round(self.state.wall, 1),
-                 "select_metric": cfg.select_metric}, indent=2) + "\n")
+            (self.out / "summary.json").write_text(
+                json.dumps(
+                    {
+                        "steps": self.state.step,
+                        "best_score": self.state.best,
+                        "wall_seconds": round(self.state.wall, 1),
+                        "select_metric": cfg.select_metric,
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
         if self._tb:
             self._tb.close()
         return self.out / "best.pt"

@@ -20,8 +20,9 @@ def materialize(dataset, n: int) -> list[dict]:
 
 
 @torch.no_grad()
-def validate(model, task, items: list[dict], sr: int, batch_size: int = 8,
-             metrics: list[str] | None = None) -> dict[str, float]:
+def validate(
+    model, task, items: list[dict], sr: int, batch_size: int = 8, metrics: list[str] | None = None
+) -> dict[str, float]:
     """Mean validation loss and metrics of ``model`` on ``items``; NaN metric values are excluded from means."""
     metrics = list(VALID_METRICS if metrics is None else metrics)
     was_training = model.training
@@ -35,8 +36,9 @@ def validate(model, task, items: list[dict], sr: int, batch_size: int = 8,
         out = model(batch["noisy"])["enhanced"].numpy()
         for j, it in enumerate(chunk):
             n = int(it["mask"].sum()) if "mask" in it else len(it["clean"])
-            rows.append(compute_metrics(it["clean"].numpy()[:n].astype(np.float64),
-                                        out[j, :n].astype(np.float64), sr, metrics))
+            rows.append(
+                compute_metrics(it["clean"].numpy()[:n].astype(np.float64), out[j, :n].astype(np.float64), sr, metrics)
+            )
     model.train(was_training)
     result = {"loss": sum(losses) / max(len(items), 1)}
     for m in metrics:
@@ -51,8 +53,11 @@ def score_inputs(items: list[dict], sr: int, metrics: list[str] | None = None) -
     rows = []
     for it in items:
         n = int(it["mask"].sum()) if "mask" in it else len(it["clean"])
-        rows.append(compute_metrics(it["clean"].numpy()[:n].astype(np.float64),
-                                    it["noisy"].numpy()[:n].astype(np.float64), sr, metrics))
+        rows.append(
+            compute_metrics(
+                it["clean"].numpy()[:n].astype(np.float64), it["noisy"].numpy()[:n].astype(np.float64), sr, metrics
+            )
+        )
     return {m: float(np.nanmean([r.get(m, np.nan) for r in rows])) for m in metrics}
 
 

@@ -17,5 +17,21 @@ from hush.data.prepare.registry import (
     summarize,
 )
 
-__all__ = ["Corpus", "corpora", "get_corpus", "parse_options", "prepare_corpus", "register_corpus", "summarize",
-           "dns", "folders", "librispeech", "musan", "noizeus", "reverb", "shared", "timit", "voicebank"]
+__all__ = [
+    "Corpus",
+    "corpora",
+    "get_corpus",
+    "parse_options",
+    "prepare_corpus",
+    "register_corpus",
+    "summarize",
+    "dns",
+    "folders",
+    "librispeech",
+    "musan",
+    "noizeus",
+    "reverb",
+    "shared",
+    "timit",
+    "voicebank",
+]

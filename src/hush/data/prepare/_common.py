@@ -98,13 +98,23 @@ def skipped(corpus: str, what: str, items: Sequence[str]) -> None:
     """One warning line naming the first few skipped items."""
     if not items:
         return
-    shown = "; ".join(items[:_MAX_LISTED]) + (f" (and {len(items) - _MAX_LISTED} more)" if len(items) > _MAX_LISTED
-                                             else "")
+    shown = "; ".join(items[:_MAX_LISTED]) + (
+        f" (and {len(items) - _MAX_LISTED} more)" if len(items) > _MAX_LISTED else ""
+    )
     warnings.warn(f"{corpus}: skipped {len(items)} {what}(s): {shown}", stacklevel=3)
 
 
-def record(kind: str, corpus: str, root: Path, path: Path, info: AudioInfo, *, id: str | None = None,
-           noisy: Path | None = None, **fields) -> Record:
+def record(
+    kind: str,
+    corpus: str,
+    root: Path,
+    path: Path,
+    info: AudioInfo,
+    *,
+    id: str | None = None,
+    noisy: Path | None = None,
+    **fields,
+) -> Record:
     """A record for ``path`` with duration, rate and channels from its header; ``id`` defaults to the path's."""
     return Record(
         id=id or rel_id(noisy if noisy is not None else path, root),

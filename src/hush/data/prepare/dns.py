@@ -113,8 +113,13 @@ def prepare(root: Path, *, test: bool = True) -> list[Record]:
                     extra["snr_db"] = number(s.group(1))
                 if t := _TL.search(noisy.stem):
                     extra["target_level_db"] = number(t.group(1))
-                pairs.append((clean, noisy, {"split": "test", "category": noise_category(_noisy_descriptor(noisy.stem)),
-                                             "extra": extra}))
+                pairs.append(
+                    (
+                        clean,
+                        noisy,
+                        {"split": "test", "category": noise_category(_noisy_descriptor(noisy.stem)), "extra": extra},
+                    )
+                )
         skipped(NAME, "noisy test file without a clean fileid twin", unmatched)
         records += pair_records(NAME, root, pairs)
     return records

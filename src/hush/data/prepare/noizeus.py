@@ -51,7 +51,16 @@ def prepare(root: Path, *, target_sr: int | None = None, resample: int | None = 
         if sentence not in clean:
             orphans.append(str(path))
             continue
-        pairs.append((clean[sentence], path, {"split": "test", "category": m.group(2).lower(),
-                                              "extra": {"snr_db": int(m.group(3)), "sentence": f"sp{sentence:02d}"}}))
+        pairs.append(
+            (
+                clean[sentence],
+                path,
+                {
+                    "split": "test",
+                    "category": m.group(2).lower(),
+                    "extra": {"snr_db": int(m.group(3)), "sentence": f"sp{sentence:02d}"},
+                },
+            )
+        )
     skipped(NAME, "noisy file without its clean sentence", orphans)
     return pair_records(NAME, root, pairs)

@@ -30,8 +30,11 @@ class Corpus:
     def options(self) -> dict[str, inspect.Parameter]:
         """The recipe's own options (keyword parameters other than the driver's)."""
         params = list(inspect.signature(self.func).parameters.values())[1:]
-        return {p.name: p for p in params
-                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in DRIVER_PARAMS}
+        return {
+            p.name: p
+            for p in params
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in DRIVER_PARAMS
+        }
 
     def accepts(self, name: str) -> bool:
         return name in inspect.signature(self.func).parameters
@@ -99,8 +102,15 @@ def parse_options(corpus: Corpus, pairs: Iterable[str]) -> dict[str, object]:
     return out
 
 
-def prepare_corpus(name: str, root: str | os.PathLike, *, split: str | None = None, resample: int | None = None,
-                   target_sr: int | None = None, **options) -> list[Record]:
+def prepare_corpus(
+    name: str,
+    root: str | os.PathLike,
+    *,
+    split: str | None = None,
+    resample: int | None = None,
+    target_sr: int | None = None,
+    **options,
+) -> list[Record]:
     """Run corpus ``name``'s recipe on ``root``.
 
     ``resample`` is recorded as ``extra["resample_to"]`` on every record (no audio is written); ``split`` keeps

@@ -135,7 +135,8 @@ def prepare(root: Path, *, channel: int = 1, wsjcam0: str = "") -> list[Record]:
         records += single_records("rir", NAME, root, rirs)
         noise_dir = next((d for d in subdirs(rdir.parent) if d.name.upper() == "NOISE"), None)
         if noise_dir is not None:
-            noises = [(p, {"category": (m.group(0) if (m := _ROOM.search(p.stem)) else None)})
-                      for p in audio_files(noise_dir)]
+            noises = [
+                (p, {"category": (m.group(0) if (m := _ROOM.search(p.stem)) else None)}) for p in audio_files(noise_dir)
+            ]
             records += single_records("noise", NAME, root, noises)
     return records

@@ -57,13 +57,22 @@ def _listed(root: Path, lists: Path, name: str, kind: str, label: str, missing: 
             duration = float(row[dur_col])
         except ValueError:
             raise HushError(f"{path}:{i}: bad duration {row[dur_col]!r}") from None
-        out.append(Record(
-            id=os.path.splitext(rel)[0], path=str(audio), kind=kind, corpus=NAME, duration=duration,
-            sample_rate=SAMPLE_RATE, channels=1, split="train", license=row["license"].strip() or None,
-            speaker=(row[label].strip() or None) if kind == "speech" else None,
-            category=(row[label].strip() or None) if kind == "noise" else None,
-            extra={"source": row["corpus"].strip()},
-        ))
+        out.append(
+            Record(
+                id=os.path.splitext(rel)[0],
+                path=str(audio),
+                kind=kind,
+                corpus=NAME,
+                duration=duration,
+                sample_rate=SAMPLE_RATE,
+                channels=1,
+                split="train",
+                license=row["license"].strip() or None,
+                speaker=(row[label].strip() or None) if kind == "speech" else None,
+                category=(row[label].strip() or None) if kind == "noise" else None,
+                extra={"source": row["corpus"].strip()},
+            )
+        )
     return out
 
 
@@ -86,7 +95,12 @@ def prepare(root: Path, *, dev: bool = True) -> list[Record]:
                 if row.get(key, "").strip():
                     value = row[key].strip()
                     extra[key] = value if key == "noise_path" else number(value)
-            pairs.append((root / "dev" / "clean" / f, root / "dev" / "noisy" / f,
-                          {"speaker": row["speaker"].strip() or None, "split": "dev", "extra": extra}))
+            pairs.append(
+                (
+                    root / "dev" / "clean" / f,
+                    root / "dev" / "noisy" / f,
+                    {"speaker": row["speaker"].strip() or None, "split": "dev", "extra": extra},
+                )
+            )
         records += pair_records(NAME, root, pairs)
     return records

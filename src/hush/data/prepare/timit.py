@@ -72,8 +72,9 @@ def prepare(root: Path, *, sa: bool = True) -> list[Record]:
                     extra = {"dialect": dr.name.upper(), "sex": spk.name[:1].upper(), "sentence": sentence}
                     if text := _prompt(wav):
                         extra["text"] = text
-                    items.append((wav, {"speaker": spk.name, "split": sdir.name.lower(), "license": LICENSE,
-                                        "extra": extra}))
+                    items.append(
+                        (wav, {"speaker": spk.name, "split": sdir.name.lower(), "license": LICENSE, "extra": extra})
+                    )
     records = single_records("speech", NAME, root, items)
     for r in records:  # "SA1.WAV.wav" -> id ".../SA1", like its SPHERE original
         if r.id.lower().endswith(".wav"):

@@ -24,8 +24,7 @@ from hush.errors import HushError
 
 NAME = "voicebank-demand"
 LICENSE = "CC BY 4.0"
-EXPECTED = ("clean_trainset_28spk_wav/ and/or clean_trainset_56spk_wav/, clean_testset_wav/ "
-            "and their noisy_* twins")
+EXPECTED = "clean_trainset_28spk_wav/ and/or clean_trainset_56spk_wav/, clean_testset_wav/ and their noisy_* twins"
 TRAINSETS = {"28": "trainset_28spk", "56": "trainset_56spk"}
 
 
@@ -96,7 +95,18 @@ def prepare(root: Path, *, speakers: str = "auto") -> list[Record]:
             text = read_text(txt_dir / f"{utt}.txt") if txt_dir.is_dir() else None
             if text:
                 extra["text"] = text
-            pairs.append((clean, noisy, {"speaker": utt.split("_")[0], "split": split, "category": category,
-                                         "license": LICENSE, "extra": extra}))
+            pairs.append(
+                (
+                    clean,
+                    noisy,
+                    {
+                        "speaker": utt.split("_")[0],
+                        "split": split,
+                        "category": category,
+                        "license": LICENSE,
+                        "extra": extra,
+                    },
+                )
+            )
     skipped(NAME, "clean file without its noisy twin", missing)
     return pair_records(NAME, root, pairs)

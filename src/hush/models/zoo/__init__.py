@@ -2,8 +2,19 @@
 
 import importlib
 
-FAMILIES = ["gru", "dnn", "cnn", "unet", "wave_u_net", "ds_unet", "crn", "transformer", "tcn_denseunet", "manner",
-            "efficient"]
+FAMILIES = [
+    "gru",
+    "dnn",
+    "cnn",
+    "unet",
+    "wave_u_net",
+    "ds_unet",
+    "crn",
+    "transformer",
+    "tcn_denseunet",
+    "manner",
+    "efficient",
+]
 
 for _name in FAMILIES:
     try:

@@ -40,8 +40,9 @@ class _Conv(nn.Module):
     ``k_t``/``dilation`` then apply to frequency with "same" padding and there is no time extent or state.
     """
 
-    def __init__(self, cin: int, cout: int, k_t: int, dilation: int, causal: bool, k_f: int | None = None,
-                 freq_1d: bool = False):
+    def __init__(
+        self, cin: int, cout: int, k_t: int, dilation: int, causal: bool, k_f: int | None = None, freq_1d: bool = False
+    ):
         super().__init__()
         self.causal, self.two_d, self.freq_1d = causal, k_f is not None, freq_1d
         self.pad_t = (k_t - 1) * dilation
@@ -128,10 +129,19 @@ class CNN1DMask(_ConvMask):
     generic convolutional and recurrent networks for sequence modeling", 2018 (dilated causal convolutions).
     """
 
-    def __init__(self, axis: str = "time", channels: list[int] | None = None,
-                 kernel_size: int | list[int] | None = None, dilations: list[int] | None = None,
-                 context: int | None = None, causal: bool = True, n_fft: int = 512, hop: int = 256,
-                 min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        axis: str = "time",
+        channels: list[int] | None = None,
+        kernel_size: int | list[int] | None = None,
+        dilations: list[int] | None = None,
+        context: int | None = None,
+        causal: bool = True,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         if axis not in ("time", "frequency"):
             raise MethodError(f"cnn1d: axis must be 'time' or 'frequency', not {axis!r}")
         if axis == "time":
@@ -149,9 +159,18 @@ class CNN1DMask(_ConvMask):
             kernel_size = _per_layer(kernel_size, n, default_k, "cnn1d kernel_size")
             dilations = _per_layer(dilations, n, [1] * n, "cnn1d dilations")
             context = 7 if context is None else int(context)
-        super().__init__(n_fft=n_fft, hop=hop, axis=axis, channels=channels, kernel_size=kernel_size,
-                         dilations=dilations, context=context, causal=bool(causal), min_gain_db=min_gain_db,
-                         **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            axis=axis,
+            channels=channels,
+            kernel_size=kernel_size,
+            dilations=dilations,
+            context=context,
+            causal=bool(causal),
+            min_gain_db=min_gain_db,
+            **config,
+        )
         self.causal, self.axis, self.context = bool(causal), axis, context
         self.min_gain = 10 ** (min_gain_db / 20)
         self.norm = FeatureNorm(self.n_bins)
@@ -209,17 +228,33 @@ class CNN2DMask(_ConvMask):
     enhancement", Interspeech 2017.
     """
 
-    def __init__(self, channels: list[int] | None = None, kernel_size: list[int] | None = None,
-                 dilations: list[int] | None = None, causal: bool = True, n_fft: int = 512, hop: int = 256,
-                 min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        channels: list[int] | None = None,
+        kernel_size: list[int] | None = None,
+        dilations: list[int] | None = None,
+        causal: bool = True,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         channels = list(channels) if channels is not None else [32] * 5
         n = len(channels)
         kernel_size = [int(v) for v in kernel_size] if kernel_size is not None else [3, 5]
         if len(kernel_size) != 2:
             raise MethodError("cnn2d: kernel_size is [k_time, k_freq]")
         dilations = _per_layer(dilations, n, [2**i for i in range(n)], "cnn2d dilations")
-        super().__init__(n_fft=n_fft, hop=hop, channels=channels, kernel_size=kernel_size, dilations=dilations,
-                         causal=bool(causal), min_gain_db=min_gain_db, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            channels=channels,
+            kernel_size=kernel_size,
+            dilations=dilations,
+            causal=bool(causal),
+            min_gain_db=min_gain_db,
+            **config,
+        )
         self.causal = bool(causal)
         self.min_gain = 10 ** (min_gain_db / 20)
         self.norm = FeatureNorm(self.n_bins)

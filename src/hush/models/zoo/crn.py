@@ -149,15 +149,34 @@ class CRN(_FeatureSTFTModel):
     networks for monaural speech enhancement", IEEE/ACM TASLP 2020 (GCRN).
     """
 
-    def __init__(self, channels: list[int] | tuple[int, ...] = (16, 32, 64, 128, 256),
-                 kernel: list[int] | tuple[int, int] = (2, 3), lstm_hidden: int | None = None, lstm_layers: int = 2,
-                 output: str = "magnitude", norm: str = "batch", n_fft: int = 320, hop: int = 160,
-                 min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        channels: list[int] | tuple[int, ...] = (16, 32, 64, 128, 256),
+        kernel: list[int] | tuple[int, int] = (2, 3),
+        lstm_hidden: int | None = None,
+        lstm_layers: int = 2,
+        output: str = "magnitude",
+        norm: str = "batch",
+        n_fft: int = 320,
+        hop: int = 160,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         channels, kernel = [int(c) for c in channels], [int(k) for k in kernel]
         if output not in ("magnitude", "complex"):
             raise ValueError(f"output must be 'magnitude' or 'complex', not {output!r}")
-        super().__init__(n_fft=n_fft, hop=hop, channels=channels, kernel=kernel, lstm_hidden=lstm_hidden,
-                         lstm_layers=lstm_layers, output=output, norm=norm, min_gain_db=min_gain_db, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            channels=channels,
+            kernel=kernel,
+            lstm_hidden=lstm_hidden,
+            lstm_layers=lstm_layers,
+            output=output,
+            norm=norm,
+            min_gain_db=min_gain_db,
+            **config,
+        )
         self.causal = True
         self.complex = output == "complex"
         self.min_gain = 10 ** (min_gain_db / 20)
@@ -190,8 +209,9 @@ class CRN(_FeatureSTFTModel):
             cout = channels[i - 1] if i > 0 else out_ch
             f_in, f_out = freqs[i + 1], freqs[i]
             pad_f = f_out - ((f_in - 1) * 2 + kf)
-            layer = nn.ConvTranspose2d(2 * channels[i], cout, (kt, kf), stride=(1, 2), padding=(kt - 1, 0),
-                                       output_padding=(0, pad_f))
+            layer = nn.ConvTranspose2d(
+                2 * channels[i], cout, (kt, kf), stride=(1, 2), padding=(kt - 1, 0), output_padding=(0, pad_f)
+            )
             self.dec.append(TimeConv(layer))
             self.dec_norm.append(make_norm(norm, cout) if i > 0 else nn.Identity())
 

@@ -63,8 +63,9 @@ class FeatureNorm(nn.Module):
         return (x - mean) / std, mean, std
 
 
-def stack_context(feats: torch.Tensor, state: torch.Tensor | None, past: int,
-                  future: int) -> tuple[torch.Tensor, torch.Tensor]:
+def stack_context(
+    feats: torch.Tensor, state: torch.Tensor | None, past: int, future: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Splice frames ``k-past .. k+future`` around every frame of ``(B, K, D)`` features.
 
     ``state`` holds the last ``past`` frames of the previous call (``None``: start of the signal, zeros, i.e. the
@@ -105,19 +106,43 @@ class DNNMask(STFTModel):
     networks", IEEE SPL 2014).
     """
 
-    def __init__(self, hidden: int = 1024, layers: int = 3, context: int = 5, dropout: float = 0.2,
-                 features: str = "logpow", n_mels: int = 64, output: str = "mask", causal: bool = True,
-                 n_fft: int = 512, hop: int = 256, min_gain_db: float = -40.0, max_gain: float = 1.0,
-                 **config: Any):
+    def __init__(
+        self,
+        hidden: int = 1024,
+        layers: int = 3,
+        context: int = 5,
+        dropout: float = 0.2,
+        features: str = "logpow",
+        n_mels: int = 64,
+        output: str = "mask",
+        causal: bool = True,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        max_gain: float = 1.0,
+        **config: Any,
+    ):
         if features not in ("logpow", "logmel"):
             raise MethodError(f"dnn: features must be 'logpow' or 'logmel', not {features!r}")
         if output not in ("mask", "mapping"):
             raise MethodError(f"dnn: output must be 'mask' or 'mapping', not {output!r}")
         if context < 0 or layers < 1:
             raise MethodError("dnn: context must be >= 0 and layers >= 1")
-        super().__init__(n_fft=n_fft, hop=hop, hidden=hidden, layers=layers, context=context, dropout=dropout,
-                         features=features, n_mels=n_mels, output=output, causal=bool(causal),
-                         min_gain_db=min_gain_db, max_gain=max_gain, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            hidden=hidden,
+            layers=layers,
+            context=context,
+            dropout=dropout,
+            features=features,
+            n_mels=n_mels,
+            output=output,
+            causal=bool(causal),
+            min_gain_db=min_gain_db,
+            max_gain=max_gain,
+            **config,
+        )
         self.causal = bool(causal)
         self.context, self.output, self.features_kind = context, output, features
         self.future = 0 if self.causal else context

@@ -28,11 +28,19 @@ class _SqueezeExcite(nn.Module):
 class _DSBlock(nn.Module):
     """Depthwise (time x freq) conv, optionally strided in frequency → pointwise conv → BN → PReLU → SE."""
 
-    def __init__(self, c_in: int, c_out: int, time_kernel: int, freq_kernel: int, stride: int, reduction: int,
-                 causal: bool):
+    def __init__(
+        self, c_in: int, c_out: int, time_kernel: int, freq_kernel: int, stride: int, reduction: int, causal: bool
+    ):
         super().__init__()
-        dw = nn.Conv2d(c_in, c_in, (time_kernel, freq_kernel), stride=(1, stride), padding=(0, freq_kernel // 2),
-                       groups=c_in, bias=False)
+        dw = nn.Conv2d(
+            c_in,
+            c_in,
+            (time_kernel, freq_kernel),
+            stride=(1, stride),
+            padding=(0, freq_kernel // 2),
+            groups=c_in,
+            bias=False,
+        )
         self.depthwise = TimeConv(dw, causal)
         self.pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
         self.norm = nn.BatchNorm2d(c_out)
@@ -64,32 +72,52 @@ class DSUNet(STFTModel):
     centres the time kernels instead, for offline use only).
     """
 
-    def __init__(self, channels: list[int] | tuple[int, ...] = (16, 32, 48, 64), time_kernel: int | None = None,
-                 freq_kernel: int = 5, se_reduction: int = 4, causal: bool = True, n_fft: int = 512, hop: int = 256,
-                 min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        channels: list[int] | tuple[int, ...] = (16, 32, 48, 64),
+        time_kernel: int | None = None,
+        freq_kernel: int = 5,
+        se_reduction: int = 4,
+        causal: bool = True,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         channels = [int(c) for c in channels]
         if len(channels) < 2:
             raise ValueError("ds-unet: channels needs at least two levels (stem + one encoder block)")
         time_kernel = int(time_kernel) if time_kernel is not None else (2 if causal else 3)
-        super().__init__(n_fft=n_fft, hop=hop, channels=channels, time_kernel=time_kernel, freq_kernel=freq_kernel,
-                         se_reduction=se_reduction, causal=causal, min_gain_db=min_gain_db, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            channels=channels,
+            time_kernel=time_kernel,
+            freq_kernel=freq_kernel,
+            se_reduction=se_reduction,
+            causal=causal,
+            min_gain_db=min_gain_db,
+            **config,
+        )
         self.causal = bool(causal)
         self.min_gain = 10 ** (min_gain_db / 20)
         self.in_norm = nn.BatchNorm2d(1)
         stem = nn.Conv2d(1, channels[0], (time_kernel, 3), padding=(0, 1))
         self.stem = TimeConv(stem, self.causal)
         self.stem_post = nn.Sequential(nn.BatchNorm2d(channels[0]), nn.PReLU(channels[0]))
-        self.enc = nn.ModuleList(_DSBlock(channels[i], channels[i + 1], time_kernel, freq_kernel, 2, se_reduction,
-                                          self.causal) for i in range(len(channels) - 1))
-        self.dec = nn.ModuleList(_DSBlock(channels[i + 1] + channels[i], channels[i], time_kernel, freq_kernel, 1,
-                                          se_reduction, self.causal)
-                                 for i in reversed(range(len(channels) - 1)))
+        self.enc = nn.ModuleList(
+            _DSBlock(channels[i], channels[i + 1], time_kernel, freq_kernel, 2, se_reduction, self.causal)
+            for i in range(len(channels) - 1)
+        )
+        self.dec = nn.ModuleList(
+            _DSBlock(channels[i + 1] + channels[i], channels[i], time_kernel, freq_kernel, 1, se_reduction, self.causal)
+            for i in reversed(range(len(channels) - 1))
+        )
         self.head = nn.Conv2d(channels[0], 1, 1)
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:
-        return {"channels": [4, 8, 8], "time_kernel": 2, "freq_kernel": 3, "se_reduction": 2, "n_fft": 128,
-                "hop": 64}
+        return {"channels": [4, 8, 8], "time_kernel": 2, "freq_kernel": 3, "se_reduction": 2, "n_fft": 128, "hop": 64}
 
     @property
     def lookahead(self) -> int:

@@ -38,17 +38,40 @@ from hush.models.zoo.transformer import UNBOUNDED
 class ERBDeepFilter(STFTModel):
     """ERB-band gains + low-band deep filtering on a causal GRU trunk."""
 
-    def __init__(self, n_fft: int = 320, hop: int = 160, erb_bands: int = 32, df_bins: int = 64, df_order: int = 3,
-                 hidden: int = 192, layers: int = 2, compression: float = 0.3, min_gain_db: float = -60.0,
-                 bidirectional: bool = False, lookahead_frames: int = 0, **config: Any):
+    def __init__(
+        self,
+        n_fft: int = 320,
+        hop: int = 160,
+        erb_bands: int = 32,
+        df_bins: int = 64,
+        df_order: int = 3,
+        hidden: int = 192,
+        layers: int = 2,
+        compression: float = 0.3,
+        min_gain_db: float = -60.0,
+        bidirectional: bool = False,
+        lookahead_frames: int = 0,
+        **config: Any,
+    ):
         if lookahead_frames and bidirectional:
             raise ValueError("lookahead_frames applies to the causal trunk only (bidirectional sees everything)")
         if int(lookahead_frames) < 0:
             raise ValueError(f"lookahead_frames must be >= 0, got {lookahead_frames}")
         extra = {"lookahead_frames": int(lookahead_frames)} if lookahead_frames else {}
-        super().__init__(n_fft=n_fft, hop=hop, erb_bands=erb_bands, df_bins=df_bins, df_order=df_order,
-                         hidden=hidden, layers=layers, compression=compression, min_gain_db=min_gain_db,
-                         bidirectional=bool(bidirectional), **extra, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            erb_bands=erb_bands,
+            df_bins=df_bins,
+            df_order=df_order,
+            hidden=hidden,
+            layers=layers,
+            compression=compression,
+            min_gain_db=min_gain_db,
+            bidirectional=bool(bidirectional),
+            **extra,
+            **config,
+        )
         self.causal = not bidirectional
         self.lookahead_frames = int(lookahead_frames)
         erb = torch.tensor(erb_band_matrix(erb_bands, n_fft, self.sample_rate), dtype=torch.float32)

@@ -19,8 +19,15 @@ from hush.models.stft_mask import STFTModel
 class _RecurrentMask(STFTModel):
     rnn_type: type[nn.RNNBase] = nn.GRU
 
-    def __init__(self, hidden: int = 128, layers: int = 2, n_fft: int = 512, hop: int = 256,
-                 min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        hidden: int = 128,
+        layers: int = 2,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         super().__init__(n_fft=n_fft, hop=hop, hidden=hidden, layers=layers, min_gain_db=min_gain_db, **config)
         self.norm = nn.LayerNorm(self.n_bins)
         self.rnn = self.rnn_type(self.n_bins, hidden, num_layers=layers, batch_first=True)

@@ -43,8 +43,16 @@ def _with_past(x: torch.Tensor, buf: torch.Tensor | None, n: int) -> tuple[torch
 class _Conv(nn.Module):
     """1-D convolution over time; causal ones carry ``dilation * (k - 1) + 1 - stride`` past input frames."""
 
-    def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1, dilation: int = 1, groups: int = 1,
-                 causal: bool = False):
+    def __init__(
+        self,
+        cin: int,
+        cout: int,
+        kernel: int,
+        stride: int = 1,
+        dilation: int = 1,
+        groups: int = 1,
+        causal: bool = False,
+    ):
         super().__init__()
         self.conv = nn.Conv1d(cin, cout, kernel, stride, dilation=dilation, groups=groups)
         self.context = dilation * (kernel - 1) + 1 - stride
@@ -254,20 +262,34 @@ class _MultiViewAttention(nn.Module):
 
 
 class _MannerNet(nn.Module):
-    def __init__(self, causal: bool, chans: list[int], kernel: int, stride: int, in_kernel: int,
-                 conformer_kernel: int, local_kernel: int, heads: int, ma_levels: list[int], window: int,
-                 segment: int):
+    def __init__(
+        self,
+        causal: bool,
+        chans: list[int],
+        kernel: int,
+        stride: int,
+        in_kernel: int,
+        conformer_kernel: int,
+        local_kernel: int,
+        heads: int,
+        ma_levels: list[int],
+        window: int,
+        segment: int,
+    ):
         super().__init__()
         self.depth = len(chans) - 1
         self.inp = _Conv(1, chans[0], in_kernel, causal=causal)
         self.in_bn = nn.BatchNorm1d(chans[0])
-        self.down = nn.ModuleList([_Conv(chans[i], chans[i + 1], kernel, stride, causal=causal)
-                                   for i in range(self.depth)])
+        self.down = nn.ModuleList(
+            [_Conv(chans[i], chans[i + 1], kernel, stride, causal=causal) for i in range(self.depth)]
+        )
         self.down_bn = nn.ModuleList([nn.BatchNorm1d(chans[i + 1]) for i in range(self.depth)])
-        self.enc_conf = nn.ModuleList([_ResConformer(chans[i + 1], conformer_kernel, causal)
-                                       for i in range(self.depth)])
-        self.dec_conf = nn.ModuleList([_ResConformer(chans[i + 1], conformer_kernel, causal)
-                                       for i in range(self.depth)])
+        self.enc_conf = nn.ModuleList(
+            [_ResConformer(chans[i + 1], conformer_kernel, causal) for i in range(self.depth)]
+        )
+        self.dec_conf = nn.ModuleList(
+            [_ResConformer(chans[i + 1], conformer_kernel, causal) for i in range(self.depth)]
+        )
 
         def ma(c):
             return _MultiViewAttention(c, heads, causal, window, segment, local_kernel)
@@ -317,16 +339,46 @@ class _MannerNet(nn.Module):
 
 
 class _MannerBase(SEModel):
-    def __init__(self, causal: bool = False, channels: int = 60, depth: int = 4, growth: float = 2.0,
-                 max_channels: int = 0, kernel: int = 8, stride: int = 4, in_kernel: int = 3,
-                 conformer_kernel: int = 5, local_kernel: int = 5, heads: int = 4,
-                 ma_levels: list[int] | None = None, window: int = 32, segment: int = 0,
-                 chunk_seconds: float = 0.0, overlap_seconds: float = 0.25, **config: Any):
+    def __init__(
+        self,
+        causal: bool = False,
+        channels: int = 60,
+        depth: int = 4,
+        growth: float = 2.0,
+        max_channels: int = 0,
+        kernel: int = 8,
+        stride: int = 4,
+        in_kernel: int = 3,
+        conformer_kernel: int = 5,
+        local_kernel: int = 5,
+        heads: int = 4,
+        ma_levels: list[int] | None = None,
+        window: int = 32,
+        segment: int = 0,
+        chunk_seconds: float = 0.0,
+        overlap_seconds: float = 0.25,
+        **config: Any,
+    ):
         ma_levels = list(range(1, depth + 1)) if ma_levels is None else [int(v) for v in ma_levels]
-        super().__init__(causal=causal, channels=channels, depth=depth, growth=growth, max_channels=max_channels,
-                         kernel=kernel, stride=stride, in_kernel=in_kernel, conformer_kernel=conformer_kernel,
-                         local_kernel=local_kernel, heads=heads, ma_levels=ma_levels, window=window, segment=segment,
-                         chunk_seconds=chunk_seconds, overlap_seconds=overlap_seconds, **config)
+        super().__init__(
+            causal=causal,
+            channels=channels,
+            depth=depth,
+            growth=growth,
+            max_channels=max_channels,
+            kernel=kernel,
+            stride=stride,
+            in_kernel=in_kernel,
+            conformer_kernel=conformer_kernel,
+            local_kernel=local_kernel,
+            heads=heads,
+            ma_levels=ma_levels,
+            window=window,
+            segment=segment,
+            chunk_seconds=chunk_seconds,
+            overlap_seconds=overlap_seconds,
+            **config,
+        )
         self.causal = bool(causal)
         chans = [channels]
         for i in range(depth):
@@ -334,8 +386,19 @@ class _MannerBase(SEModel):
             chans.append(min(c, max_channels) if max_channels > 0 else c)
         self.block = stride**depth  # the network consumes whole blocks of stride ** depth samples
         self.hop_size = self.block if self.causal else 0
-        self.net = _MannerNet(self.causal, chans, kernel, stride, in_kernel, conformer_kernel, local_kernel, heads,
-                              ma_levels, window, segment)
+        self.net = _MannerNet(
+            self.causal,
+            chans,
+            kernel,
+            stride,
+            in_kernel,
+            conformer_kernel,
+            local_kernel,
+            heads,
+            ma_levels,
+            window,
+            segment,
+        )
         self.chunk = math.ceil(chunk_seconds * self.sample_rate / self.block) * self.block if chunk_seconds > 0 else 0
         self.overlap = min(int(round(overlap_seconds * self.sample_rate)), self.chunk // 2)
 
@@ -413,15 +476,39 @@ class Manner(_MannerBase):
     the chunk length (unbounded, reported as 2**31 - 1 samples, when ``chunk_seconds`` is 0); no streaming.
     """
 
-    def __init__(self, causal: bool = False, channels: int = 60, depth: int = 4, growth: float = 2.0,
-                 max_channels: int = 0, chunk_seconds: float = 4.0, overlap_seconds: float = 0.25, **config: Any):
-        super().__init__(causal=causal, channels=channels, depth=depth, growth=growth, max_channels=max_channels,
-                         chunk_seconds=chunk_seconds, overlap_seconds=overlap_seconds, **config)
+    def __init__(
+        self,
+        causal: bool = False,
+        channels: int = 60,
+        depth: int = 4,
+        growth: float = 2.0,
+        max_channels: int = 0,
+        chunk_seconds: float = 4.0,
+        overlap_seconds: float = 0.25,
+        **config: Any,
+    ):
+        super().__init__(
+            causal=causal,
+            channels=channels,
+            depth=depth,
+            growth=growth,
+            max_channels=max_channels,
+            chunk_seconds=chunk_seconds,
+            overlap_seconds=overlap_seconds,
+            **config,
+        )
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:
-        return {"channels": 8, "depth": 2, "heads": 1, "conformer_kernel": 3, "local_kernel": 3,
-                "chunk_seconds": 0.5, "overlap_seconds": 0.05}
+        return {
+            "channels": 8,
+            "depth": 2,
+            "heads": 1,
+            "conformer_kernel": 3,
+            "local_kernel": 3,
+            "chunk_seconds": 0.5,
+            "overlap_seconds": 0.05,
+        }
 
 
 @register_model("rt-manner")
@@ -440,10 +527,25 @@ class RTManner(_MannerBase):
     keep it small; batch norm is used as in MANNER (a per-channel affine map at inference).
     """
 
-    def __init__(self, causal: bool = True, channels: int = 32, depth: int = 4, growth: float = 2.0,
-                 max_channels: int = 256, chunk_seconds: float = 0.0, **config: Any):
-        super().__init__(causal=causal, channels=channels, depth=depth, growth=growth, max_channels=max_channels,
-                         chunk_seconds=chunk_seconds, **config)
+    def __init__(
+        self,
+        causal: bool = True,
+        channels: int = 32,
+        depth: int = 4,
+        growth: float = 2.0,
+        max_channels: int = 256,
+        chunk_seconds: float = 0.0,
+        **config: Any,
+    ):
+        super().__init__(
+            causal=causal,
+            channels=channels,
+            depth=depth,
+            growth=growth,
+            max_channels=max_channels,
+            chunk_seconds=chunk_seconds,
+            **config,
+        )
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:

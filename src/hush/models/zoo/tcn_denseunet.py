@@ -79,18 +79,48 @@ class TCNDenseUNet(_FeatureSTFTModel):
     IEEE/ACM TASLP 2019 (TCN).
     """
 
-    def __init__(self, channels: int = 32, levels: int = 4, dense_layers: int = 4, growth: int = 16,
-                 kernel: list[int] | tuple[int, int] = (3, 3), tcn_channels: int = 256, tcn_hidden: int = 512,
-                 tcn_kernel: int = 3, tcn_blocks: int = 6, tcn_repeats: int = 2, output: str = "complex",
-                 norm: str = "layer", causal: bool = True, n_fft: int = 512, hop: int = 256,
-                 min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        channels: int = 32,
+        levels: int = 4,
+        dense_layers: int = 4,
+        growth: int = 16,
+        kernel: list[int] | tuple[int, int] = (3, 3),
+        tcn_channels: int = 256,
+        tcn_hidden: int = 512,
+        tcn_kernel: int = 3,
+        tcn_blocks: int = 6,
+        tcn_repeats: int = 2,
+        output: str = "complex",
+        norm: str = "layer",
+        causal: bool = True,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         kernel = [int(k) for k in kernel]
         if output not in ("mask", "complex"):
             raise ValueError(f"output must be 'mask' or 'complex', not {output!r}")
-        super().__init__(n_fft=n_fft, hop=hop, channels=channels, levels=levels, dense_layers=dense_layers,
-                         growth=growth, kernel=kernel, tcn_channels=tcn_channels, tcn_hidden=tcn_hidden,
-                         tcn_kernel=tcn_kernel, tcn_blocks=tcn_blocks, tcn_repeats=tcn_repeats, output=output,
-                         norm=norm, causal=causal, min_gain_db=min_gain_db, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            channels=channels,
+            levels=levels,
+            dense_layers=dense_layers,
+            growth=growth,
+            kernel=kernel,
+            tcn_channels=tcn_channels,
+            tcn_hidden=tcn_hidden,
+            tcn_kernel=tcn_kernel,
+            tcn_blocks=tcn_blocks,
+            tcn_repeats=tcn_repeats,
+            output=output,
+            norm=norm,
+            causal=causal,
+            min_gain_db=min_gain_db,
+            **config,
+        )
         self.causal = bool(causal)
         self.complex = output == "complex"
         self.min_gain = 10 ** (min_gain_db / 20)
@@ -110,23 +140,37 @@ class TCNDenseUNet(_FeatureSTFTModel):
 
         flat = c * freqs[-1]
         self.tcn_in = nn.Conv1d(flat, tcn_channels, 1)
-        self.tcn = nn.ModuleList(_TCNBlock(tcn_channels, tcn_hidden, tcn_kernel, 2**b, causal, norm)
-                                 for _ in range(tcn_repeats) for b in range(tcn_blocks))
+        self.tcn = nn.ModuleList(
+            _TCNBlock(tcn_channels, tcn_hidden, tcn_kernel, 2**b, causal, norm)
+            for _ in range(tcn_repeats)
+            for b in range(tcn_blocks)
+        )
         self.tcn_out = nn.Conv1d(tcn_channels, flat, 1)
 
         self.up = nn.ModuleList()
         for lvl in range(levels):  # up[lvl]: freqs[lvl + 1] -> freqs[lvl]
             op = freqs[lvl] - ((freqs[lvl + 1] - 1) * 2 - 2 * pf + kf)
-            self.up.append(nn.ConvTranspose2d(2 * c, c, (1, kf), stride=(1, 2), padding=(0, pf),
-                                              output_padding=(0, op)))
+            self.up.append(
+                nn.ConvTranspose2d(2 * c, c, (1, kf), stride=(1, 2), padding=(0, pf), output_padding=(0, op))
+            )
         self.up_norm = nn.ModuleList(make_norm(norm, c) for _ in range(levels))
         self.dec = nn.ModuleList(_DenseBlock(c, dense_layers, growth, (kt, kf), causal, norm) for _ in range(levels))
         self.out_conv = nn.Conv2d(2 * c, 2 if self.complex else 1, 1)
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:
-        return {"channels": 4, "levels": 2, "dense_layers": 1, "growth": 4, "tcn_channels": 16, "tcn_hidden": 16,
-                "tcn_blocks": 2, "tcn_repeats": 1, "n_fft": 128, "hop": 64}
+        return {
+            "channels": 4,
+            "levels": 2,
+            "dense_layers": 1,
+            "growth": 4,
+            "tcn_channels": 16,
+            "tcn_hidden": 16,
+            "tcn_blocks": 2,
+            "tcn_repeats": 1,
+            "n_fft": 128,
+            "hop": 64,
+        }
 
     @property
     def lookahead(self) -> int:

@@ -61,8 +61,11 @@ class _SelfAttention(nn.Module):
         scores = scores.masked_fill(idx < 0, float("-inf"))
         attn = torch.softmax(scores, dim=-1)
         y = torch.einsum("bhkw,bhkdw->bhkd", attn, vw)
-        new = {"k": keys[:, :, keys.shape[2] - (w - 1) :], "v": vals[:, :, vals.shape[2] - (w - 1) :],
-               "t": cache["t"] + k}
+        new = {
+            "k": keys[:, :, keys.shape[2] - (w - 1) :],
+            "v": vals[:, :, vals.shape[2] - (w - 1) :],
+            "t": cache["t"] + k,
+        }
         return self.out(y.transpose(1, 2).reshape(b, k, d)), new, attn
 
 
@@ -102,19 +105,42 @@ class TransformerMask(_FeatureSTFTModel):
     "T-GSA: Transformer with Gaussian-weighted self-attention for speech enhancement", ICASSP 2020.
     """
 
-    def __init__(self, d_model: int = 256, heads: int = 4, layers: int = 4, ffn: int = 1024, window: int = 64,
-                 causal: bool = True, dropout: float = 0.0, n_fft: int = 512, hop: int = 256,
-                 min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        d_model: int = 256,
+        heads: int = 4,
+        layers: int = 4,
+        ffn: int = 1024,
+        window: int = 64,
+        causal: bool = True,
+        dropout: float = 0.0,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         if window < 1:
             raise ValueError("window must be >= 1")
-        super().__init__(n_fft=n_fft, hop=hop, d_model=d_model, heads=heads, layers=layers, ffn=ffn, window=window,
-                         causal=causal, dropout=dropout, min_gain_db=min_gain_db, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            d_model=d_model,
+            heads=heads,
+            layers=layers,
+            ffn=ffn,
+            window=window,
+            causal=causal,
+            dropout=dropout,
+            min_gain_db=min_gain_db,
+            **config,
+        )
         self.causal = bool(causal)
         self.min_gain = 10 ** (min_gain_db / 20)
         self.in_norm = nn.LayerNorm(self.n_bins)
         self.proj = nn.Linear(self.n_bins, d_model)
-        self.blocks = nn.ModuleList(_EncoderLayer(d_model, heads, ffn, window, self.causal, dropout)
-                                    for _ in range(layers))
+        self.blocks = nn.ModuleList(
+            _EncoderLayer(d_model, heads, ffn, window, self.causal, dropout) for _ in range(layers)
+        )
         self.out_norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, self.n_bins)
 
@@ -136,4 +162,3 @@ class TransformerMask(_FeatureSTFTModel):
         x = self.out_norm(x)
         gain = self.min_gain + (1 - self.min_gain) * torch.sigmoid(self.head(x))
         return gain, new, {"features": x, "attention": attn}
-

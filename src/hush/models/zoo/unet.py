@@ -78,17 +78,37 @@ class UNet(STFTModel):
     to ``lookahead``) and the model does not stream.
     """
 
-    def __init__(self, channels: list[int] | tuple[int, ...] = (16, 32, 64, 64, 128), time_kernel: int | None = None,
-                 freq_kernel: int = 5, input: str = "ri", output: str = "complex", causal: bool = True,
-                 n_fft: int = 512, hop: int = 256, min_gain_db: float = -40.0, **config: Any):
+    def __init__(
+        self,
+        channels: list[int] | tuple[int, ...] = (16, 32, 64, 64, 128),
+        time_kernel: int | None = None,
+        freq_kernel: int = 5,
+        input: str = "ri",
+        output: str = "complex",
+        causal: bool = True,
+        n_fft: int = 512,
+        hop: int = 256,
+        min_gain_db: float = -40.0,
+        **config: Any,
+    ):
         if input not in ("ri", "logmag"):
             raise ValueError(f"unet: input must be 'ri' or 'logmag', not {input!r}")
         if output not in ("complex", "mask"):
             raise ValueError(f"unet: output must be 'complex' or 'mask', not {output!r}")
         channels = [int(c) for c in channels]
         time_kernel = int(time_kernel) if time_kernel is not None else (2 if causal else 3)
-        super().__init__(n_fft=n_fft, hop=hop, channels=channels, time_kernel=time_kernel, freq_kernel=freq_kernel,
-                         input=input, output=output, causal=causal, min_gain_db=min_gain_db, **config)
+        super().__init__(
+            n_fft=n_fft,
+            hop=hop,
+            channels=channels,
+            time_kernel=time_kernel,
+            freq_kernel=freq_kernel,
+            input=input,
+            output=output,
+            causal=causal,
+            min_gain_db=min_gain_db,
+            **config,
+        )
         self.causal = bool(causal)
         self.input_kind, self.output_kind = input, output
         self.min_gain = 10 ** (min_gain_db / 20)

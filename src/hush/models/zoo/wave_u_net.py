@@ -68,21 +68,39 @@ class WaveUNet(SEModel):
     reproduces the offline output exactly (``stream_delay`` 0, but a block latency of ``2**levels`` samples).
     """
 
-    def __init__(self, levels: int = 10, base_filters: int = 24, down_kernel: int = 15, up_kernel: int = 5,
-                 output: str = "tanh", causal: bool = False, **config: Any):
+    def __init__(
+        self,
+        levels: int = 10,
+        base_filters: int = 24,
+        down_kernel: int = 15,
+        up_kernel: int = 5,
+        output: str = "tanh",
+        causal: bool = False,
+        **config: Any,
+    ):
         if output not in ("tanh", "linear"):
             raise ValueError(f"wave-u-net: output must be 'tanh' or 'linear', not {output!r}")
-        super().__init__(levels=levels, base_filters=base_filters, down_kernel=down_kernel, up_kernel=up_kernel,
-                         output=output, causal=causal, **config)
+        super().__init__(
+            levels=levels,
+            base_filters=base_filters,
+            down_kernel=down_kernel,
+            up_kernel=up_kernel,
+            output=output,
+            causal=causal,
+            **config,
+        )
         self.causal = bool(causal)
         self.levels, self.output_kind = int(levels), output
         self.hop_size = 2**self.levels
         fc = base_filters
-        self.down = nn.ModuleList(_Conv(1 if i == 0 else fc * i, fc * (i + 1), down_kernel, self.causal)
-                                  for i in range(self.levels))
+        self.down = nn.ModuleList(
+            _Conv(1 if i == 0 else fc * i, fc * (i + 1), down_kernel, self.causal) for i in range(self.levels)
+        )
         self.bottom = _Conv(fc * self.levels, fc * (self.levels + 1), down_kernel, self.causal)
-        self.up = nn.ModuleList(_Conv(fc * (i + 2) + fc * (i + 1), fc * (i + 1), up_kernel, self.causal)
-                                for i in reversed(range(self.levels)))
+        self.up = nn.ModuleList(
+            _Conv(fc * (i + 2) + fc * (i + 1), fc * (i + 1), up_kernel, self.causal)
+            for i in reversed(range(self.levels))
+        )
         self.out = nn.Conv1d(fc + 1, 1, 1)
         self.act = nn.LeakyReLU(0.2)
 
