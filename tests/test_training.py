@@ -239,6 +239,49 @@ def test_frozen_validation_set_keeps_validation_when_training_mix_changes(corpus
     assert max(float(train[i]["snr_db"]) for i in range(4)) < -4.0  # the training mixer did change
 
 
+def test_frozen_validation_sources_are_never_trained_on(corpus_manifests):
+    """A filtered speech manifest changes which speakers hold_out picks; the frozen set's speakers and noise files
+    must still be kept out of training."""
+    import json
+
+    from hush.data.mixing import FixedSet
+    from hush.training.manifest_data import hold_out, manifest_mixers
+
+    tmp = corpus_manifests
+    data = {
+        "kind": "manifests",
+        "speech": [str(tmp / "speech.jsonl")],
+        "noise": [str(tmp / "noise.jsonl")],
+        "epoch_size": 8,
+        "valid_size": 4,
+        "valid_speakers": 1,
+        "valid_noise_fraction": 0.34,
+        "mix": {"segment_seconds": 0.5},
+    }
+    _, mixer = manifest_mixers(from_dict(Config, {**tiny_config(tmp / "a"), "data": data}))
+    fixed = FixedSet.create(mixer, 4, tmp / "valid")
+    held = fixed.speakers()
+    assert len(held) == 1 and fixed.source_files("noise_files")
+    # a filtered speech manifest (one training speaker fewer) and another validation seed: hold_out then holds out
+    # another speaker than the one the frozen set was simulated from
+    from hush.data.manifest import read_manifest
+
+    lines = (tmp / "speech.jsonl").read_text().splitlines()
+    dropped = sorted({json.loads(x)["speaker"] for x in lines} - held)[0]
+    (tmp / "filtered.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln)["speaker"] != dropped) + "\n")
+    speech = [r for r in read_manifest(tmp / "filtered.jsonl") if r.kind == "speech"]
+    noise = [r for r in read_manifest(tmp / "noise.jsonl") if r.kind == "noise"]
+    seed = next(s for s in range(100) if {r.speaker for r in hold_out(speech, noise, 1, 0.34, s)[0]} & held)
+    plain_tr_s = hold_out(speech, noise, 1, 0.34, seed)[0]
+    filtered = {**data, "speech": [str(tmp / "filtered.jsonl")], "valid_dir": str(tmp / "valid"), "valid_seed": seed}
+    cfg = from_dict(Config, {**tiny_config(tmp / "b"), "data": filtered})
+    assert {r.speaker for r in plain_tr_s} & held  # the leak this guards against
+    train, _ = manifest_mixers(cfg)
+    assert not {r.speaker for r in train.speech} & held
+    assert not {os.path.abspath(r.path) for r in train.noise} & fixed.source_files("noise_files")
+    assert train.speech and train.noise
+
+
 def test_early_stopping_and_tensorboard(tmp_path):
     cfg = tiny_config(tmp_path / "run", max_steps=40, valid_every=4, early_stop_patience=2, tensorboard=True)
     cfg["optim"]["lr"] = 1e-12  # nothing improves after the first validation

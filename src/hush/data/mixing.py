@@ -394,6 +394,19 @@ class FixedSet(Dataset):
     def __len__(self) -> int:
         return len(self.rows)
 
+    def speakers(self) -> set[str]:
+        """Speakers of the mixtures."""
+        return {row["speaker"] for row in self.rows if row.get("speaker")}
+
+    def source_files(self, column: str) -> set[str]:
+        """Absolute paths of the sources in ``column`` (``speech_files`` or ``noise_files``) of all mixtures."""
+        out = set()
+        for row in self.rows:
+            for f in (row.get(column) or "").split(";"):
+                if f:
+                    out.add(os.path.abspath(f if os.path.isabs(f) else self.root / f))
+        return out
+
     def __getitem__(self, i: int) -> dict:
         row = self.rows[i]
         sig = {k: read(self.root / k / row["file"])[0][0] for k in ("noisy", "clean", "noise")}

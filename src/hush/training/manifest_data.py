@@ -8,6 +8,7 @@ files (``data.valid_noise_fraction``) are held back from the training manifests,
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 
@@ -42,6 +43,23 @@ def hold_out(speech: list[Record], noise: list[Record], n_speakers: int, noise_f
     return tr_s, va_s or tr_s, tr_n, va_n or tr_n
 
 
+def exclude_sources(speech: list[Record], noise: list[Record], fixed: FixedSet) -> tuple[list[Record], list[Record]]:
+    """Training speech and noise without the speakers and noise files of a frozen validation set.
+
+    :func:`hold_out` draws its speakers from the manifest's speaker list, so a filtered or extended manifest holds
+    out other speakers than the one the frozen set was simulated from; without this the frozen set's speakers and
+    noise files could be trained on.
+    """
+    speakers = fixed.speakers()
+    noise_files = fixed.source_files("noise_files")
+    speech_files = fixed.source_files("speech_files")
+    tr_s = [r for r in speech if (r.speaker or r.id) not in speakers and os.path.abspath(r.path) not in speech_files]
+    tr_n = [r for r in noise if os.path.abspath(r.path) not in noise_files]
+    if not tr_s or not tr_n:
+        raise HushError(f"{fixed.root}: its speakers or noise files leave no training speech or noise")
+    return tr_s, tr_n
+
+
 def build_manifest_datasets(cfg: Config, rank: int = 0):
     d = cfg.data
     if d.kind == "pairs":
@@ -58,10 +76,11 @@ def manifest_mixers(cfg: Config, rank: int = 0) -> tuple[MixingDataset, MixingDa
     mix = dataclasses.replace(
         d.mix, epoch_size=d.epoch_size, seed=cfg.train.seed, sample_rate=d.sample_rate, cache_bytes=d.cache_mb * 2**20
     )
+    valid = FixedSet(d.valid_dir) if d.valid_dir else None
+    if valid is not None:
+        tr_s, tr_n = exclude_sources(tr_s, tr_n, valid)
     train = MixingDataset(tr_s, tr_n, mix, rank=rank)
-    if d.valid_dir:
-        valid = FixedSet(d.valid_dir)
-    else:
+    if valid is None:
         vmix = dataclasses.replace(
             mix, epoch_size=d.valid_size, seed=d.valid_seed, augmentations=[], noise_augmentations=[], cache_bytes=0
         )
