@@ -181,6 +181,10 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         "shared-default-asym2": "hush train recipes/shared/default-asym2.yaml",
         "shared-hq-dur": ("python benchmarks/own_valid.py recipes/shared/default.yaml runs/valid-default64 --n 64 "
                           "--fixed-set\nhush train recipes/shared/hq-dur.yaml"),
+        "shared-default-clean": ("hush data score data/shared.jsonl -o data/shared-scored.jsonl --windows 1 -j 2\n"
+                                 "hush data filter data/shared-scored.jsonl -o data/shared-clean.jsonl "
+                                 "--min dnsmos_sig=3.2 --min dnsmos_bak=3.5\n"
+                                 "hush train recipes/shared/default-clean.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
