@@ -328,8 +328,48 @@ def test_clip(x):
     assert np.array_equal(y[small], x[small]) and np.all(np.abs(y[~small]) == np.float32(c))
 
 
+@pytest.mark.parametrize("kind", ["peaking", "lowshelf", "highshelf"])
+def test_biquad_cookbook_responses(kind):
+    from scipy.signal import sosfreqz
+
+    from hush.data.augment import biquad
+
+    sos = biquad(kind, 1000.0, 9.0, 0.7, SR)[None, :]
+    f, h = sosfreqz(sos, worN=np.array([20.0, 1000.0, 7900.0]), fs=SR)
+    db = 20 * np.log10(np.abs(h))
+    if kind == "peaking":
+        assert db[1] == pytest.approx(9.0, abs=1e-6) and abs(db[0]) < 0.1 and abs(db[2]) < 0.3
+    elif kind == "lowshelf":
+        assert db[0] == pytest.approx(9.0, abs=0.1) and abs(db[2]) < 0.1 and db[1] == pytest.approx(4.5, abs=0.1)
+    else:
+        assert abs(db[0]) < 0.1 and db[2] == pytest.approx(9.0, abs=0.2) and db[1] == pytest.approx(4.5, abs=0.1)
+
+
+def test_eq_colours_but_keeps_rms(x):
+    aug = build_augmentations([{"name": "eq", "max_filters": 3, "gain_db": (-15, 15)}])
+    ys = [aug(x, np.random.default_rng(seed), SR) for seed in range(6)]
+    for y in ys:
+        assert len(y) == len(x) and y.dtype == x.dtype
+        assert np.sqrt(np.mean(y.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(x**2)), rel=1e-4)
+    # white noise comes out coloured: the share of energy above 4 kHz moves away from its flat 50 %
+    shares = [_spectrum_energy_above(y, 4000) for y in ys]
+    assert max(abs(s - _spectrum_energy_above(x, 4000)) for s in shares) > 0.1
+    assert np.array_equal(aug(x, np.random.default_rng(3), SR), ys[3])
+
+
+@pytest.mark.parametrize("factor", [0.8, 1.25])
+def test_speed_shifts_pitch_and_keeps_length(factor):
+    t = np.arange(SR) / SR
+    tone = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    aug = build_augmentations([{"name": "speed", "factor": (factor, factor)}])
+    y = aug(tone, np.random.default_rng(0), SR)
+    assert len(y) == len(tone)
+    spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    assert np.fft.rfftfreq(len(y), 1 / SR)[np.argmax(spec)] == pytest.approx(440.0 * factor, abs=2.0)
+
+
 def test_probability_registry_and_errors(x):
-    assert {"gain", "time-shift", "amp-mod", "band-limit", "clip"} <= set(AUGMENTATIONS)
+    assert {"gain", "time-shift", "amp-mod", "band-limit", "clip", "eq", "speed"} <= set(AUGMENTATIONS)
     off = build_augmentations([{"name": "gain", "p": 0.0, "min_db": -6, "max_db": -6}])
     assert np.array_equal(off(x, np.random.default_rng(0), SR), x)
     with pytest.raises(HushError, match="unknown augmentation"):

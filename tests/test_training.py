@@ -62,6 +62,18 @@ def test_config_errors_name_the_bad_key(tmp_path):
     assert isinstance(from_dict(Config, tiny_config(tmp_path)), Config)
 
 
+def test_augmentation_lists_load_from_yaml(tmp_path):
+    """``data.mix.augmentations`` / ``noise_augmentations`` are lists of plain mappings (a bare ``dict`` type)."""
+    cfg = tiny_config(tmp_path)
+    cfg["data"].setdefault("mix", {})["noise_augmentations"] = [{"name": "eq", "p": 0.5, "gain_db": [-12.0, 12.0]}]
+    cfg["data"]["mix"]["augmentations"] = [{"name": "gain", "min_db": -3, "max_db": 3}]
+    loaded = load_config(write_cfg(tmp_path, cfg))
+    assert loaded.data.mix.noise_augmentations == [{"name": "eq", "p": 0.5, "gain_db": [-12.0, 12.0]}]
+    cfg["data"]["mix"]["augmentations"] = ["gain"]
+    with pytest.raises(HushError, match=r"data.mix.augmentations\[0\]: expected a mapping"):
+        load_config(write_cfg(tmp_path, cfg))
+
+
 def test_short_run_lowers_validation_loss_and_model_file_enhances(tmp_path):
     cfg = tiny_config(tmp_path / "run", max_steps=30, valid_every=10)
     rc = main(["train", write_cfg(tmp_path, cfg), "-q"])

@@ -194,6 +194,106 @@ class Clip(Augmentation):
         return np.clip(x, -c, c)
 
 
+def biquad(kind: str, f0: float, gain_db: float, q: float, sr: int) -> np.ndarray:
+    """Second-order section ``[b0, b1, b2, 1, a1, a2]`` of an RBJ Audio-EQ-Cookbook filter.
+
+    ``kind``: ``peaking`` (bell of ``gain_db`` at ``f0``), ``lowshelf`` or ``highshelf`` (shelf of ``gain_db``
+    below / above ``f0``; ``q`` is the shelf's Q).
+    """
+    a = 10.0 ** (gain_db / 40.0)
+    w0 = 2.0 * np.pi * f0 / sr
+    cw, alpha = np.cos(w0), np.sin(w0) / (2.0 * q)
+    if kind == "peaking":
+        b = [1 + alpha * a, -2 * cw, 1 - alpha * a]
+        den = [1 + alpha / a, -2 * cw, 1 - alpha / a]
+    elif kind in ("lowshelf", "highshelf"):
+        sa = 2.0 * np.sqrt(a) * alpha
+        sign = 1.0 if kind == "lowshelf" else -1.0
+        b = [
+            a * ((a + 1) - sign * (a - 1) * cw + sa),
+            sign * 2 * a * ((a - 1) - sign * (a + 1) * cw),
+            a * ((a + 1) - sign * (a - 1) * cw - sa),
+        ]
+        den = [
+            (a + 1) + sign * (a - 1) * cw + sa,
+            -sign * 2 * ((a - 1) + sign * (a + 1) * cw),
+            (a + 1) + sign * (a - 1) * cw - sa,
+        ]
+    else:
+        raise HushError(f"biquad: kind must be peaking, lowshelf or highshelf, not {kind!r}")
+    return np.array([*b, *den], np.float64) / den[0]
+
+
+@register_augmentation("eq")
+class RandomEQ(Augmentation):
+    """Random equalisation: 1 to ``max_filters`` cookbook biquads (peaking, low or high shelf), each with a centre
+    frequency drawn log-uniformly from ``freq_hz``, a gain from ``gain_db`` and a Q from ``q``; the result has the
+    input's RMS. Colours a noise (or a voice) the way another microphone, room or source would, so a model sees
+    more spectral shapes than its files have (DeepFilterNet's training uses random biquads the same way)."""
+
+    KINDS = ("peaking", "lowshelf", "highshelf")
+
+    def __init__(
+        self,
+        max_filters: int = 3,
+        freq_hz: Sequence[float] = (40.0, 7000.0),
+        gain_db: Sequence[float] = (-15.0, 15.0),
+        q: Sequence[float] = (0.5, 1.5),
+        p: float = 1.0,
+    ):
+        super().__init__(p)
+        if int(max_filters) < 1:
+            raise HushError(f"eq: max_filters must be at least 1, got {max_filters}")
+        self.max_filters = int(max_filters)
+        self.freq_hz = _range(freq_hz, "eq freq_hz")
+        self.gain_db = _range(gain_db, "eq gain_db")
+        self.q = _range(q, "eq q")
+        if self.freq_hz[0] <= 0 or self.q[0] <= 0:
+            raise HushError("eq: freq_hz and q must be positive")
+
+    def __call__(self, x, rng, sr):
+        k = int(rng.integers(1, self.max_filters + 1))
+        lo, hi = np.log(self.freq_hz[0]), np.log(min(self.freq_hz[1], 0.45 * sr))
+        sos = np.stack(
+            [
+                biquad(
+                    self.KINDS[int(rng.integers(len(self.KINDS)))],
+                    float(np.exp(rng.uniform(lo, hi))),
+                    rng.uniform(*self.gain_db),
+                    rng.uniform(*self.q),
+                    sr,
+                )
+                for _ in range(k)
+            ]
+        )
+        y = sosfilt(sos, np.asarray(x, np.float64))
+        e_in, e_out = float(np.mean(np.square(x, dtype=np.float64))), float(np.mean(y**2))
+        if e_out > 0.0:
+            y *= np.sqrt(e_in / e_out)
+        return y.astype(x.dtype, copy=False)
+
+
+@register_augmentation("speed")
+class Speed(Augmentation):
+    """Play faster or slower by a factor drawn log-uniformly from ``factor`` (pitch and tempo change together;
+    soxr resampling). The output keeps the input's length: cut when slower, looped when faster."""
+
+    def __init__(self, factor: Sequence[float] = (0.8, 1.25), p: float = 1.0):
+        super().__init__(p)
+        self.factor = _range(factor, "speed factor")
+        if self.factor[0] <= 0:
+            raise HushError("speed: factor must be positive")
+
+    def __call__(self, x, rng, sr):
+        f = float(np.exp(rng.uniform(np.log(self.factor[0]), np.log(self.factor[1]))))
+        if len(x) == 0 or abs(f - 1.0) < 1e-6:
+            return x.copy()
+        y = soxr.resample(np.asarray(x, np.float32), sr * f, sr)  # f x faster: 1/f as many samples
+        if len(y) == 0:
+            return np.zeros_like(x)
+        return np.resize(y, len(x)).astype(x.dtype, copy=False)
+
+
 class Compose:
     """Applies each augmentation with its probability, in order.
 

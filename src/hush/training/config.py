@@ -175,12 +175,12 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
         if len(value) != len(args):
             raise ConfigError(f"config error: {where}: expected {len(args)} values, got {len(value)}")
         return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True)))
-    if origin is list:
+    if origin is list or typ is list:
         if not isinstance(value, list):
             raise ConfigError(f"config error: {where}: expected a list, got {value!r}")
         (item,) = typing.get_args(typ) or (Any,)
         return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
+    if origin is dict or typ is dict:  # a bare ``dict`` annotation has no origin
         if not isinstance(value, dict):
             raise ConfigError(f"config error: {where}: expected a mapping, got {value!r}")
         return dict(value)
