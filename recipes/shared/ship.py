@@ -185,6 +185,10 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
                                  "hush data filter data/shared-scored.jsonl -o data/shared-clean.jsonl "
                                  "--min dnsmos_sig=3.2 --min dnsmos_bak=3.5\n"
                                  "hush train recipes/shared/default-clean.yaml"),
+        "shared-default-aug": ("hush data score data/shared.jsonl -o data/shared-scored.jsonl --windows 1 -j 2\n"
+                               "hush data filter data/shared-scored.jsonl -o data/shared-clean.jsonl "
+                               "--min dnsmos_sig=3.2 --min dnsmos_bak=3.5\n"
+                               "hush train recipes/shared/default-aug.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
