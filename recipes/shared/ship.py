@@ -189,6 +189,8 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
                                "hush data filter data/shared-scored.jsonl -o data/shared-clean.jsonl "
                                "--min dnsmos_sig=3.2 --min dnsmos_bak=3.5\n"
                                "hush train recipes/shared/default-aug.yaml"),
+        "shared-default-aug6": "hush train recipes/shared/default-aug6.yaml",
+        "shared-default-aug12": "hush train recipes/shared/default-aug12.yaml",
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
