@@ -190,21 +190,26 @@ def corpus_manifests(tmp_path):
     return tmp_path
 
 
+def _manifest_data(tmp, epoch_size: int, valid_size: int, mix: dict) -> dict:
+    """``data`` section of a config that mixes the ``corpus_manifests`` speech and noise, one speaker held back."""
+    return {
+        "kind": "manifests",
+        "speech": [str(tmp / "speech.jsonl")],
+        "noise": [str(tmp / "noise.jsonl")],
+        "epoch_size": epoch_size,
+        "valid_size": valid_size,
+        "valid_speakers": 1,
+        "valid_noise_fraction": 0.34,
+        "mix": mix,
+    }
+
+
 def test_manifest_training_holds_out_speakers_and_learns(corpus_manifests):
     from hush.training.manifest_data import hold_out
 
     tmp = corpus_manifests
     cfg = tiny_config(tmp / "run", max_steps=16, valid_every=8)
-    cfg["data"] = {
-        "kind": "manifests",
-        "speech": [str(tmp / "speech.jsonl")],
-        "noise": [str(tmp / "noise.jsonl")],
-        "epoch_size": 32,
-        "valid_size": 6,
-        "valid_speakers": 1,
-        "valid_noise_fraction": 0.34,
-        "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]},
-    }
+    cfg["data"] = _manifest_data(tmp, 32, 6, {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]})
     trainer = Trainer(from_dict(Config, cfg), progress=False)
     speakers = {trainer.train_ds.speech[i].speaker for i in range(len(trainer.train_ds.speech))}
     assert len(speakers) == 3  # one of four speakers is held back for validation
@@ -227,16 +232,7 @@ def test_frozen_validation_set_keeps_validation_when_training_mix_changes(corpus
     from hush.training.manifest_data import build_manifest_datasets, manifest_mixers
 
     tmp = corpus_manifests
-    data = {
-        "kind": "manifests",
-        "speech": [str(tmp / "speech.jsonl")],
-        "noise": [str(tmp / "noise.jsonl")],
-        "epoch_size": 8,
-        "valid_size": 4,
-        "valid_speakers": 1,
-        "valid_noise_fraction": 0.34,
-        "mix": {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]},
-    }
+    data = _manifest_data(tmp, 8, 4, {"segment_seconds": 0.5, "snr_range": [0.0, 10.0]})
     base = from_dict(Config, {**tiny_config(tmp / "a"), "data": data})
     _, simulated = build_manifest_datasets(base)
     _, mixer = manifest_mixers(base)
@@ -256,28 +252,18 @@ def test_frozen_validation_sources_are_never_trained_on(corpus_manifests):
     must still be kept out of training."""
     import json
 
+    from hush.data.manifest import read_manifest
     from hush.data.mixing import FixedSet
     from hush.training.manifest_data import hold_out, manifest_mixers
 
     tmp = corpus_manifests
-    data = {
-        "kind": "manifests",
-        "speech": [str(tmp / "speech.jsonl")],
-        "noise": [str(tmp / "noise.jsonl")],
-        "epoch_size": 8,
-        "valid_size": 4,
-        "valid_speakers": 1,
-        "valid_noise_fraction": 0.34,
-        "mix": {"segment_seconds": 0.5},
-    }
+    data = _manifest_data(tmp, 8, 4, {"segment_seconds": 0.5})
     _, mixer = manifest_mixers(from_dict(Config, {**tiny_config(tmp / "a"), "data": data}))
     fixed = FixedSet.create(mixer, 4, tmp / "valid")
     held = fixed.speakers()
     assert len(held) == 1 and fixed.source_files("noise_files")
     # a filtered speech manifest (one training speaker fewer) and another validation seed: hold_out then holds out
     # another speaker than the one the frozen set was simulated from
-    from hush.data.manifest import read_manifest
-
     lines = (tmp / "speech.jsonl").read_text().splitlines()
     dropped = sorted({json.loads(x)["speaker"] for x in lines} - held)[0]
     (tmp / "filtered.jsonl").write_text("\n".join(ln for ln in lines if json.loads(ln)["speaker"] != dropped) + "\n")

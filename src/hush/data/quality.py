@@ -39,11 +39,13 @@ def dnsmos_of_file(path: str, max_windows: int | None = None) -> dict[str, float
 
 
 def _score_one(scorer: Callable[[str], dict[str, float]], path: str) -> tuple[str, dict[str, float] | str]:
-    """(path, scores) or (path, error text); run in worker processes, so it must not raise."""
+    """(path, scores) or (path, one-line error naming the file); run in worker processes, so it must not raise."""
     try:
         return path, scorer(path)
-    except Exception as e:  # noqa: BLE001 - decoders and the scorer raise several types
+    except HushError as e:  # already names the file
         return path, str(e)
+    except Exception as e:  # noqa: BLE001 - decoders and the scorer raise several types
+        return path, f"{path}: cannot score ({e})"
 
 
 def _load_cache(path: Path) -> dict[str, dict[str, float]]:
@@ -101,7 +103,7 @@ def score_records(
             try:
                 for path, scores in results:
                     if isinstance(scores, str):
-                        raise HushError(f"{path}: cannot score ({scores})")
+                        raise HushError(scores)
                     known[keys[path]] = scores
                     fh.write(json.dumps({"path": keys[path], "scores": scores}) + "\n")
                     fh.flush()
