@@ -1,4 +1,4 @@
-"""``hush data``: prepare, corpora, score (DNSMOS of manifest records) and filter (on the scores)."""
+"""``hush data``: prepare, corpora, score (DNSMOS of manifest records), filter (on the scores) and clean-targets."""
 
 from __future__ import annotations
 
@@ -89,6 +89,31 @@ def add_parser(sub) -> None:
     pf.add_argument("--kind", default="speech", help="record kind to filter (default: speech)")
     pf.set_defaults(func=run)
 
+    pt = dsub.add_parser(
+        "clean-targets",
+        help="write cleaned copies of the speech as training targets",
+        description="Enhance every record of one kind of MANIFEST once with METHOD (default mmse-lsa: removes the "
+        "recording's own stationary background) into DIR, and write the manifest with each record's target_path "
+        "set. Training then mixes noise into the original recording and learns to output the cleaned copy. "
+        "Files already in DIR are reused, so an interrupted run resumes.",
+    )
+    pt.add_argument("manifest", type=Path, metavar="MANIFEST")
+    pt.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="OUT", help="manifest with target_path (.jsonl)"
+    )
+    pt.add_argument("--dir", required=True, type=Path, metavar="DIR", help="folder for the cleaned files")
+    pt.add_argument("-m", "--method", default="mmse-lsa", help="enhancement method (default: mmse-lsa)")
+    pt.add_argument(
+        "--root",
+        type=Path,
+        metavar="ROOT",
+        help="the files are named after their path relative to ROOT (default: the folder common to all of them)",
+    )
+    pt.add_argument("--kind", default="speech", help="record kind to clean (default: speech)")
+    pt.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default: 1)")
+    pt.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    pt.set_defaults(func=run)
+
 
 def run(args) -> int:
     if args.data_command == "corpora":
@@ -97,6 +122,8 @@ def run(args) -> int:
         return _score(args)
     if args.data_command == "filter":
         return _filter(args)
+    if args.data_command == "clean-targets":
+        return _clean_targets(args)
     return _prepare(args)
 
 
@@ -147,6 +174,30 @@ def _filter(args) -> int:
     hours = sum(r.duration or 0.0 for r in kept if r.kind == args.kind) / 3600
     write_manifest(kept, args.output)
     print(f"wrote {args.output}: kept {after} of {before} {args.kind} records ({hours:.2f} h)")
+    return 0
+
+
+def _clean_targets(args) -> int:
+    import os
+    import sys
+
+    from hush.data.manifest import write_manifest
+    from hush.data.targets import clean_targets
+    from hush.errors import HushError
+
+    if args.jobs < 1:
+        raise HushError(f"--jobs must be at least 1, got {args.jobs}")
+    records = _read(args.manifest)
+    paths = [os.path.abspath(r.path) for r in records if r.kind == args.kind]
+    if not paths:
+        raise HushError(f"{args.manifest}: no {args.kind} records")
+    root = args.root or os.path.commonpath([os.path.dirname(p) for p in paths])
+    out = clean_targets(
+        records, args.dir, root, method=args.method, kind=args.kind, jobs=args.jobs,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    write_manifest(out, args.output)
+    print(f"wrote {args.output}: {len(paths)} {args.kind} records with a cleaned target ({args.method}) in {args.dir}")
     return 0
 
 

@@ -15,7 +15,11 @@ KINDS = ("speech", "noise", "rir", "pair")
 
 @dataclass
 class Record:
-    """One audio file. ``pair`` records hold a clean ``path`` and its ``noisy_path``."""
+    """One audio file. ``pair`` records hold a clean ``path`` and its ``noisy_path``.
+
+    ``target_path`` (speech records, optional) is a cleaned copy of ``path``, same rate and length, that
+    mixing uses as the training target instead of ``path`` itself (:mod:`hush.data.targets`).
+    """
 
     id: str
     path: str
@@ -29,6 +33,7 @@ class Record:
     category: str | None = None
     noisy_path: str | None = None
     license: str | None = None
+    target_path: str | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -36,7 +41,7 @@ class Record:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
 
 
-_PATH_FIELDS = ("path", "noisy_path")
+_PATH_FIELDS = ("path", "noisy_path", "target_path")
 
 
 def write_manifest(records: Iterable[Record], path: str | os.PathLike) -> int:

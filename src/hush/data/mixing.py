@@ -215,7 +215,21 @@ class MixingDataset(Dataset):
 
     # -- drawing -----------------------------------------------------------------------------------------
 
+    def _read_speech(self, rec: Record, start: int, n: int) -> np.ndarray:
+        """``(2, n)``: the recording and its training target (its ``target_path`` copy, else itself)."""
+        rd = self.speech_reader
+        x = rd.read(rec.path, start, n)
+        if not rec.target_path:
+            return np.stack([x, x])
+        if rd.length(rec.target_path) != rd.length(rec.path):
+            raise HushError(
+                f"{rec.target_path}: target has {rd.length(rec.target_path)} samples, "
+                f"its recording {rec.path} has {rd.length(rec.path)}"
+            )
+        return np.stack([x, rd.read(rec.target_path, start, n)])
+
     def _draw_speech(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str, list[str]]:
+        """``(2, n)`` recording and target rows, the mask, the speaker and the files used."""
         cfg, n, rd = self.config, self.n, self.speech_reader
         threshold = 10.0 ** (cfg.silence_db / 10.0)  # mean square
         for _ in range(cfg.max_draws):
@@ -235,28 +249,28 @@ class MixingDataset(Dataset):
             mask = np.ones(n, np.float32)
             files = [rec.path]
             if length >= n:
-                x = rd.read(rec.path, int(rng.integers(0, length - n + 1)), n)
+                x = self._read_speech(rec, int(rng.integers(0, length - n + 1)), n)
             elif cfg.pad == "mask":
-                x = np.zeros(n, np.float32)
-                x[:length] = rd.read(rec.path, 0, length)
+                x = np.zeros((2, n), np.float32)
+                x[:, :length] = self._read_speech(rec, 0, length)
                 mask[length:] = 0.0
             else:
-                parts, total = [rd.read(rec.path, 0, length)], length
+                parts, total = [self._read_speech(rec, 0, length)], length
                 for _ in range(1000):
                     if total >= n:
                         break
                     other = self.speech[utts[int(rng.integers(len(utts)))]]
                     m = min(rd.length(other.path), n - total)
                     if m > 0:
-                        parts.append(rd.read(other.path, 0, m))
+                        parts.append(self._read_speech(other, 0, m))
                         files.append(other.path)
                         total += m
-                x = np.concatenate(parts)
+                x = np.concatenate(parts, axis=1)
                 if total < n:  # only empty files left to add: pad (and mask) the rest
                     mask[total:] = 0.0
-                    x = np.concatenate([x, np.zeros(n - total, np.float32)])
+                    x = np.concatenate([x, np.zeros((2, n - total), np.float32)], axis=1)
             valid = mask > 0
-            if valid.any() and float(np.mean(x[valid].astype(np.float64) ** 2)) >= threshold:
+            if valid.any() and float(np.mean(x[0, valid].astype(np.float64) ** 2)) >= threshold:
                 return x, mask, rec.speaker or "", files
         raise HushError(
             f"no speech segment above {cfg.silence_db} dBFS in {cfg.max_draws} draws: "
@@ -301,9 +315,15 @@ class MixingDataset(Dataset):
         """Item ``index`` of the current epoch (any non-negative index; ``__getitem__`` checks the range)."""
         cfg = self.config
         rng = self.rng(index)
-        speech, mask, speaker, speech_files = self._draw_speech(rng)
+        pair, mask, speaker, speech_files = self._draw_speech(rng)
+        separate = not np.array_equal(pair[0], pair[1])  # a cleaned target (Record.target_path)
+        speech, target = pair[0], pair[1]
         if self.augment:
+            if separate:  # the same random draws for both (a copy of the generator replays them)
+                target = self.augment(target, copy.deepcopy(rng), self.sr) * mask
             speech = self.augment(speech, rng, self.sr) * mask
+            if not separate:
+                target = speech
 
         rir_name = ""
         reverb_draw = rng.random()
@@ -311,10 +331,12 @@ class MixingDataset(Dataset):
             i = self.rir_bank.sample(rng)
             h, d = self.rir_bank[i]
             rev, tgt = reverberate(speech, h, d, self.sr, cfg.target, cfg.early_ms)
+            if separate:
+                tgt = reverberate(target, h, d, self.sr, cfg.target, cfg.early_ms)[1]
             rev, tgt = rev.astype(np.float64) * mask, tgt.astype(np.float64) * mask
             rir_name = self.rir_bank.names[i]
         else:
-            rev = tgt = speech.astype(np.float64)
+            rev, tgt = speech.astype(np.float64), target.astype(np.float64)
 
         noise, noise_files = self._draw_noise(rng)
         noise *= mask
