@@ -160,8 +160,9 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
     total = 0.0
     for i, st in enumerate([*stages, run], 1):
         s = json.loads((st / "summary.json").read_text()) if (st / "summary.json").exists() else {}
-        if not s and st == run:  # stopped before its end: the shipped checkpoint's own step and wall time
-            s = {"steps": meta.get("step", "?"), "wall_seconds": meta.get("wall_seconds", 0)}
+        if not s:  # stopped before its end: the step and wall time of its best checkpoint, the one trained on
+            m = meta if st == run else (load(st / "best.pt").meta if (st / "best.pt").exists() else {})
+            s = {"steps": m.get("step", "?"), "wall_seconds": m.get("wall_seconds", 0)}
         total += float(s.get("wall_seconds", 0))
         lines.append(f"{i}. `{st}`: {s.get('steps', '?')} steps, {fmt_h(float(s.get('wall_seconds', 0)))} wall time")
     # the command that produced each run (stages first), so the card lists exactly what to run
@@ -191,6 +192,17 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
                                "hush train recipes/shared/default-aug.yaml"),
         "shared-default-aug6": "hush train recipes/shared/default-aug6.yaml",
         "shared-default-aug12": "hush train recipes/shared/default-aug12.yaml",
+        "shared-hq-aug": ("hush data score data/shared.jsonl -o data/shared-scored.jsonl --windows 1 -j 2\n"
+                          "hush data filter data/shared-scored.jsonl -o data/shared-clean.jsonl "
+                          "--min dnsmos_sig=3.2 --min dnsmos_bak=3.5\n"
+                          "hush train recipes/shared/hq-aug.yaml   # stopped by hand at step ~1550; "
+                          "the next stage starts from its best.pt (step 1500)"),
+        "shared-default-tgt": ("hush data clean-targets data/shared-clean.jsonl -o data/shared-clean-t.jsonl "
+                               "--dir data/targets-mmse-lsa --root ../shared/data\n"
+                               "hush train recipes/shared/default-tgt.yaml"),
+        "shared-hq-tgt": ("hush data clean-targets data/shared-clean.jsonl -o data/shared-clean-t.jsonl "
+                          "--dir data/targets-mmse-lsa --root ../shared/data\n"
+                          "hush train recipes/shared/hq-tgt.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
