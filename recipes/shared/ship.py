@@ -200,6 +200,11 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         "shared-default-tgt": ("hush data clean-targets data/shared-clean.jsonl -o data/shared-clean-t.jsonl "
                                "--dir data/targets-mmse-lsa --root ../shared/data\n"
                                "hush train recipes/shared/default-tgt.yaml"),
+        "shared-default-tgt3": "hush train recipes/shared/default-tgt3.yaml",
+        "shared-default-sig": ("hush data clean-targets data/shared-scored.jsonl -o data/shared-scored-t.jsonl "
+                               "--dir data/targets-mmse-lsa --root ../shared/data\n"
+                               "hush data filter data/shared-scored-t.jsonl -o data/shared-sig-t.jsonl "
+                               "--min dnsmos_sig=3.2\nhush train recipes/shared/default-sig.yaml"),
         "shared-hq-tgt": ("hush data clean-targets data/shared-clean.jsonl -o data/shared-clean-t.jsonl "
                           "--dir data/targets-mmse-lsa --root ../shared/data\n"
                           "hush train recipes/shared/hq-tgt.yaml"),
