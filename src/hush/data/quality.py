@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from hush.data.manifest import Record
+from hush.data.parallel import parallel_map
 from hush.errors import HushError
 
 SCORE_KEYS = ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
@@ -92,15 +94,7 @@ def score_records(
         keys = {r.path: key_of(r) for r in todo}
         paths = list(keys)
         with open(cache, "a") as fh, tqdm(total=len(paths), desc="scoring", unit="file", disable=not progress) as bar:
-            if jobs > 1:
-                import multiprocessing as mp
-
-                pool = mp.get_context("spawn").Pool(jobs)
-                results = pool.imap(partial(_score_one, scorer), paths, chunksize=4)
-            else:
-                pool = None
-                results = (_score_one(scorer, p) for p in paths)
-            try:
+            with closing(parallel_map(partial(_score_one, scorer), paths, jobs)) as results:
                 for path, scores in results:
                     if isinstance(scores, str):
                         raise HushError(scores)
@@ -108,9 +102,6 @@ def score_records(
                     fh.write(json.dumps({"path": keys[path], "scores": scores}) + "\n")
                     fh.flush()
                     bar.update()
-            finally:
-                if pool is not None:
-                    pool.terminate()
     out = []
     for r in records:
         s = known.get(key_of(r))

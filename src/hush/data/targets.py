@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
 
 from hush.data.manifest import Record
+from hush.data.parallel import parallel_map
 from hush.errors import HushError
 
 
@@ -34,14 +36,20 @@ def target_file(source: str, root: str | os.PathLike, out_dir: str | os.PathLike
     return Path(out_dir) / Path(rel).with_suffix(".wav")
 
 
-def clean_file(source: str, dest: str, method: str = "mmse-lsa", options: dict | None = None) -> str:
-    """Enhance ``source`` (all channels, its own rate) with ``method`` into ``dest``; returns "" or an error line."""
+@lru_cache(maxsize=2)
+def _enhancer(method: str):
     from hush.api import load_model
+
+    return load_model(method)  # once per process: a neural model's weights are read once, not per file
+
+
+def clean_file(source: str, dest: str, method: str = "mmse-lsa") -> str:
+    """Enhance ``source`` (all channels, its own rate) with ``method`` into ``dest``; returns "" or an error line."""
     from hush.audio.io import read, write
 
     try:
         x, sr = read(source)
-        enhancer = load_model(method, **(options or {}))
+        enhancer = _enhancer(method)
         y = np.stack([enhancer.enhance(ch, sr) for ch in x])
         if y.shape != x.shape:
             return f"{source}: {method} changed the length ({x.shape[1]} -> {y.shape[1]} samples)"
@@ -60,7 +68,6 @@ def clean_targets(
     out_dir: str | os.PathLike,
     root: str | os.PathLike,
     method: str = "mmse-lsa",
-    options: dict | None = None,
     kind: str = "speech",
     jobs: int = 1,
     progress: bool = False,
@@ -75,26 +82,16 @@ def clean_targets(
     dests = {r.path: target_file(r.path, root, out_dir) for r in records if r.kind == kind}
     todo = [(src, str(dst)) for src, dst in dests.items() if not dst.exists()]
     if todo:
-        work = partial(_clean_pair, method, options)
-        with tqdm(total=len(todo), desc=f"cleaning ({method})", unit="file", disable=not progress) as bar:
-            if jobs > 1:
-                import multiprocessing as mp
-
-                pool = mp.get_context("spawn").Pool(jobs)
-                results = pool.imap_unordered(work, todo, chunksize=4)
-            else:
-                pool = None
-                results = map(work, todo)
-            try:
-                for err in results:
-                    if err:
-                        raise HushError(err)
-                    bar.update()
-            finally:
-                if pool is not None:
-                    pool.terminate()
+        with (
+            tqdm(total=len(todo), desc=f"cleaning ({method})", unit="file", disable=not progress) as bar,
+            closing(parallel_map(partial(_clean_pair, method), todo, jobs, ordered=False)) as results,
+        ):
+            for err in results:
+                if err:
+                    raise HushError(err)
+                bar.update()
     return [replace(r, target_path=str(dests[r.path])) if r.path in dests else r for r in records]
 
 
-def _clean_pair(method: str, options: dict | None, pair: tuple[str, str]) -> str:
-    return clean_file(pair[0], pair[1], method, options)
+def _clean_pair(method: str, pair: tuple[str, str]) -> str:
+    return clean_file(pair[0], pair[1], method)
