@@ -10,7 +10,7 @@ tensors, so the same losses serve e.g. student/teacher distillation.
 >>> loss.last  # {"mr-stft": 1.83, "si-snr": -12.4}
 
 Registered: ``mse``, ``l1``, ``spectral-mse``, ``lsm``, ``si-snr``, ``mr-stft``, ``compressed-complex``,
-``seg-weighted-mse`` (see :func:`available_losses`). New losses register with ``@register_loss("name")``.
+``seg-weighted-mse``, ``estoi`` (see :func:`available_losses`). New losses register with ``@register_loss("name")``.
 """
 
 from hush.losses.base import (
@@ -22,6 +22,7 @@ from hush.losses.base import (
     register_loss,
 )
 from hush.losses.combine import WeightedSum, build_loss
+from hush.losses.intelligibility import ESTOILoss
 from hush.losses.spectral import (
     CompressedComplexLoss,
     LogSpectralMSELoss,
@@ -32,6 +33,7 @@ from hush.losses.time_domain import L1Loss, MSELoss, SegWeightedMSELoss, SISNRLo
 
 __all__ = [
     "CompressedComplexLoss",
+    "ESTOILoss",
     "L1Loss",
     "LogSpectralMSELoss",
     "Loss",
