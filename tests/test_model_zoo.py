@@ -169,3 +169,30 @@ def test_erbdf_lookahead_frames(frames):
     np.testing.assert_allclose(out[stream.delay :], ref[0].numpy(), atol=1e-5)
     with pytest.raises(ValueError, match="causal trunk only"):
         build_model("erbdf", **{**model_class("erbdf").tiny_config(), "lookahead_frames": 1, "bidirectional": True})
+
+
+def test_erbdf_spec_conv_grows_a_checkpoint_and_streams_exactly():
+    """spec_conv adds a zero-initialised encoder: a grown model starts as its checkpoint, then learns and streams."""
+    torch.manual_seed(0)
+    base = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
+    grown = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "spec_conv": 4}).eval()
+    missing = grown.load_state_dict(base.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith(("spec_enc.", "spec_proj.")) for k in missing)
+    noisy, clean = batch(grown, seconds=0.6, n=1)
+    with torch.no_grad():
+        torch.testing.assert_close(grown(noisy)["enhanced"], base(noisy)["enhanced"], atol=1e-6, rtol=0)
+    grown.train()
+    opt = torch.optim.Adam(grown.spec_proj.parameters(), lr=1e-2)  # only the new path may move
+    for _ in range(3):
+        loss = (grown(noisy)["enhanced"] - clean).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    grown.eval()
+    with torch.no_grad():
+        ref = grown(noisy)["enhanced"]
+    assert not torch.allclose(ref, base(noisy)["enhanced"], atol=1e-5)
+    x = noisy[0].numpy()
+    stream = ModelEnhancer(grown).stream(grown.sample_rate)
+    out = np.concatenate([stream.process(x[i : i + 53]) for i in range(0, len(x), 53)] + [stream.flush()])
+    np.testing.assert_allclose(out[stream.delay :], ref[0].numpy(), atol=1e-5)

@@ -27,7 +27,10 @@ CHUNKS = (1, 37, 64, 1000)
 
 def tiny(arch: str, seed: int = 0, **extra):
     torch.manual_seed(seed)
-    return build_model(arch, **{**model_class(arch).tiny_config(), **extra}).eval()
+    model = build_model(arch, **{**model_class(arch).tiny_config(), **extra}).eval()
+    if extra.get("spec_conv"):  # its projection starts at zero: give the encoder path a say in the output
+        torch.nn.init.normal_(model.spec_proj.weight, std=0.05)
+    return model
 
 
 def snr_db(ref: np.ndarray, est: np.ndarray) -> float:
@@ -49,6 +52,7 @@ def signal():
     [
         ("erbdf", {}),
         ("erbdf", {"lookahead_frames": 2}),
+        ("erbdf", {"spec_conv": 4}),
         ("gru", {}),
         ("lstm", {}),
         ("crn", {"output": "complex"}),

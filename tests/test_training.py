@@ -322,3 +322,26 @@ def test_warm_start_loads_weights_but_not_the_schedule(tmp_path):
     bad = tiny_config(tmp_path / "c", init_from=str(tmp_path / "missing.pt"))
     with pytest.raises(FileNotFoundError, match="init_from"):
         Trainer(from_dict(Config, bad), progress=False)
+
+
+def test_warm_start_can_grow_a_model(tmp_path):
+    """init_missing_ok: new tensors keep their initialisation; tensors the model lacks are still an error."""
+    erbdf = {"arch": "erbdf", "options": {"n_fft": 128, "hop": 64, "erb_bands": 8, "df_bins": 16, "hidden": 16}}
+    first = {**tiny_config(tmp_path / "a", max_steps=2, valid_every=2), "model": erbdf}
+    Trainer(from_dict(Config, first), progress=False).fit()
+    grown_model = {**erbdf, "options": {**erbdf["options"], "spec_conv": 4}}
+    src = str(tmp_path / "a" / "best.pt")
+    strict = {**tiny_config(tmp_path / "b", init_from=src), "model": grown_model}
+    with pytest.raises(ValueError, match="do not fit"):
+        Trainer(from_dict(Config, strict), progress=False)
+    grown = {**tiny_config(tmp_path / "c", init_from=src, init_missing_ok=True), "model": grown_model}
+    trainer = Trainer(from_dict(Config, grown), progress=False)
+    ref = load(src).state_dict()
+    state = trainer.model.state_dict()
+    assert all(torch.equal(state[k], v) for k, v in ref.items())
+    assert not state["spec_proj.weight"].any()
+    shrink = {**tiny_config(tmp_path / "d", init_from=str(tmp_path / "c" / "x.pt"), init_missing_ok=True)}
+    torch.save({"model": {**state}}, tmp_path / "c" / "x.pt")
+    shrink["model"] = erbdf
+    with pytest.raises(ValueError, match="does not have: spec_"):
+        Trainer(from_dict(Config, shrink), progress=False)

@@ -77,6 +77,7 @@ class TrainConfig:
     out_dir: str = "runs/default"
     save_half: bool = False
     init_from: str | None = None  # warm start: model weights from a checkpoint or model file (not optimizer/schedule)
+    init_missing_ok: bool = False  # growing a model: parameters init_from lacks keep their initialisation
     tensorboard: bool = True
 
 

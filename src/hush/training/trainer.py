@@ -139,11 +139,17 @@ class Trainer:
         doc = torch.load(path, map_location="cpu", weights_only=False)  # a training checkpoint or a model file
         state = doc.get("model") if isinstance(doc.get("model"), dict) else doc.get("state_dict", doc)
         state = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in state.items()}
+        missing_ok = self.cfg.train.init_missing_ok
         try:
-            self.model.load_state_dict(state)
+            result = self.model.load_state_dict(state, strict=not missing_ok)
         except RuntimeError as exc:
             first = str(exc).splitlines()[0]
             raise ValueError(f"{path}: weights do not fit model {self.cfg.model.arch}: {first}") from None
+        if missing_ok and result.unexpected_keys:
+            names = ", ".join(result.unexpected_keys[:5])
+            raise ValueError(f"{path}: weights the model {self.cfg.model.arch} does not have: {names}")
+        if missing_ok and result.missing_keys and self.dist.is_main:
+            print(f"warm start from {path}: {len(result.missing_keys)} new tensors keep their initialisation")
 
     def _log(self, name: str, row: dict) -> None:
         path = self.out / name

@@ -17,6 +17,12 @@ is causal along frames; the streaming state is the GRU state plus the last ``df_
 ``k`` sets the gains and deep-filter coefficients of frame ``k - L`` (DeepFilterNet's feature lookahead), for
 ``L`` hops more latency (``L=1``: 20 + 10 = 30 ms with the default STFT).
 
+``spec_conv=C`` (0: off) adds a per-frame encoder over the full-resolution log spectrum: three strided
+convolutions along frequency (``C`` channels, kernel 5), whose flattened output is projected onto the trunk input
+and added to it. It sees the harmonic fine structure above the deep-filter band, which the ERB features average
+away, and needs no streaming state (it looks at one frame). Its projection starts at zero, so a model grown from
+a checkpoint without it (``train.init_missing_ok``) starts out computing exactly what the checkpoint did.
+
 ``bidirectional=True`` makes the trunk a bidirectional GRU: a non-causal, offline-only variant (the bundled ``hq``
 model) that sees the whole utterance; the deep filter stays over past frames.
 """
@@ -51,6 +57,7 @@ class ERBDeepFilter(STFTModel):
         min_gain_db: float = -60.0,
         bidirectional: bool = False,
         lookahead_frames: int = 0,
+        spec_conv: int = 0,
         **config: Any,
     ):
         if lookahead_frames and bidirectional:
@@ -58,6 +65,8 @@ class ERBDeepFilter(STFTModel):
         if int(lookahead_frames) < 0:
             raise ValueError(f"lookahead_frames must be >= 0, got {lookahead_frames}")
         extra = {"lookahead_frames": int(lookahead_frames)} if lookahead_frames else {}
+        if spec_conv:
+            extra["spec_conv"] = int(spec_conv)
         super().__init__(
             n_fft=n_fft,
             hop=hop,
@@ -86,6 +95,17 @@ class ERBDeepFilter(STFTModel):
         self.erb_head = nn.Linear(out, self.n_erb)
         self.df_head = nn.Linear(out, 2 * self.df_bins * df_order)
         self.df_alpha = nn.Linear(out, 1)  # per-frame mix between deep filter and gain in the low band
+        self.spec_conv = int(spec_conv)
+        if self.spec_conv:
+            c, width = self.spec_conv, self.n_bins
+            layers_: list[nn.Module] = []
+            for i in range(3):
+                layers_ += [nn.Conv1d(1 if i == 0 else c, c, 5, stride=2, padding=2), nn.ReLU()]
+                width = (width - 1) // 2 + 1
+            self.spec_enc = nn.Sequential(*layers_)
+            self.spec_proj = nn.Linear(c * width, 2 * hidden)
+            nn.init.zeros_(self.spec_proj.weight)
+            nn.init.zeros_(self.spec_proj.bias)
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:
@@ -114,7 +134,12 @@ class ERBDeepFilter(STFTModel):
         else:
             rnn_state, past = (None, None) if state is None else state
         erb_f, df_f = self.features(spec)
-        h, rnn_state = self.trunk(torch.cat([self.erb_in(erb_f), self.df_in(df_f)], dim=-1), rnn_state)
+        x = torch.cat([self.erb_in(erb_f), self.df_in(df_f)], dim=-1)
+        if self.spec_conv:
+            logp = (torch.log10(spec.real.square() + spec.imag.square() + 1e-10) + 5.0) / 2.5
+            enc = self.spec_enc(logp.reshape(b * k, 1, f)).reshape(b, k, -1)
+            x = x + self.spec_proj(enc)
+        h, rnn_state = self.trunk(x, rnn_state)
         if la:  # enhance the frames L behind the input: h[k] (seeing frame k) drives frame k - L
             if pending is None:
                 pending = spec.new_zeros(b, la, f)
