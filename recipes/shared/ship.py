@@ -208,6 +208,9 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         "shared-hq-tgt": ("hush data clean-targets data/shared-clean.jsonl -o data/shared-clean-t.jsonl "
                           "--dir data/targets-mmse-lsa --root ../shared/data\n"
                           "hush train recipes/shared/hq-tgt.yaml"),
+        "shared-default-conv": ("hush train recipes/shared/default-conv.yaml  # stopped by hand at step ~1500 of 2500; "
+                                "shipped: its best.pt (step 1500)"),
+        "shared-hq-conv": "hush train recipes/shared/hq-conv.yaml",
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
