@@ -40,6 +40,11 @@ from hush.models.stft_mask import STFTModel
 from hush.models.zoo.transformer import UNBOUNDED
 
 
+def _log_feature(power: torch.Tensor) -> torch.Tensor:
+    """Log power mapped to roughly [-2, 2] for speech levels (the fixed feature normalisation)."""
+    return (torch.log10(power + 1e-10) + 5.0) / 2.5
+
+
 @register_model("erbdf")
 class ERBDeepFilter(STFTModel):
     """ERB-band gains + low-band deep filtering on a causal GRU trunk."""
@@ -111,9 +116,10 @@ class ERBDeepFilter(STFTModel):
     def tiny_config(cls) -> dict[str, Any]:
         return {"n_fft": 128, "hop": 64, "erb_bands": 8, "df_bins": 16, "df_order": 2, "hidden": 16, "layers": 1}
 
-    def features(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        power = spec.real.square() + spec.imag.square()
-        erb = (torch.log10(power @ self.erb.T + 1e-10) + 5.0) / 2.5
+    def features(self, spec: torch.Tensor, power: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        if power is None:
+            power = spec.real.square() + spec.imag.square()
+        erb = _log_feature(power @ self.erb.T)
         low = spec[..., : self.df_bins]
         mag = low.abs().clamp_min(1e-10)
         comp = low * (mag.pow(self.compression) / mag)  # power-law compressed complex spectrum
@@ -133,11 +139,11 @@ class ERBDeepFilter(STFTModel):
             rnn_state, past, pending = (None, None, None) if state is None else state
         else:
             rnn_state, past = (None, None) if state is None else state
-        erb_f, df_f = self.features(spec)
+        power = spec.real.square() + spec.imag.square()
+        erb_f, df_f = self.features(spec, power)
         x = torch.cat([self.erb_in(erb_f), self.df_in(df_f)], dim=-1)
         if self.spec_conv:
-            logp = (torch.log10(spec.real.square() + spec.imag.square() + 1e-10) + 5.0) / 2.5
-            enc = self.spec_enc(logp.reshape(b * k, 1, f)).reshape(b, k, -1)
+            enc = self.spec_enc(_log_feature(power).reshape(b * k, 1, f)).reshape(b, k, -1)
             x = x + self.spec_proj(enc)
         h, rnn_state = self.trunk(x, rnn_state)
         if la:  # enhance the frames L behind the input: h[k] (seeing frame k) drives frame k - L
