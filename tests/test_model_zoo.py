@@ -196,3 +196,55 @@ def test_erbdf_spec_conv_grows_a_checkpoint_and_streams_exactly():
     stream = ModelEnhancer(grown).stream(grown.sample_rate)
     out = np.concatenate([stream.process(x[i : i + 53]) for i in range(0, len(x), 53)] + [stream.flush()])
     np.testing.assert_allclose(out[stream.delay :], ref[0].numpy(), atol=1e-5)
+
+
+def test_perceptual_post_filter_keeps_high_gains_and_deepens_low_ones():
+    from hush.models.zoo.efficient import perceptual_post_filter
+
+    g = torch.linspace(0.0, 1.0, 101)
+    out = perceptual_post_filter(g, 0.02)
+    assert out[0] == 0 and torch.isclose(out[-1], torch.tensor(1.0))
+    assert torch.all(out <= g + 1e-6) and torch.all(torch.diff(out) > 0)  # monotone, never raises a gain
+    db = 20 * torch.log10(out[1:] / g[1:])
+    assert db[-1] > -0.01 and db[49] > -0.5  # g = 1 and g = 0.5: (almost) untouched
+    assert db[9] < -4.0 and db[2] < -15.0  # g = 0.1: about -5 dB, g = 0.03: about -20 dB
+    torch.testing.assert_close(perceptual_post_filter(g, 0.0), g)
+
+
+def test_erbdf_post_filter_suppresses_more_and_streams_exactly():
+    """The post-filter only changes inference: same weights, more suppression of noise, streaming still exact."""
+    torch.manual_seed(0)
+    plain = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
+    torch.nn.init.constant_(plain.erb_head.bias, -2.0)  # band gains around 0.12, as for noise-only input
+    pf = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "post_filter_beta": 0.05}).eval()
+    pf.load_state_dict(plain.state_dict())
+    assert pf.config["post_filter_beta"] == 0.05 and "post_filter_beta" not in plain.config
+    with pytest.raises(ValueError, match="post_filter_beta"):
+        build_model("erbdf", **{**model_class("erbdf").tiny_config(), "post_filter_beta": -1})
+    noise = 0.05 * torch.randn(1, 9600, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        out_plain, out_pf = plain(noise)["enhanced"], pf(noise)["enhanced"]
+    assert out_pf.square().mean() < 0.7 * out_plain.square().mean()
+    x = noise[0].numpy()
+    stream = ModelEnhancer(pf).stream(pf.sample_rate)
+    out = np.concatenate([stream.process(x[i : i + 53]) for i in range(0, len(x), 53)] + [stream.flush()])
+    np.testing.assert_allclose(out[stream.delay :], out_pf[0].numpy(), atol=1e-5)
+
+
+def test_post_filter_is_an_inference_option_of_a_model_file(tmp_path):
+    from hush.errors import MethodError
+    from hush.methods.registry import resolve
+
+    torch.manual_seed(0)
+    model = build_model("erbdf", **model_class("erbdf").tiny_config())
+    torch.nn.init.constant_(model.erb_head.bias, -2.0)
+    path = save(model, tmp_path / "m.pt")
+    assert load(path, post_filter_beta=0.05).post_filter_beta == 0.05
+    x = 0.05 * np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+    plain = resolve(str(path)).enhance(x, model.sample_rate)
+    pf = resolve(f"{path}:post_filter_beta=0.05").enhance(x, model.sample_rate)
+    assert np.sum(pf**2) < 0.7 * np.sum(plain**2)
+    with pytest.raises(MethodError, match="unknown option.*hidden.*takes: post_filter_beta"):
+        resolve(f"{path}:hidden=8")
+    with pytest.raises(MethodError, match="takes: none"):
+        load(save(make("gru"), tmp_path / "g.pt"), post_filter_beta=0.1)

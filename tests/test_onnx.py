@@ -53,6 +53,7 @@ def signal():
         ("erbdf", {}),
         ("erbdf", {"lookahead_frames": 2}),
         ("erbdf", {"spec_conv": 4}),
+        ("erbdf", {"post_filter_beta": 0.05}),
         ("gru", {}),
         ("lstm", {}),
         ("crn", {"output": "complex"}),

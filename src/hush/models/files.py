@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from hush.errors import MethodError
-from hush.models.base import SEModel, build_model
+from hush.models.base import SEModel, build_model, model_class
 
 FORMAT, VERSION = "hush-model", 1
 
@@ -70,10 +70,22 @@ def read_doc(path: str | os.PathLike) -> dict[str, Any]:
     return doc
 
 
-def load(path: str | os.PathLike) -> SEModel:
-    """Rebuild the model of a model file (fp32, eval mode)."""
+def load(path: str | os.PathLike, **inference_options: Any) -> SEModel:
+    """Rebuild the model of a model file (fp32, eval mode).
+
+    ``inference_options`` replace config values that only change inference, not the weights (the architecture's
+    ``INFERENCE_OPTIONS``, e.g. ``erbdf``'s ``post_filter_beta``); any other key is an error.
+    """
     doc = read_doc(path)
-    model = build_model(doc["arch"], **json.loads(doc["config"]))
+    config = json.loads(doc["config"])
+    if inference_options:
+        allowed = tuple(getattr(model_class(doc["arch"]), "INFERENCE_OPTIONS", ()))
+        bad = sorted(set(inference_options) - set(allowed))
+        if bad:
+            takes = ", ".join(allowed) if allowed else "none"
+            raise MethodError(f"{path}: unknown option(s) {', '.join(bad)} (this {doc['arch']} model takes: {takes})")
+        config.update(inference_options)
+    model = build_model(doc["arch"], **config)
     sd = {k: v.float() if v.is_floating_point() else v for k, v in doc["state_dict"].items()}
     try:
         model.load_state_dict(sd)
@@ -103,8 +115,8 @@ def load_enhancer(path: str | os.PathLike, **options) -> Any:
     else:
         from hush.models.enhancer import ModelEnhancer
 
-        model = load(path)
-        enh = ModelEnhancer(model, name=str(path), **options)
+        model = load(path, **options)
+        enh = ModelEnhancer(model, name=str(path))
         defaults = inference_defaults(getattr(model, "meta", None))
     if defaults:
         from hush.inference.control import apply_control

@@ -23,6 +23,12 @@ and added to it. It sees the harmonic fine structure above the deep-filter band,
 away, and needs no streaming state (it looks at one frame). Its projection starts at zero, so a model grown from
 a checkpoint without it (``train.init_missing_ok``) starts out computing exactly what the checkpoint did.
 
+``post_filter_beta=β`` (0: off) sharpens the ERB-band gains at inference with the perceptual post-filter of
+PercepNet (Valin et al. 2020) as DeepFilterNet2 uses it: ``g' = (1 + β) g / (1 + β / sin²(π g / 2))``.
+It leaves gains near 1 unchanged and pushes low gains (bands dominated by noise) further down, trading a little
+speech distortion for less residual noise. It is a pure function of the current frame's gains, so it adds no
+latency or streaming state.
+
 ``bidirectional=True`` makes the trunk a bidirectional GRU: a non-causal, offline-only variant (the bundled ``hq``
 model) that sees the whole utterance; the deep filter stays over past frames.
 """
@@ -40,6 +46,14 @@ from hush.models.stft_mask import STFTModel
 from hush.models.zoo.transformer import UNBOUNDED
 
 
+def perceptual_post_filter(gain: torch.Tensor, beta: float) -> torch.Tensor:
+    """PercepNet's gain post-filter ``(1 + β) g / (1 + β / sin²(π g / 2))`` for gains in [0, 1]."""
+    if beta == 0:
+        return gain
+    s = torch.sin(0.5 * torch.pi * gain.clamp(0.0, 1.0))
+    return (1.0 + beta) * gain * s.square() / (s.square() + beta)
+
+
 def _log_feature(power: torch.Tensor) -> torch.Tensor:
     """Log power mapped to roughly [-2, 2] for speech levels (the fixed feature normalisation)."""
     return (torch.log10(power + 1e-10) + 5.0) / 2.5
@@ -48,6 +62,8 @@ def _log_feature(power: torch.Tensor) -> torch.Tensor:
 @register_model("erbdf")
 class ERBDeepFilter(STFTModel):
     """ERB-band gains + low-band deep filtering on a causal GRU trunk."""
+
+    INFERENCE_OPTIONS = ("post_filter_beta",)  # may be set when loading a trained file (hush.models.files.load)
 
     def __init__(
         self,
@@ -63,6 +79,7 @@ class ERBDeepFilter(STFTModel):
         bidirectional: bool = False,
         lookahead_frames: int = 0,
         spec_conv: int = 0,
+        post_filter_beta: float = 0.0,
         **config: Any,
     ):
         if lookahead_frames and bidirectional:
@@ -72,6 +89,10 @@ class ERBDeepFilter(STFTModel):
         extra = {"lookahead_frames": int(lookahead_frames)} if lookahead_frames else {}
         if spec_conv:
             extra["spec_conv"] = int(spec_conv)
+        if post_filter_beta < 0:
+            raise ValueError(f"post_filter_beta must be >= 0, got {post_filter_beta}")
+        if post_filter_beta:
+            extra["post_filter_beta"] = float(post_filter_beta)
         super().__init__(
             n_fft=n_fft,
             hop=hop,
@@ -101,6 +122,7 @@ class ERBDeepFilter(STFTModel):
         self.df_head = nn.Linear(out, 2 * self.df_bins * df_order)
         self.df_alpha = nn.Linear(out, 1)  # per-frame mix between deep filter and gain in the low band
         self.spec_conv = int(spec_conv)
+        self.post_filter_beta = float(post_filter_beta)
         if self.spec_conv:
             c, width = self.spec_conv, self.n_bins
             layers_: list[nn.Module] = []
@@ -152,6 +174,8 @@ class ERBDeepFilter(STFTModel):
             queue = torch.cat([pending, spec], dim=1)
             spec, pending = queue[:, :k], queue[:, k:]
         band_gain = torch.sigmoid(self.erb_head(h))
+        if self.post_filter_beta:
+            band_gain = perceptual_post_filter(band_gain, self.post_filter_beta)
         gain = self.min_gain + (1 - self.min_gain) * (band_gain @ self.erb)  # (B, K, F)
         out = spec * gain
         # deep filter over the current and df_order-1 past frames of the low band
