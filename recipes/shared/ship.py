@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -123,7 +124,34 @@ def results_section(name: str, compare: Path) -> list[str]:
     return out
 
 
-def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare: Path, note: str = "") -> str:
+def previous_stages(card_text: str) -> dict[str, tuple[int, str]]:
+    """``run -> (position, "S steps, H h (M min)")`` from a model card's numbered stage list."""
+    found = {}
+    for m in re.finditer(r"^(\d+)\. `([^`]+)`: (.+) wall time$", card_text, re.M):
+        found[m.group(2)] = (int(m.group(1)), m.group(3))
+    return found
+
+
+def archived_log(name: str, run: Path, previous: dict[str, tuple[int, str]], part: str) -> Path | None:
+    """Where the previous ship put the log of ``run`` (for a stage whose run folder is gone)."""
+    if str(run) not in previous:
+        return None
+    i, last = previous[str(run)][0], max(pos for pos, _ in previous.values())
+    path = ROOT / "recipes/shared/logs" / (f"{name}-{part}.csv" if i == last else f"{name}-stage{i}-{part}.csv")
+    return path if path.exists() else None
+
+
+def card(
+    name: str,
+    run: Path,
+    stages: list[Path],
+    model,
+    shipped: Path,
+    compare: Path,
+    note: str = "",
+    previous: dict[str, tuple[int, str]] | None = None,
+) -> str:
+    previous = previous or {}
     d = describe(model)
     cfg = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
     meta = model.meta if isinstance(getattr(model, "meta", None), dict) else {}
@@ -160,6 +188,12 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
     total = 0.0
     for i, st in enumerate([*stages, run], 1):
         s = json.loads((st / "summary.json").read_text()) if (st / "summary.json").exists() else {}
+        if not st.exists() and str(st) in previous:  # run folder gone: as the previous card listed it
+            text = previous[str(st)][1]
+            m = re.match(r"(\S+) steps, ([\d.]+) h", text)
+            total += float(m.group(2)) * 3600 if m else 0.0
+            lines.append(f"{i}. `{st}`: {text} wall time")
+            continue
         if not s:  # stopped before its end: the step and wall time of its best checkpoint, the one trained on
             m = meta if st == run else (load(st / "best.pt").meta if (st / "best.pt").exists() else {})
             s = {"steps": m.get("step", "?"), "wall_seconds": m.get("wall_seconds", 0)}
@@ -211,6 +245,10 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         "shared-default-conv": ("hush train recipes/shared/default-conv.yaml  # stopped by hand at step ~1500 of 2500; "
                                 "shipped: its best.pt (step 1500)"),
         "shared-hq-conv": "hush train recipes/shared/hq-conv.yaml",
+        "shared-default-conv2": ("mkdir -p runs/cand && git show a137799:src/hush/pretrained/default.pt > "
+                                 "runs/cand/d-stage10.pt\nhush train recipes/shared/default-conv2.yaml"),
+        "shared-hq-conv2": ("mkdir -p runs/cand && git show a137799:src/hush/pretrained/hq.pt > "
+                            "runs/cand/hq-stage7.pt\nhush train recipes/shared/hq-conv2.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
@@ -257,11 +295,18 @@ def card(name: str, run: Path, stages: list[Path], model, shipped: Path, compare
         v = r.get("dnsmos_ovrl")
         return f"{float(v):.3f}" if v not in (None, "") else ""
 
-    for st in [*stages, run]:
-        if not (st / "valid.csv").exists():
+    for i, st in enumerate([*stages, run], 1):
+        kept = ROOT / "recipes/shared/logs" / f"{name}-stage{i}-valid.csv"
+        if not (st / "valid.csv").exists() and st != run and kept.exists():  # run folder gone: the archived log
+            rows = read_csv(kept)
+        elif (st / "valid.csv").exists():
+            rows = read_csv(st / "valid.csv")
+        else:
+            rows = None
+        if rows is None:
             lines.append(f"| {st.name}: log not kept | | | | | |")
             continue
-        for r in read_csv(st / "valid.csv"):
+        for r in rows:
             lines.append(
                 f"| {st.name}:{r['step']} | {float(r['loss']):.3f} | {float(r['pesq_wb']):.3f} |"
                 f" {float(r['estoi']):.3f} | {float(r['si_sdr']):.2f} | {ovrl(r)} |"
@@ -298,17 +343,26 @@ def main() -> None:
     dest.chmod(0o644)  # package data: readable by everyone
     logs = ROOT / "recipes/shared/logs"
     logs.mkdir(parents=True, exist_ok=True)
+    card_path = dest.with_suffix(".md")
+    previous = previous_stages(card_path.read_text()) if card_path.exists() else {}
+    archived = {}  # logs of stages whose run folders are gone, as the previous ship stored them
+    for st in args.stage:
+        for part in ("train", "valid"):
+            if not (st / f"{part}.csv").exists() and (src := archived_log(args.name, st, previous, part)):
+                archived[(st, part)] = src.read_bytes()
     for old in logs.glob(f"{args.name}-*.csv"):
         old.unlink()
     for i, st in enumerate(args.stage, 1):  # earlier stages: <name>-stage<i>-{train,valid}.csv
         for part in ("train", "valid"):
             if (st / f"{part}.csv").exists():
                 shutil.copy(st / f"{part}.csv", logs / f"{args.name}-stage{i}-{part}.csv")
+            elif (st, part) in archived:
+                (logs / f"{args.name}-stage{i}-{part}.csv").write_bytes(archived[(st, part)])
     shutil.copy(args.run / "train.csv", logs / f"{args.name}-train.csv")
     shutil.copy(args.run / "valid.csv", logs / f"{args.name}-valid.csv")
     shipped = load(dest)  # the card describes what ships (fp16 weights, loaded back as fp32)
     shipped.meta = model.meta
-    (dest.with_suffix(".md")).write_text(card(args.name, args.run, args.stage, shipped, dest, args.compare, args.note))
+    card_path.write_text(card(args.name, args.run, args.stage, shipped, dest, args.compare, args.note, previous))
     print(f"wrote {dest} ({dest.stat().st_size / 1e6:.2f} MB) and {dest.with_suffix('.md')}")
 
 
