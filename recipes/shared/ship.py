@@ -296,17 +296,12 @@ def card(
         return f"{float(v):.3f}" if v not in (None, "") else ""
 
     for i, st in enumerate([*stages, run], 1):
-        kept = ROOT / "recipes/shared/logs" / f"{name}-stage{i}-valid.csv"
-        if not (st / "valid.csv").exists() and st != run and kept.exists():  # run folder gone: the archived log
-            rows = read_csv(kept)
-        elif (st / "valid.csv").exists():
-            rows = read_csv(st / "valid.csv")
-        else:
-            rows = None
-        if rows is None:
+        # main() has stored every earlier stage's log (from its run folder or the previous ship) under logs/
+        log = st / "valid.csv" if st == run else ROOT / "recipes/shared/logs" / f"{name}-stage{i}-valid.csv"
+        if not log.exists():
             lines.append(f"| {st.name}: log not kept | | | | | |")
             continue
-        for r in rows:
+        for r in read_csv(log):
             lines.append(
                 f"| {st.name}:{r['step']} | {float(r['loss']):.3f} | {float(r['pesq_wb']):.3f} |"
                 f" {float(r['estoi']):.3f} | {float(r['si_sdr']):.2f} | {ovrl(r)} |"
