@@ -10,7 +10,8 @@ tensors, so the same losses serve e.g. student/teacher distillation.
 >>> loss.last  # {"mr-stft": 1.83, "si-snr": -12.4}
 
 Registered: ``mse``, ``l1``, ``spectral-mse``, ``lsm``, ``si-snr``, ``mr-stft``, ``compressed-complex``,
-``seg-weighted-mse``, ``estoi`` (see :func:`available_losses`). New losses register with ``@register_loss("name")``.
+``seg-weighted-mse``, ``estoi``, ``dnsmos`` (see :func:`available_losses`). New losses register with
+``@register_loss("name")``.
 """
 
 from hush.losses.base import (
@@ -23,6 +24,7 @@ from hush.losses.base import (
 )
 from hush.losses.combine import WeightedSum, build_loss
 from hush.losses.intelligibility import ESTOILoss
+from hush.losses.quality import DNSMOSLoss
 from hush.losses.spectral import (
     CompressedComplexLoss,
     LogSpectralMSELoss,
@@ -33,6 +35,7 @@ from hush.losses.time_domain import L1Loss, MSELoss, SegWeightedMSELoss, SISNRLo
 
 __all__ = [
     "CompressedComplexLoss",
+    "DNSMOSLoss",
     "ESTOILoss",
     "L1Loss",
     "LogSpectralMSELoss",
