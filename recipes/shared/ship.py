@@ -249,6 +249,15 @@ def card(
                                  "runs/cand/d-stage10.pt\nhush train recipes/shared/default-conv2.yaml"),
         "shared-hq-conv2": ("mkdir -p runs/cand && git show a137799:src/hush/pretrained/hq.pt > "
                             "runs/cand/hq-stage7.pt\nhush train recipes/shared/hq-conv2.yaml"),
+        "shared-default-dnsmos": ("mkdir -p runs/cand && git show 7df5a95:src/hush/pretrained/default.pt > "
+                                  "runs/cand/d-stage11.pt\nhush train recipes/shared/default-dnsmos.yaml  # stopped "
+                                  "by hand at step 250 of 1500"),
+        "shared-hq-dnsmos": ("mkdir -p runs/cand && git show 7df5a95:src/hush/pretrained/hq.pt > runs/cand/hq-stage8.pt"
+                             "\nhush train recipes/shared/hq-dnsmos.yaml  # stopped by hand at step 250 of 1000"),
+        "shared-default-dnsmos2": ("cp runs/shared-default-dnsmos/best.pt runs/cand/d-dnsmos250.pt\n"
+                                   "hush train recipes/shared/default-dnsmos2.yaml"),
+        "shared-hq-dnsmos2": ("cp runs/shared-hq-dnsmos/best.pt runs/cand/hq-dnsmos250.pt\n"
+                              "hush train recipes/shared/hq-dnsmos2.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
