@@ -116,18 +116,23 @@ class Loss(nn.Module):
         if est.ndim == 1:
             est, ref = est[None], ref[None]
         lead, t = tuple(est.shape[:-1]), est.shape[-1]
-        mask = batch.get(self.mask_key) if self.mask_key else None
-        if mask is not None:
-            mask = mask.to(device=est.device, dtype=est.dtype)
-            if mask.ndim == 1:
-                mask = mask[None]
-            if mask.ndim < est.ndim:  # (B, T) mask for (B, C, T) signals
-                mask = mask.reshape(mask.shape[0], *([1] * (est.ndim - mask.ndim)), mask.shape[-1])
-            mask = mask.expand(est.shape).reshape(-1, t)
+        mask = self.mask_rows(batch, est)
         est, ref = est.reshape(-1, t), ref.reshape(-1, t)
         if mask is not None:
             est, ref = est * mask, ref * mask
         return LossInputs(est, ref, mask, lead)
+
+    def mask_rows(self, batch: dict[str, Tensor], est: Tensor) -> Tensor | None:
+        """``batch[mask_key]`` broadcast to ``est`` (``(…, T)``, at least 2-D) and flattened to ``(N, T)`` rows."""
+        mask = batch.get(self.mask_key) if self.mask_key else None
+        if mask is None:
+            return None
+        mask = mask.to(device=est.device, dtype=est.dtype)
+        if mask.ndim == 1:
+            mask = mask[None]
+        if mask.ndim < est.ndim:  # (B, T) mask for (B, C, T) signals
+            mask = mask.reshape(mask.shape[0], *([1] * (est.ndim - mask.ndim)), mask.shape[-1])
+        return mask.expand(est.shape).reshape(-1, est.shape[-1])
 
     def forward(self, out: dict[str, Tensor], batch: dict[str, Tensor]) -> Tensor:
         x = self.prepare(out, batch)

@@ -142,11 +142,12 @@ class DNSMOSLoss(Loss):
         return f"{super().extra_repr()}, weights={self.w.tolist()}, max_rows={self.max_rows}"
 
     def forward(self, out: dict[str, Tensor], batch: dict[str, Tensor]) -> Tensor:
-        est = self._fetch(self.est_key, out, batch, "estimate")
-        est = est.reshape(-1, est.shape[-1]).float()
-        mask = batch.get(self.mask_key) if self.mask_key else None
-        if mask is not None and mask.shape[-1] == est.shape[-1] and mask.numel() == est.numel():
-            est = est * mask.reshape(est.shape).to(est.dtype)
+        est = self._fetch(self.est_key, out, batch, "estimate").float()
+        est = est[None] if est.ndim == 1 else est
+        mask = self.mask_rows(batch, est)
+        est = est.reshape(-1, est.shape[-1])
+        if mask is not None:
+            est = est * mask
         if self.max_rows is not None and est.shape[0] > self.max_rows:
             est = est[torch.randperm(est.shape[0], device=est.device)[: self.max_rows]]
         peak = est.detach().abs().amax(-1, keepdim=True)
