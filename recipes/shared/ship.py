@@ -258,6 +258,12 @@ def card(
                                    "hush train recipes/shared/default-dnsmos2.yaml"),
         "shared-hq-dnsmos2": ("cp runs/shared-hq-dnsmos/best.pt runs/cand/hq-dnsmos250.pt\n"
                               "hush train recipes/shared/hq-dnsmos2.yaml"),
+        "shared-default-dnsmos3": ("mkdir -p runs/cand && git show 9d001dc:src/hush/pretrained/default.pt > "
+                                   "runs/cand/d-stage13.pt\n"
+                                   "hush train recipes/shared/default-dnsmos3.yaml"),
+        "shared-hq-dnsmos3": ("mkdir -p runs/cand && git show 9d001dc:src/hush/pretrained/hq.pt > "
+                              "runs/cand/hq-stage10.pt\n"
+                              "hush train recipes/shared/hq-dnsmos3.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}

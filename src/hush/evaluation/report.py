@@ -8,26 +8,10 @@ import math
 from pathlib import Path
 
 from hush.evaluation.scoring import Scored
-from hush.metrics import mean_metrics
+from hush.metrics import AVAILABLE_METRICS, mean_metrics
 
-ORDER = [
-    "pesq_wb",
-    "pesq_nb",
-    "stoi",
-    "estoi",
-    "si_sdr",
-    "sdr",
-    "snr",
-    "seg_snr",
-    "lsd",
-    "csig",
-    "cbak",
-    "covl",
-    "dnsmos_sig",
-    "dnsmos_bak",
-    "dnsmos_ovrl",
-    "dnsmos_p808",
-]
+# Table column order: the metric registry's own order.
+ORDER = AVAILABLE_METRICS
 
 
 def summarize(scored: list[Scored]) -> dict:
