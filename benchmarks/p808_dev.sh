@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=${DEV:-../shared/data/dev}
+ASKED=${SYSTEMS:-}
 SYSTEMS=${SYSTEMS:-default,hq,rnnoise,nsnet2,gtcrn,deepfilternet3}
 HUSH=${HUSH:-.venv/bin/hush}
 md=$(mktemp)
@@ -17,7 +18,7 @@ md=$(mktemp)
 {
   echo "## Independent check: DNSMOS P.808 on ../shared/data/dev"
   echo
-  echo "Command: \`${SYSTEMS:+SYSTEMS=$SYSTEMS }bash benchmarks/p808_dev.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, 1 thread)."
+  echo "Command: \`${ASKED:+SYSTEMS=$ASKED }bash benchmarks/p808_dev.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, 1 thread)."
   echo "The bundled models were fine-tuned with the DNSMOS P.835 network as a loss term (hush.losses.quality), so"
   echo "their P.835 SIG/BAK/OVRL in the tables above are partly their own training objective. DNSMOS P.808 is a"
   echo "different network (trained on P.808 ACR ratings) that no hush training run used: a gain that shows here too"
