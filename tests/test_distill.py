@@ -279,3 +279,36 @@ def test_config_errors_are_one_line(tmp_path):
         {"arch": "rt-manner", "options": build_model("rt-manner").tiny_config()},
     )
     assert isinstance(from_dict(Config, {"distill": {"teacher": t}}).distill, DistillConfig)
+
+
+def test_method_teacher_targets_the_methods_own_output(tmp_path):
+    """``method:<name>``: the output term pulls the student towards what that method (here Wiener) outputs."""
+    import numpy as np
+
+    from hush.inference.arrays import enhance_array
+    from hush.training.method_teacher import MethodTeacher
+
+    torch.manual_seed(0)
+    student = tiny("erbdf")
+    spec = {"teacher": "method:wiener", "output": 1.0, "output_loss": {"mse": 1.0}}
+    task = DistillTask(build_loss("mse"), dcfg(**spec, cache_dir=str(tmp_path / "cache")), student)
+    assert isinstance(task.teacher, MethodTeacher) and task.teacher.sample_rate == 16000
+    batch = batch_of(3, 8000)
+    t = task.teacher_outputs(batch["noisy"])["enhanced"]
+    for row, got in zip(batch["noisy"].numpy(), t.numpy(), strict=True):
+        want = enhance_array(row, 16000, "wiener")
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    assert float((t - batch["noisy"]).abs().max()) > 1e-3  # the method really changed the input
+    total, terms = task.training_step(student, batch)
+    out = task.forward(student, batch)["enhanced"]
+    assert terms["kd_output"] == pytest.approx(float(((out - t) ** 2).mean()), rel=1e-4)
+    total.backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in student.parameters())
+    # the cache is keyed by the method's name (it has no weights) and serves the same targets
+    again = DistillTask(build_loss("mse"), dcfg(**spec, cache_dir=str(tmp_path / "cache")), student)
+    assert torch.equal(again.teacher_outputs(batch["noisy"])["enhanced"], t) and again.cache.hits == 1
+
+
+def test_method_teacher_has_no_layers_to_distil(tmp_path):
+    msg = _error(tmp_path, {"teacher": "method:wiener", "features": [{"student": "trunk", "teacher": "trunk"}]})
+    assert "outputs only" in msg and "method:wiener" in msg

@@ -120,7 +120,7 @@ class MVATConfig:
 
 @dataclass
 class DistillConfig:
-    """Knowledge distillation from a frozen teacher model file (see docs/distillation.md)."""
+    """Knowledge distillation from a frozen teacher: a model file or ``method:<name>`` (see docs/distillation.md)."""
 
     teacher: str = ""
     output: float = 1.0
@@ -269,7 +269,7 @@ def _check_choice(value: str, choices: tuple[str, ...], where: str) -> None:
 def validate_distill(d: DistillConfig) -> None:
     """Static checks of the ``distill`` section; layer names are checked against the models by the task."""
     if not d.teacher:
-        raise ConfigError("config error: distill.teacher: a teacher model file is required")
+        raise ConfigError("config error: distill.teacher: a teacher model file or method:<name> is required")
     _check_weight(d.output, "distill.output")
     from hush.losses import LossSpecError, build_loss
 

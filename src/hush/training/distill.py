@@ -261,9 +261,9 @@ class DistillTask(Task):
         super().__init__(loss)
         self.cfg = cfg
         if teacher is None:
-            from hush.models.files import load
+            from hush.training.method_teacher import load_teacher
 
-            teacher = load(cfg.teacher)
+            teacher = load_teacher(cfg.teacher, student.sample_rate)
         if getattr(teacher, "chunk", 0):
             teacher.chunk = 0  # manner: the teacher sees whole training segments (per-item features, no chunk seams)
         # Frozen: never optimised, always run in eval mode under no_grad. Its parameters keep requires_grad: for a
@@ -296,6 +296,11 @@ class DistillTask(Task):
             for s_name, t_name in self.mvat_pairs:
                 s_names.setdefault(s_name, "distill.mvat")
                 t_names.setdefault(t_name, "distill.mvat")
+        if t_names and not isinstance(teacher, SEModel):
+            raise ConfigError(
+                f"config error: distill.teacher: {cfg.teacher!r} gives outputs only; feature, attention and MV-AT "
+                "terms need a teacher model file"
+            )
         self.s_capture = Capture(student, s_names)
         self.t_capture = Capture(teacher, t_names)
         self.t_layers = list(t_names)
