@@ -266,7 +266,7 @@ def test_config_errors_are_one_line(tmp_path):
         tmp_path, {"teacher": t, "features": [{"student": "trunk", "teacher": "trunk", "loss": "kl"}]}
     )
     assert "distill.output_loss: unknown loss 'nope'" in _error(tmp_path, {"teacher": t, "output_loss": "nope"})
-    assert "distill.teacher: a teacher model file is required" in _error(tmp_path, {"output": 1.0})
+    assert "distill.teacher: a teacher model file or method:<name> is required" in _error(tmp_path, {"output": 1.0})
     assert "model file not found" in _error(tmp_path, {"teacher": str(tmp_path / "missing.pt")})
     msg = _error(tmp_path, {"teacher": t, "mvat": {"weight": 1}})
     assert "distill.mvat: the student (erbdf) is not a manner" in msg
