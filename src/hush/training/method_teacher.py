@@ -38,18 +38,19 @@ class MethodTeacher(nn.Module):
     def _row(self, x: np.ndarray) -> np.ndarray:
         from hush.inference.arrays import enhance_array
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # silent training segments are expected
-            return enhance_array(x, self.sample_rate, self.enhancer)
+        return enhance_array(x, self.sample_rate, self.enhancer)
 
     @torch.no_grad()
     def forward(self, noisy: Tensor) -> dict[str, Tensor]:
         x = noisy.detach().cpu().float().numpy()
-        if self.workers == 1 or len(x) == 1:
-            rows = [self._row(r) for r in x]
-        else:
-            with ThreadPoolExecutor(min(self.workers, len(x))) as pool:
-                rows = list(pool.map(self._row, x))
+        # once around all rows: the warnings filter is process-wide state, not safe to change from the row threads
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # silent training segments are expected
+            if self.workers == 1 or len(x) == 1:
+                rows = [self._row(r) for r in x]
+            else:
+                with ThreadPoolExecutor(min(self.workers, len(x))) as pool:
+                    rows = list(pool.map(self._row, x))
         return {"enhanced": torch.from_numpy(np.stack(rows)).to(noisy.device, noisy.dtype)}
 
 
