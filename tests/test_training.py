@@ -378,9 +378,8 @@ def test_no_pickle_loading_in_the_package():
 
     import hush
 
-    offenders = [
-        str(p) for p in Path(hush.__file__).parent.rglob("*.py") if "weights_only=False" in p.read_text(encoding="utf-8")
-    ]
+    files = Path(hush.__file__).parent.rglob("*.py")
+    offenders = [str(p) for p in files if "weights_only=False" in p.read_text(encoding="utf-8")]
     assert offenders == []
 
 

@@ -5,7 +5,8 @@ Validation never touches a dev or test set: whole speakers (``data.valid_speaker
 ``data.valid_noise_by: source`` of the source recordings, so that no clip of a held-out recording is trained on)
 are held back from the training manifests, chosen deterministically from ``data.valid_seed``, and a fixed set of
 ``data.valid_size`` mixtures is simulated from them. ``data.exclude_speakers`` never enter either (voices kept
-for an evaluation set). With reverberation, validation uses rooms of its own (simulated from the RIR bank's seed plus one).
+for an evaluation set). With reverberation, validation uses rooms of its own (simulated from the RIR bank's seed
+plus one).
 
 Speaker lists are speaker ids, or ``@path`` entries naming a text file of ids (one per line, ``#`` comments).
 """

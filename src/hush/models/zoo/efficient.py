@@ -34,8 +34,8 @@ computed from: the ERB log powers, the spectrum that ``spec_conv`` sees, and the
 complex spectrum (``(|X|² + P)^(c/2) − P^(c/2)``, so silence still maps to 0). Below the floor, input differences
 barely move the features, so digital silence, rounding and dither far below audibility cannot steer the trunk into
 different states. The STFT is unnormalised (sqrt-Hann, 320 points): white noise of RMS ``σ`` gives a power of
-about ``160 σ²`` per bin, so ``P = 1e-6`` sits near white noise at −82 dBFS. The floor is added per bin, before the ERB bands sum their
-bins.
+about ``160 σ²`` per bin, so ``P = 1e-6`` sits near white noise at −82 dBFS. The floor is added per bin, before
+the ERB bands sum their bins.
 
 ``bidirectional=True`` makes the trunk a bidirectional GRU: a non-causal, offline-only variant (the bundled ``hq``
 model) that sees the whole utterance; the deep filter stays over past frames.
