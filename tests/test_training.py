@@ -386,9 +386,12 @@ def test_no_pickle_loading_in_the_package():
 def test_checkpoint_every_saves_between_validations(tmp_path, monkeypatch):
     saved = []
     monkeypatch.setattr(Trainer, "_save_checkpoint", lambda self: saved.append(self.state.step))
-    cfg = tiny_config(tmp_path / "run", max_steps=6, valid_every=6, checkpoint_every=2)
+    cfg = tiny_config(tmp_path / "run", max_steps=6, valid_every=3, checkpoint_every=2, keep_validated=True)
     Trainer(from_dict(Config, cfg), progress=False).fit()
-    assert saved == [2, 4, 6]
+    assert saved == [2, 3, 4, 6]
+    kept = sorted(p.name for p in (tmp_path / "run" / "validated").iterdir())
+    assert kept == ["step000003.pt", "step000006.pt"]
+    assert load(tmp_path / "run" / "validated" / "step000006.pt").state_dict().keys()
 
 
 def test_hold_out_by_noise_source_and_speaker_lists(tmp_path):

@@ -71,6 +71,7 @@ class TrainConfig:
     batch_size: int = 16
     max_steps: int = 10000
     valid_every: int = 500
+    keep_validated: bool = False  # also write each validated model to out_dir/validated/stepNNNNNN.pt
     checkpoint_every: int = 0  # steps between checkpoints besides those at each validation (0: validations only)
     log_every: int = 25
     select_metric: str = "pesq_wb"  # best checkpoint and early stopping; higher is better (loss: lower);
