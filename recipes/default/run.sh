@@ -9,6 +9,9 @@ stop_stage=${2:-100}
 shared=${SHARED:-../shared/data}
 hush=${HUSH:-.venv/bin/hush}
 run=runs/default
+# One compute thread beside the data-loading worker: on two cores, two spinning compute threads plus the worker made
+# a step five times slower.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   echo "stage 0: manifest of the shared speech, noise and dev data"
