@@ -18,7 +18,9 @@ from hush.metrics.sdr import si_sdr  # noqa: E402
 from hush.models import files  # noqa: E402
 from hush.models.base import build_model, model_class  # noqa: E402
 from hush.models.enhancer import ModelEnhancer, ModelStream  # noqa: E402
-from hush.onnx_backend.export import ExportError, export_onnx, read_metadata, to_onnx_enhancer  # noqa: E402
+from hush.onnx_backend.cache import to_onnx_enhancer  # noqa: E402
+from hush.onnx_backend.export import ExportError, export_onnx  # noqa: E402
+from hush.onnx_backend.format import read_metadata  # noqa: E402
 from hush.onnx_backend.runtime import OnnxEnhancer, OnnxModel  # noqa: E402
 from tests.conftest import mix_at_snr, speech_like  # noqa: E402
 
@@ -164,7 +166,7 @@ def test_exported_model_keeps_its_default_limit(tmp_path, signal):
 
 def test_to_onnx_enhancer(tmp_path, monkeypatch, signal):
     monkeypatch.setenv("HUSH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("hush.onnx_backend.export.CACHE_EXPORTER", "torchscript")  # the faster one
+    monkeypatch.setattr("hush.onnx_backend.cache.CACHE_EXPORTER", "torchscript")  # the faster one
     model = tiny("gru")
     enh = to_onnx_enhancer(ModelEnhancer(model, name="g").with_control(None, 0.5))
     assert isinstance(enh, OnnxEnhancer) and enh.name == "g" and enh.mix == 0.5
@@ -179,10 +181,10 @@ def test_to_onnx_enhancer(tmp_path, monkeypatch, signal):
 @pytest.mark.parametrize("sr", [16000, 48000])
 def test_streamer_onnx_backend_equals_torch_backend(tmp_path, monkeypatch, signal, sr):
     from hush.audio.resample import resample
-    from hush.streaming import Streamer
+    from hush.inference.streamer import Streamer
 
     monkeypatch.setenv("HUSH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("hush.onnx_backend.export.CACHE_EXPORTER", "torchscript")
+    monkeypatch.setattr("hush.onnx_backend.cache.CACHE_EXPORTER", "torchscript")
     enh = ModelEnhancer(tiny("erbdf"), name="e")
     x = resample(signal[1][None], 16000, sr)[0]
     outs = {}

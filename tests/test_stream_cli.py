@@ -14,7 +14,7 @@ import soundfile as sf
 import hush
 from hush.cli import main
 from hush.cli.stream_cmd import decode, encode
-from hush.streaming import Streamer
+from hush.inference.streamer import Streamer
 
 from .conftest import mix_at_snr, speech_like
 

@@ -8,9 +8,9 @@ import torch
 
 import hush
 from hush.errors import AudioError, MethodError
+from hush.inference.streamer import Streamer, resampler_holdback
 from hush.models.base import build_model, model_class
 from hush.models.enhancer import ModelEnhancer
-from hush.streaming import Streamer, resampler_holdback
 
 from .conftest import mix_at_snr, speech_like
 
@@ -167,7 +167,7 @@ def test_short_and_empty_streams():
 
 
 def test_backends_and_bad_arguments():
-    with pytest.raises(MethodError, match="unknown streaming backend"):
+    with pytest.raises(MethodError, match="unknown backend"):
         Streamer("wiener", sr=16000, backend="tensorrt")
     with pytest.raises(AudioError, match="sample rate"):
         Streamer("wiener", sr=0)

@@ -9,8 +9,8 @@ import hush
 from hush.cli import main
 from hush.dsp.stft import stft
 from hush.errors import MethodError
-from hush.inference.control import ControlledEnhancer, ControlledStream, validate_control
 from hush.methods import Enhancer, StreamProcessor, resolve
+from hush.methods.control import ControlledEnhancer, ControlledStream, validate_control
 from hush.models import build_model
 from hush.models.base import model_class
 from hush.models.enhancer import ModelEnhancer, ModelStream

@@ -7,9 +7,8 @@
 
 from hush.api import enhance, enhance_file, evaluate, load_model
 from hush.errors import AudioError, HushError, MethodError
-from hush.streaming import Streamer
-
-__version__ = "0.1.0"
+from hush.inference import Streamer
+from hush.version import __version__
 
 __all__ = [
     "AudioError",

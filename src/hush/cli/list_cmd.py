@@ -17,8 +17,7 @@ def add_parser(sub) -> None:
 
 
 def _methods(args) -> int:
-    from hush.api import default_method
-    from hush.methods import entries
+    from hush.methods import default_method, entries
 
     rows = [{"name": e.name, "kind": e.kind, "description": e.description} for e in entries()]
     if args.json:

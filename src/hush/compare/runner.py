@@ -13,11 +13,12 @@ import numpy as np
 from tqdm import tqdm
 
 from hush.audio.io import read, write
+from hush.audio.layout import fit_length
 from hush.evaluation.pairing import Pair, pair_folders
-from hush.inference.arrays import enhance_array, fit_length
+from hush.inference.arrays import enhance_array
 from hush.methods import Enhancer, resolve
 from hush.metrics import compute_metrics
-from hush.runtime import set_threads
+from hush.threads import set_threads
 
 COMPARE_METRICS = ["pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"]
 NOISY = "noisy"

@@ -26,6 +26,7 @@ import numpy as np
 from hush.data.manifest import Record
 from hush.data.parallel import parallel_map
 from hush.errors import HushError
+from hush.methods import Enhancer, resolve
 
 
 def target_file(source: str, root: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
@@ -37,10 +38,8 @@ def target_file(source: str, root: str | os.PathLike, out_dir: str | os.PathLike
 
 
 @lru_cache(maxsize=2)
-def _enhancer(method: str):
-    from hush.api import load_model
-
-    return load_model(method)  # once per process: a neural model's weights are read once, not per file
+def _enhancer(method: str) -> Enhancer:
+    return resolve(method)  # once per process: a neural model's weights are read once, not per file
 
 
 def clean_file(source: str, dest: str, method: str = "mmse-lsa") -> str:

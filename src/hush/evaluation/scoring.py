@@ -10,10 +10,10 @@ import numpy as np
 from tqdm import tqdm
 
 from hush.audio.io import read
+from hush.audio.layout import fit_length
 from hush.audio.resample import resample
 from hush.errors import AudioError, HushError
 from hush.evaluation.pairing import Pair
-from hush.inference.arrays import fit_length
 from hush.metrics import compute_metrics
 
 MAX_LENGTH_MISMATCH_S = 0.016  # one hop of the 32 ms / 16 ms analysis used throughout

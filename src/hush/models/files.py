@@ -1,4 +1,4 @@
-"""The hush model file: one ``torch.save`` archive loadable with ``weights_only=True``.
+"""The hush model file (``.pt``): one ``torch.save`` archive loadable with ``weights_only=True``.
 
 Contents: ``format`` and ``version``, ``arch`` (registry name), ``config`` (JSON string), ``sample_rate``,
 ``state_dict`` (fp32, or fp16 when saved with ``half=True``), ``metrics`` (JSON string) and ``meta`` (JSON string).
@@ -15,7 +15,11 @@ from typing import Any
 import torch
 
 from hush.errors import MethodError
+from hush.methods.base import Enhancer
+from hush.methods.control import with_file_defaults
+from hush.methods.registry import register_format
 from hush.models.base import SEModel, build_model, model_class
+from hush.models.enhancer import ModelEnhancer
 
 FORMAT, VERSION = "hush-model", 1
 
@@ -96,31 +100,10 @@ def load(path: str | os.PathLike, **inference_options: Any) -> SEModel:
     return model.eval()
 
 
-def inference_defaults(meta: dict | None) -> dict[str, Any]:
-    """The suppression control a model file asks for by default (``meta["inference"]``: ``atten_lim_db``, ``mix``).
-
-    A bundled model may ship with a limit chosen on its own validation set; an explicit ``atten_lim_db`` / ``mix``
-    from the caller replaces it (``atten_lim_db=inf`` removes the limit).
-    """
-    inf = (meta or {}).get("inference") or {}
-    return {k: inf[k] for k in ("atten_lim_db", "mix") if inf.get(k) is not None}
+def load_enhancer(path: str | os.PathLike, **options: Any) -> Enhancer:
+    """A model file as a method, with the suppression control its metadata asks for by default."""
+    model = load(path, **options)
+    return with_file_defaults(ModelEnhancer(model, name=str(path)), model.meta)
 
 
-def load_enhancer(path: str | os.PathLike, **options) -> Any:
-    if Path(path).suffix.lower() == ".onnx":  # an export (hush export onnx), run by onnxruntime
-        from hush.onnx_backend.runtime import OnnxEnhancer
-
-        enh = OnnxEnhancer(path, name=str(path), **options)
-        defaults = inference_defaults(enh.model.meta.get("model_meta"))
-    else:
-        from hush.models.enhancer import ModelEnhancer
-
-        model = load(path, **options)
-        enh = ModelEnhancer(model, name=str(path))
-        defaults = inference_defaults(getattr(model, "meta", None))
-    if defaults:
-        from hush.inference.control import apply_control
-
-        enh = apply_control(enh, **defaults)
-        enh.control_defaults = defaults  # resolve() keeps the ones a caller does not replace
-    return enh
+register_format(".pt", load_enhancer)

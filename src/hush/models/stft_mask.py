@@ -11,7 +11,7 @@ Lookahead frames. A subclass with ``lookahead_frames = L > 0`` returns from ``en
 the offline output stays aligned with the input; ``step`` simply lags ``L`` more hops (``stream_delay``), and
 ``lookahead`` grows by ``L * hop`` samples. Streaming still equals offline exactly.
 
-Suppression control (:mod:`hush.inference.control`): ``atten_lim_db`` and ``mix`` (off by default) are applied by
+Suppression control (:mod:`hush.methods.control`): ``atten_lim_db`` and ``mix`` (off by default) are applied by
 :meth:`STFTModel.post_spec` after ``enhance_spec`` in both ``forward`` and ``step``, so they add no latency and
 streaming still equals offline.
 """

@@ -12,10 +12,14 @@ __all__ = ["OnnxEnhancer", "OnnxModel", "OnnxStream", "export_onnx", "read_metad
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing the runtime must not import torch
-    if name in ("export_onnx", "read_metadata"):
+    if name == "export_onnx":
         from hush.onnx_backend import export
 
-        return getattr(export, name)
+        return export.export_onnx
+    if name == "read_metadata":
+        from hush.onnx_backend import format
+
+        return format.read_metadata
     if name in ("OnnxEnhancer", "OnnxModel", "OnnxStream"):
         from hush.onnx_backend import runtime
 

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from hush.methods.registry import register
+from hush.models.files import load_enhancer
 
 BUNDLED = {
     "default": "bundled causal real-time model (16 kHz; any input rate is resampled)",
@@ -19,8 +20,6 @@ BUNDLED = {
 
 
 def _load(path: Path, name: str, **options):
-    from hush.models.files import load_enhancer
-
     enh = load_enhancer(path, **options)
     enh.name = name
     return enh

@@ -57,9 +57,7 @@ def register_corpus(name: str, description: str = "") -> Callable[[Recipe], Reci
 
 
 def corpora() -> dict[str, Corpus]:
-    """All registered corpora, by name (sorted)."""
-    from hush.data import prepare as _pkg  # noqa: F401  (imports every recipe module)
-
+    """All registered corpora, by name (sorted); importing this package has registered every recipe module."""
     return dict(sorted(_REGISTRY.items()))
 
 

@@ -11,12 +11,8 @@ def set_threads(n: int) -> None:
     n = max(int(n), 1)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(n)
-    os.environ["HUSH_THREADS"] = str(n)
     if "torch" in sys.modules:
         import torch
 
         torch.set_num_threads(n)
 
-
-def get_threads() -> int:
-    return int(os.environ.get("HUSH_THREADS", "1"))

@@ -35,11 +35,10 @@ import numpy as np
 
 from hush.dsp.stft import StreamingISTFT, StreamingSTFT, istft, stft
 from hush.errors import MethodError
-from hush.methods.base import Enhancer, StreamProcessor
+from hush.methods.base import UNBOUNDED, Enhancer, StreamProcessor
 
 CONTROL_OPTIONS = ("atten_lim_db", "mix")
 FRAME_S, HOP_S = 0.032, 0.016
-_UNBOUNDED = 2**31 - 1  # the lookahead non-causal models report (hush.models.zoo.transformer.UNBOUNDED)
 _TINY = 1e-20
 
 
@@ -97,6 +96,32 @@ def frame_setup(sr: int) -> tuple[int, int]:
     return 2 * hop, hop
 
 
+def split_control(options: dict[str, Any]) -> dict[str, Any]:
+    """Remove and return the suppression-control entries of ``options`` (a method's other options stay)."""
+    return {k: options.pop(k) for k in CONTROL_OPTIONS if k in options}
+
+
+def file_defaults(meta: dict | None) -> dict[str, Any]:
+    """The suppression control a model file asks for by default (``meta["inference"]``: ``atten_lim_db``, ``mix``).
+
+    A bundled model may ship with a limit chosen on its own validation set; an explicit ``atten_lim_db`` / ``mix``
+    from the caller replaces it (``atten_lim_db=inf`` removes the limit).
+    """
+    inf = (meta or {}).get("inference") or {}
+    return {k: inf[k] for k in CONTROL_OPTIONS if inf.get(k) is not None}
+
+
+def with_file_defaults(enhancer: Enhancer, meta: dict | None) -> Enhancer:
+    """``enhancer`` with its model file's default control applied; the defaults are kept on the result as
+    ``control_defaults`` so that :func:`hush.methods.resolve` keeps the ones a caller does not replace."""
+    defaults = file_defaults(meta)
+    if not defaults:
+        return enhancer
+    enhancer = apply_control(enhancer, **defaults)
+    enhancer.control_defaults = defaults
+    return enhancer
+
+
 def apply_control(enhancer: Enhancer, atten_lim_db: Any = None, mix: Any = 1.0) -> Enhancer:
     """``enhancer`` with the suppression limit and mix applied (validated); unchanged when both are off.
 
@@ -119,11 +144,11 @@ class ControlledEnhancer(Enhancer):
         self.atten_lim_db, self.mix = validate_control(atten_lim_db, mix)
         self.inner = inner
         self.name, self.description = inner.name, inner.description
-        self.sample_rate, self.causal, self.multichannel = inner.sample_rate, inner.causal, inner.multichannel
+        self.sample_rate, self.causal = inner.sample_rate, inner.causal
 
     def lookahead(self, sr: int) -> int:
         la = self.inner.lookahead(sr)
-        if self.atten_lim_db is None or la >= _UNBOUNDED:
+        if self.atten_lim_db is None or la >= UNBOUNDED:
             return la
         return la + frame_setup(sr)[0] - 1  # the limiter's analysis window
 
