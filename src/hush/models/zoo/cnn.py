@@ -11,8 +11,8 @@ from torch.nn import functional as F
 
 from hush.errors import MethodError
 from hush.models.base import register_model
+from hush.models.blocks import FeatureNorm, log_power, stack_context
 from hush.models.stft_mask import STFTModel
-from hush.models.zoo.dnn import FeatureNorm, log_power, stack_context
 
 
 def _per_layer(value: int | list[int] | None, n: int, default: list[int], name: str) -> list[int]:

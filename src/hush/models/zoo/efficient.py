@@ -41,9 +41,9 @@ import torch
 from torch import nn
 
 from hush.dsp.filterbanks import erb_band_matrix
+from hush.methods.base import UNBOUNDED
 from hush.models.base import register_model
 from hush.models.stft_mask import STFTModel
-from hush.models.zoo.transformer import UNBOUNDED
 
 
 def perceptual_post_filter(gain: torch.Tensor, beta: float) -> torch.Tensor:

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from hush.models.base import register_model
-from hush.models.zoo.crn import StateCursor, TimeConv, _FeatureSTFTModel, bounded_complex_mask, make_norm, spec_features
+from hush.models.blocks import StateCursor, TimeConv, bounded_complex_mask, make_norm, spec_features
+from hush.models.stft_mask import FeatureSTFTModel
 
 
 class _DenseBlock(nn.Module):
@@ -53,7 +54,7 @@ class _TCNBlock(nn.Module):
 
 
 @register_model("tcn-denseunet")
-class TCNDenseUNet(_FeatureSTFTModel):
+class TCNDenseUNet(FeatureSTFTModel):
     """TCN-DenseUNet: a U-Net over frequency built from dense blocks, with a dilated TCN bottleneck over time.
 
     In Wang, Wichern and Le Roux's TCN-DenseUNet (used for complex spectral mapping in e.g. "On the compensation
