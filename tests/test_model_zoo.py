@@ -199,7 +199,7 @@ def test_erbdf_spec_conv_grows_a_checkpoint_and_streams_exactly():
 
 
 def test_perceptual_post_filter_keeps_high_gains_and_deepens_low_ones():
-    from hush.models.zoo.efficient import perceptual_post_filter
+    from hush.models.zoo.erbdf import perceptual_post_filter
 
     g = torch.linspace(0.0, 1.0, 101)
     out = perceptual_post_filter(g, 0.02)

@@ -13,7 +13,7 @@ FAMILIES = [
     "transformer",
     "tcn_denseunet",
     "manner",
-    "efficient",
+    "erbdf",
 ]
 
 for _name in FAMILIES:
