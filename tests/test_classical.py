@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hush.classical import frame_setup, gains, make_tracker
+from hush.classical import gains, make_tracker
 from hush.dsp import sqrt_hann, stft
+from hush.dsp.stft import frame_setup
 from hush.errors import MethodError
 from hush.methods import entries, resolve
 

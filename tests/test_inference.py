@@ -171,3 +171,9 @@ def test_chunked_offline_matches_whole_for_short_and_crossfades_long():
     short = ChunkedOffline(m, 16000, chunk=40_000, overlap=500)
     ys = np.concatenate([short.process(x), short.flush()])
     np.testing.assert_allclose(ys, m.enhance(x, 16000))
+
+
+def test_load_model_is_the_deprecated_name_of_load_method():
+    with pytest.warns(DeprecationWarning, match="load_method"):
+        enh = hush.load_model("wiener", mix=0.5)
+    assert type(enh) is type(hush.load_method("wiener", mix=0.5))

@@ -4,16 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from hush.models import available_models, build_model, load, model_class, save
+from hush import models
+from hush.models import build_model, load, save
 from hush.models.complexity import describe
 from hush.models.enhancer import ModelEnhancer
 
-ARCHS = available_models()
+ARCHS = models.names()
 
 
 def make(arch, seed=0):
     torch.manual_seed(seed)
-    return build_model(arch, **model_class(arch).tiny_config())
+    return build_model(arch, **models.get(arch).tiny_config())
 
 
 def batch(model, seconds=0.5, n=2, seed=0):
@@ -130,7 +131,7 @@ def test_bundled_model_registration(tmp_path, monkeypatch):
 
 def test_bidirectional_erbdf_is_non_causal_and_uses_the_future():
     torch.manual_seed(0)
-    model = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "bidirectional": True}).eval()
+    model = build_model("erbdf", **{**models.get("erbdf").tiny_config(), "bidirectional": True}).eval()
     assert not model.causal and not model.supports_streaming and model.lookahead > 10**6
     noisy, _ = batch(model, seconds=0.6)
     changed = noisy.clone()
@@ -144,8 +145,8 @@ def test_bidirectional_erbdf_is_non_causal_and_uses_the_future():
 def test_erbdf_lookahead_frames(frames):
     """L lookahead frames: latency grows by L hops, the output uses exactly that much future and streams exactly."""
     torch.manual_seed(0)
-    base = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
-    model = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "lookahead_frames": frames}).eval()
+    base = build_model("erbdf", **models.get("erbdf").tiny_config()).eval()
+    model = build_model("erbdf", **{**models.get("erbdf").tiny_config(), "lookahead_frames": frames}).eval()
     model.load_state_dict(base.state_dict())  # no new weights: a causal checkpoint warm-starts it
     hop = model.hop_size
     assert model.lookahead == base.lookahead + frames * hop and model.stream_delay == base.stream_delay + frames * hop
@@ -168,14 +169,14 @@ def test_erbdf_lookahead_frames(frames):
     assert stream.delay == model.stream_delay
     np.testing.assert_allclose(out[stream.delay :], ref[0].numpy(), atol=1e-5)
     with pytest.raises(ValueError, match="causal trunk only"):
-        build_model("erbdf", **{**model_class("erbdf").tiny_config(), "lookahead_frames": 1, "bidirectional": True})
+        build_model("erbdf", **{**models.get("erbdf").tiny_config(), "lookahead_frames": 1, "bidirectional": True})
 
 
 def test_erbdf_spec_conv_grows_a_checkpoint_and_streams_exactly():
     """spec_conv adds a zero-initialised encoder: a grown model starts as its checkpoint, then learns and streams."""
     torch.manual_seed(0)
-    base = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
-    grown = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "spec_conv": 4}).eval()
+    base = build_model("erbdf", **models.get("erbdf").tiny_config()).eval()
+    grown = build_model("erbdf", **{**models.get("erbdf").tiny_config(), "spec_conv": 4}).eval()
     missing = grown.load_state_dict(base.state_dict(), strict=False).missing_keys
     assert missing and all(k.startswith(("spec_enc.", "spec_proj.")) for k in missing)
     noisy, clean = batch(grown, seconds=0.6, n=1)
@@ -214,13 +215,13 @@ def test_perceptual_post_filter_keeps_high_gains_and_deepens_low_ones():
 def test_erbdf_post_filter_suppresses_more_and_streams_exactly():
     """The post-filter only changes inference: same weights, more suppression of noise, streaming still exact."""
     torch.manual_seed(0)
-    plain = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
+    plain = build_model("erbdf", **models.get("erbdf").tiny_config()).eval()
     torch.nn.init.constant_(plain.erb_head.bias, -2.0)  # band gains around 0.12, as for noise-only input
-    pf = build_model("erbdf", **{**model_class("erbdf").tiny_config(), "post_filter_beta": 0.05}).eval()
+    pf = build_model("erbdf", **{**models.get("erbdf").tiny_config(), "post_filter_beta": 0.05}).eval()
     pf.load_state_dict(plain.state_dict())
     assert pf.config["post_filter_beta"] == 0.05 and "post_filter_beta" not in plain.config
     with pytest.raises(ValueError, match="post_filter_beta"):
-        build_model("erbdf", **{**model_class("erbdf").tiny_config(), "post_filter_beta": -1})
+        build_model("erbdf", **{**models.get("erbdf").tiny_config(), "post_filter_beta": -1})
     noise = 0.05 * torch.randn(1, 9600, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         out_plain, out_pf = plain(noise)["enhanced"], pf(noise)["enhanced"]
@@ -236,7 +237,7 @@ def test_post_filter_is_an_inference_option_of_a_model_file(tmp_path):
     from hush.methods.registry import resolve
 
     torch.manual_seed(0)
-    model = build_model("erbdf", **model_class("erbdf").tiny_config())
+    model = build_model("erbdf", **models.get("erbdf").tiny_config())
     torch.nn.init.constant_(model.erb_head.bias, -2.0)
     path = save(model, tmp_path / "m.pt")
     assert load(path, post_filter_beta=0.05).post_filter_beta == 0.05

@@ -11,12 +11,13 @@ import torch
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
+from hush import models  # noqa: E402
 from hush.cli import main  # noqa: E402
 from hush.errors import MethodError, MissingExtraError  # noqa: E402
 from hush.methods import resolve  # noqa: E402
 from hush.metrics.sdr import si_sdr  # noqa: E402
-from hush.models import files  # noqa: E402
-from hush.models.base import build_model, model_class  # noqa: E402
+from hush.models import model_file  # noqa: E402
+from hush.models.base import build_model  # noqa: E402
 from hush.models.enhancer import ModelEnhancer, ModelStream  # noqa: E402
 from hush.onnx_backend.cache import to_onnx_enhancer  # noqa: E402
 from hush.onnx_backend.export import ExportError, export_onnx  # noqa: E402
@@ -29,7 +30,7 @@ CHUNKS = (1, 37, 64, 1000)
 
 def tiny(arch: str, seed: int = 0, **extra):
     torch.manual_seed(seed)
-    model = build_model(arch, **{**model_class(arch).tiny_config(), **extra}).eval()
+    model = build_model(arch, **{**models.get(arch).tiny_config(), **extra}).eval()
     if extra.get("spec_conv"):  # its projection starts at zero: give the encoder path a say in the output
         torch.nn.init.normal_(model.spec_proj.weight, std=0.05)
     return model
@@ -220,7 +221,7 @@ def test_cli_export_and_enhance_round_trip(tmp_path, monkeypatch, capsys, signal
     monkeypatch.setenv("HUSH_CACHE_DIR", str(tmp_path / "cache"))
     _, noisy = signal
     sf.write(tmp_path / "noisy.wav", noisy, 16000, subtype="FLOAT")
-    pt = files.save(tiny("gru", seed=4), tmp_path / "tiny.pt")
+    pt = model_file.save(tiny("gru", seed=4), tmp_path / "tiny.pt")
     onnx_path = tmp_path / "tiny.onnx"
 
     assert main(["export", "onnx", "-m", str(pt), "-o", str(onnx_path), "--exporter", "torchscript"]) == 0
@@ -248,7 +249,7 @@ def test_cli_export_and_enhance_round_trip(tmp_path, monkeypatch, capsys, signal
 def test_cli_export_errors(tmp_path, capsys):
     assert main(["export", "onnx", "-m", "wiener", "-o", str(tmp_path / "w.onnx")]) == 1
     assert "wiener is not a neural model" in capsys.readouterr().err
-    pt = files.save(tiny("wave-u-net"), tmp_path / "w.pt")
+    pt = model_file.save(tiny("wave-u-net"), tmp_path / "w.pt")
     assert main(["export", "onnx", "-m", str(pt), "-o", str(tmp_path / "w.onnx")]) == 1
     err = capsys.readouterr().err
     assert "cannot be exported to ONNX" in err and "exportable:" in err and len(err.strip().splitlines()) == 1

@@ -15,7 +15,7 @@ import soundfile as sf
 
 from hush.cli import data_cmd
 from hush.data.manifest import read_manifest
-from hush.data.prepare import corpora, get_corpus, parse_options, prepare_corpus, summarize
+from hush.data.prepare import get, names, parse_options, prepare_corpus, summarize
 from hush.data.prepare.dns import noise_category
 from hush.errors import HushError
 
@@ -345,7 +345,7 @@ def test_shared_matches_its_lists():
 # ---------------------------------------------------------------------------------------------- driver and CLI
 
 
-@pytest.mark.parametrize("name", sorted(corpora()))
+@pytest.mark.parametrize("name", names())
 def test_every_recipe_refuses_an_empty_folder_in_one_line(name, tmp_path):
     with pytest.raises(HushError) as e:
         prepare_corpus(name, tmp_path)
@@ -362,12 +362,12 @@ def test_missing_root_and_unknown_names(tmp_path):
 
 
 def test_parse_options_converts_by_default_type():
-    assert parse_options(get_corpus("reverb"), ["channel=3", "wsjcam0=/x"]) == {"channel": 3, "wsjcam0": "/x"}
-    assert parse_options(get_corpus("musan"), ["speech=yes", "vocals=false"]) == {"speech": True, "vocals": False}
+    assert parse_options(get("reverb"), ["channel=3", "wsjcam0=/x"]) == {"channel": 3, "wsjcam0": "/x"}
+    assert parse_options(get("musan"), ["speech=yes", "vocals=false"]) == {"speech": True, "vocals": False}
     with pytest.raises(HushError, match="expected an integer"):
-        parse_options(get_corpus("reverb"), ["channel=two"])
+        parse_options(get("reverb"), ["channel=two"])
     with pytest.raises(HushError, match="KEY=VALUE"):
-        parse_options(get_corpus("musan"), ["speech"])
+        parse_options(get("musan"), ["speech"])
 
 
 def _cli(*argv):

@@ -9,7 +9,7 @@ import torch
 import hush
 from hush.errors import AudioError, MethodError
 from hush.inference.streamer import Streamer, resampler_holdback
-from hush.models.base import build_model, model_class
+from hush.models.base import build_model
 from hush.models.enhancer import ModelEnhancer
 
 from .conftest import mix_at_snr, speech_like
@@ -25,7 +25,7 @@ def _noisy(sr: int, seconds: float = 1.0, seed: int = 1) -> np.ndarray:
 
 def _tiny(arch: str, **extra) -> ModelEnhancer:
     torch.manual_seed(0)
-    return ModelEnhancer(build_model(arch, **{**model_class(arch).tiny_config(), **extra}))
+    return ModelEnhancer(build_model(arch, **{**hush.models.get(arch).tiny_config(), **extra}))
 
 
 def _stream(s: Streamer, x: np.ndarray, chunk: int) -> np.ndarray:

@@ -6,15 +6,15 @@ import soundfile as sf
 import torch
 
 import hush
+from hush import models
 from hush.cli import main
 from hush.dsp.stft import stft
 from hush.errors import MethodError
 from hush.methods import Enhancer, StreamProcessor, resolve
 from hush.methods.control import ControlledEnhancer, ControlledStream, validate_control
 from hush.models import build_model
-from hush.models.base import model_class
 from hush.models.enhancer import ModelEnhancer, ModelStream
-from hush.models.files import save
+from hush.models.model_file import save
 from tests.conftest import mix_at_snr, speech_like
 
 SR = 16000
@@ -28,7 +28,7 @@ def noisy():
 
 def tiny(arch: str) -> ModelEnhancer:
     torch.manual_seed(0)
-    return ModelEnhancer(build_model(arch, **model_class(arch).tiny_config()))
+    return ModelEnhancer(build_model(arch, **models.get(arch).tiny_config()))
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_bad_values_raise_one_line(atten, mix):
 def test_defaults_leave_the_method_alone(noisy):
     assert validate_control(float("inf"), None) == (None, 1.0)
     enh = resolve("mmse-lsa")
-    assert resolve(enh) is enh and hush.load_model(enh) is enh
+    assert resolve(enh) is enh and hush.load_method(enh) is enh
     np.testing.assert_array_equal(
         hush.enhance(noisy, SR, "mmse-lsa", atten_lim_db=None, mix=1.0), hush.enhance(noisy, SR, "mmse-lsa")
     )
@@ -235,13 +235,13 @@ def test_options_in_method_specs_and_model_files(tmp_path, gru, noisy):
     want = hush.enhance(noisy, SR, "mmse-lsa", atten_lim_db=12, mix=0.8)
     np.testing.assert_array_equal(hush.enhance(noisy, SR, "mmse-lsa:atten_lim_db=12,mix=0.8"), want)
     path = save(gru.model, tmp_path / "tiny.pt")
-    enh = hush.load_model(f"{path}:mix=0.5", atten_lim_db=6)  # spec values and keywords combine
+    enh = hush.load_method(f"{path}:mix=0.5", atten_lim_db=6)  # spec values and keywords combine
     assert (enh.model.atten_lim_db, enh.model.mix) == (6, 0.5)
     np.testing.assert_allclose(
         enh.enhance(noisy, SR), resolve(gru, atten_lim_db=6, mix=0.5).enhance(noisy, SR), atol=1e-6
     )
     with pytest.raises(MethodError, match="mix must be between 0"):
-        hush.load_model(f"{path}:mix=2")
+        hush.load_method(f"{path}:mix=2")
 
 
 def test_enhance_file_matches_arrays(tmp_path, noisy):
@@ -300,7 +300,7 @@ def test_cli_help_documents_the_options(capsys):
 def test_model_file_default_limit_applies_and_can_be_overridden(tmp_path, noisy):
     """A model file may carry a default limit (meta "inference"); explicit options replace it, inf removes it."""
     torch.manual_seed(0)
-    model = build_model("erbdf", **model_class("erbdf").tiny_config()).eval()
+    model = build_model("erbdf", **models.get("erbdf").tiny_config()).eval()
     save(model, tmp_path / "plain.pt")
     save(model, tmp_path / "limited.pt", meta={"inference": {"atten_lim_db": 6.0}})
     plain, limited = resolve(str(tmp_path / "plain.pt")), resolve(str(tmp_path / "limited.pt"))
@@ -312,5 +312,5 @@ def test_model_file_default_limit_applies_and_can_be_overridden(tmp_path, noisy)
     unlimited = resolve(str(tmp_path / "limited.pt"), atten_lim_db=float("inf"))
     assert unlimited.model.atten_lim_db is None
     np.testing.assert_allclose(unlimited.enhance(noisy, SR), plain.enhance(noisy, SR), atol=1e-6)
-    mixed = hush.load_model(str(tmp_path / "limited.pt"), mix=0.5)  # a mix alone keeps the file's limit
+    mixed = hush.load_method(str(tmp_path / "limited.pt"), mix=0.5)  # a mix alone keeps the file's limit
     assert (mixed.model.atten_lim_db, mixed.model.mix) == (6.0, 0.5)

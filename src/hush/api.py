@@ -1,8 +1,9 @@
-"""The public Python API: ``hush.enhance``, ``hush.enhance_file``, ``hush.evaluate``, ``hush.load_model``."""
+"""The public Python API: ``hush.enhance``, ``hush.enhance_file``, ``hush.evaluate``, ``hush.load_method``."""
 
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -21,13 +22,19 @@ def _control(options: dict, atten_lim_db: float | None, mix: float) -> dict:
     return options
 
 
-def load_model(name_or_path: str, atten_lim_db: float | None = None, mix: float = 1.0, **options) -> Enhancer:
+def load_method(name_or_path: str, atten_lim_db: float | None = None, mix: float = 1.0, **options) -> Enhancer:
     """A ready method: classical name, bundled model name (``default``, ``hq``) or model-file path.
 
     ``atten_lim_db``: most suppression per time-frequency bin in dB (> 0; ``None``: no limit). ``mix``: 0..1,
     ``mix * enhanced + (1 - mix) * input`` (1: fully enhanced). See :mod:`hush.methods.control`.
     """
     return resolve(name_or_path, **_control(options, atten_lim_db, mix))
+
+
+def load_model(name_or_path: str, *args, **kwargs) -> Enhancer:
+    """Deprecated name of :func:`load_method` (it returns a method, not a model; see :func:`hush.models.load`)."""
+    warnings.warn("hush.load_model is deprecated; use hush.load_method", DeprecationWarning, stacklevel=2)
+    return load_method(name_or_path, *args, **kwargs)
 
 
 def enhance(
@@ -40,7 +47,7 @@ def enhance(
 ) -> np.ndarray:
     """Enhance ``audio`` (``(T,)``, ``(C, T)`` or soundfile's ``(T, C)``) sampled at ``sr``; same shape out.
 
-    ``atten_lim_db`` and ``mix`` as for :func:`load_model`.
+    ``atten_lim_db`` and ``mix`` as for :func:`load_method`.
     """
     return enhance_array(audio, sr, method or default_method(), **_control(options, atten_lim_db, mix))
 
@@ -57,7 +64,7 @@ def enhance_file(
 ) -> FileResult:
     """Enhance one audio file into ``dst`` (atomic write, bounded memory, same format as the input).
 
-    ``atten_lim_db`` and ``mix`` as for :func:`load_model`.
+    ``atten_lim_db`` and ``mix`` as for :func:`load_method`.
     """
     return _enhance_file(
         src, dst, method or default_method(), overwrite=overwrite, **_control(options, atten_lim_db, mix)

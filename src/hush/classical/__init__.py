@@ -16,7 +16,6 @@ from hush.classical.enhancers import (
     MMSESTSAEnhancer,
     SpectralSubtractionEnhancer,
     WienerEnhancer,
-    frame_setup,
 )
 from hush.classical.noise_tracking import MinimumStatistics, NoiseTracker, SPPNoiseTracker, make_tracker
 
@@ -30,6 +29,5 @@ __all__ = [
     "SPPNoiseTracker",
     "SpectralSubtractionEnhancer",
     "WienerEnhancer",
-    "frame_setup",
     "make_tracker",
 ]

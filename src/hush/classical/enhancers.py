@@ -42,23 +42,11 @@ import numpy as np
 
 from hush.classical import gains
 from hush.classical.noise_tracking import PSD_FLOOR, TRACKERS, NoiseTracker, make_tracker
-from hush.dsp.stft import StreamingISTFT, StreamingSTFT, istft, stft
+from hush.dsp.stft import HOP_S, StreamingISTFT, StreamingSTFT, frame_setup, istft, stft
 from hush.errors import MethodError
 from hush.methods.base import Enhancer, StreamProcessor
 from hush.methods.control import limit_spectrum
 from hush.methods.registry import register
-
-FRAME_S = 0.032
-HOP_S = 0.016
-
-
-def frame_setup(sr: int) -> tuple[int, int]:
-    """``(n_fft, hop)`` for rate ``sr``: 16 ms hop, 32 ms frame (50 % overlap)."""
-    if sr <= 0:
-        raise ValueError(f"sample rate must be positive, got {sr}")
-    hop = max(1, int(round(HOP_S * sr)))
-    return 2 * hop, hop
-
 
 # ------------------------------------------------------------------------------------------ suppression rules
 

@@ -35,10 +35,10 @@ def _methods(args) -> int:
 
 
 def _models(args) -> int:
-    from hush.models import available_models, build_model
+    from hush.models import build_model, names
     from hush.models.complexity import describe
 
-    rows = [describe(build_model(name)) for name in available_models()]
+    rows = [describe(build_model(name)) for name in names()]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

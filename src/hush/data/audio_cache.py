@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import soundfile as sf
 
-from hush.audio.io import _libsndfile_problem, probe
+from hush.audio.io import libsndfile_problem, probe
 from hush.audio.resample import resample
 from hush.errors import AudioError
 
@@ -128,7 +128,7 @@ class AudioReader:
                     f.seek(start)
                 block = f.read(max(0, stop - start), dtype="float32", always_2d=True)
         except Exception as e:  # libsndfile raises several types
-            raise AudioError(path, _libsndfile_problem(e)) from None
+            raise AudioError(path, libsndfile_problem(e)) from None
         return _check_finite(_to_mono(block), path)
 
     def read_full(self, path: str | os.PathLike) -> np.ndarray:

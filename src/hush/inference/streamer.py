@@ -81,7 +81,7 @@ class Streamer:
         backend: ``"torch"`` or ``"onnx"`` (neural models run their exported one-frame graph in onnxruntime).
         chunk_seconds, overlap_seconds: chunk and crossfade length for non-causal methods (latency = chunk).
         resample_quality: soxr quality for the internal resamplers (``"HQ"`` matches :func:`hush.enhance`).
-        **options: method options, as for :func:`hush.load_model`.
+        **options: method options, as for :func:`hush.load_method`.
 
     ``process`` accepts float arrays of shape ``(T,)`` or ``(C, T)`` (one independent stream per channel; the
     channel count is fixed until ``flush``/``reset``) and returns float32 of the same layout. ``flush`` returns

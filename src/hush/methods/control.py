@@ -33,12 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from hush.dsp.stft import StreamingISTFT, StreamingSTFT, istft, stft
+from hush.dsp.stft import StreamingISTFT, StreamingSTFT, frame_setup, istft, stft
 from hush.errors import MethodError
 from hush.methods.base import UNBOUNDED, Enhancer, StreamProcessor
 
 CONTROL_OPTIONS = ("atten_lim_db", "mix")
-FRAME_S, HOP_S = 0.032, 0.016
 _TINY = 1e-20
 
 
@@ -88,12 +87,6 @@ def limit_spectrum(noisy: np.ndarray, enhanced: np.ndarray, floor: float) -> np.
     lo = floor * mag_in
     scale = np.where(mag_out >= lo, 1.0, lo / np.maximum(mag_out, _TINY))
     return np.where(mag_out > _TINY, enhanced * scale, np.where(mag_out >= lo, enhanced, noisy * floor))
-
-
-def frame_setup(sr: int) -> tuple[int, int]:
-    """``(n_fft, hop)`` of the generic limiter at rate ``sr``: 32 ms frames, 16 ms hop."""
-    hop = max(1, int(round(HOP_S * sr)))
-    return 2 * hop, hop
 
 
 def split_control(options: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 ``resolve(name_or_path)`` is the single entry point used by the API and the CLI. Names are classical methods,
 bundled models (``default``, ``hq``) and peers; a path is loaded by the loader registered for its suffix (``.pt``
-by :mod:`hush.models.files`, ``.onnx`` by :mod:`hush.onnx_backend.runtime`).
+by :mod:`hush.models.model_file`, ``.onnx`` by :mod:`hush.onnx_backend.runtime`).
 
 Every provider registers itself when imported: ``@register(name, kind, description)`` for a method,
 :func:`register_format` for a model-file format. The built-in providers are imported by name on the first lookup,
@@ -20,7 +20,7 @@ from hush.errors import MethodError
 from hush.methods.base import Enhancer
 from hush.methods.control import apply_control, split_control, validate_control
 
-PROVIDERS = ("hush.classical", "hush.models.files", "hush.onnx_backend.runtime", "hush.pretrained", "hush.peers")
+PROVIDERS = ("hush.classical", "hush.models.model_file", "hush.onnx_backend.runtime", "hush.pretrained", "hush.peers")
 DEFAULT_FORMAT = ".pt"  # how an existing file with an unregistered suffix is read
 # Without the bundled weights (a source tree without package data), the best classical method.
 FALLBACK_METHOD = "mmse-lsa"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hush.methods import Enhancer, model_file_format, resolve
 from hush.models.base import SEModel
-from hush.models.files import load
+from hush.models.model_file import load
 from hush.onnx_backend.export import check_exportable, export_onnx
 from hush.onnx_backend.format import FORMAT, VERSION, require_onnx
 from hush.onnx_backend.graph import ExportError

@@ -19,8 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from hush import models
 from hush.dsp.stft import sqrt_hann
-from hush.models.base import SEModel, available_models, model_class
+from hush.models.base import SEModel
 from hush.models.stft_mask import STFTModel
 from hush.onnx_backend.complex_pair import UnsupportedComplexOp
 from hush.onnx_backend.format import (
@@ -41,7 +42,7 @@ EXPORTERS = ("auto", "dynamo", "torchscript")
 
 def exportable_archs() -> list[str]:
     """Architectures built on :class:`STFTModel`; their causal configurations export."""
-    return [a for a in available_models() if issubclass(model_class(a), STFTModel)]
+    return [a for a in models.names() if issubclass(models.get(a), STFTModel)]
 
 
 def check_exportable(model: SEModel) -> None:

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from hush.data.mixing import collate
 from hush.losses import build_loss
 from hush.models import build_model, save
-from hush.models.files import atomic_torch_save
+from hush.models.model_file import atomic_torch_save
 from hush.training.config import Config, to_dict
 from hush.training.datasets import build_datasets
 from hush.training.distributed import DistInfo, broadcast_flag, init_from_env

@@ -8,12 +8,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.blocks import StateCursor, TimeConv, bounded_complex_mask, make_norm, spec_features
 from hush.models.stft_mask import FeatureSTFTModel
 
 
-@register_model("crn")
+@register("crn")
 class CRN(FeatureSTFTModel):
     """Convolutional recurrent network (Tan & Wang 2018) for real-time enhancement.
 

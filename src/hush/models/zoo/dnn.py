@@ -10,13 +10,13 @@ from torch import nn
 
 from hush.dsp.filterbanks import mel_filterbank
 from hush.errors import MethodError
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.blocks import FeatureNorm, log_power, soft_clamp, stack_context
 from hush.models.blocks.features import EPS
 from hush.models.stft_mask import STFTModel
 
 
-@register_model("dnn")
+@register("dnn")
 class DNNMask(STFTModel):
     """Fully connected regression network on spliced log-spectral frames (Xu et al.).
 

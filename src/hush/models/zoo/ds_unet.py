@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.blocks import UNetTimeConv, fit_bins
 from hush.models.stft_mask import STFTModel
 
@@ -53,7 +53,7 @@ class _DSBlock(nn.Module):
         return x, buf, w
 
 
-@register_model("ds-unet")
+@register("ds-unet")
 class DSUNet(STFTModel):
     """Causal magnitude-mask U-Net built from depthwise-separable convolution blocks with squeeze-and-excitation.
 

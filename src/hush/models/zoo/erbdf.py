@@ -42,7 +42,7 @@ from torch import nn
 
 from hush.dsp.filterbanks import erb_band_matrix
 from hush.methods.base import UNBOUNDED
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.stft_mask import STFTModel
 
 
@@ -59,11 +59,11 @@ def _log_feature(power: torch.Tensor) -> torch.Tensor:
     return (torch.log10(power + 1e-10) + 5.0) / 2.5
 
 
-@register_model("erbdf")
+@register("erbdf")
 class ERBDeepFilter(STFTModel):
     """ERB-band gains + low-band deep filtering on a causal GRU trunk."""
 
-    INFERENCE_OPTIONS = ("post_filter_beta",)  # may be set when loading a trained file (hush.models.files.load)
+    INFERENCE_OPTIONS = ("post_filter_beta",)  # may be set when loading a trained file (hush.models.model_file.load)
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.stft_mask import STFTModel
 
 
@@ -43,14 +43,14 @@ class _RecurrentMask(STFTModel):
         return self.min_gain + (1 - self.min_gain) * gain, state
 
 
-@register_model("gru")
+@register("gru")
 class GRUMask(_RecurrentMask):
     """Causal GRU mask network on log-power spectra."""
 
     rnn_type = nn.GRU
 
 
-@register_model("lstm")
+@register("lstm")
 class LSTMMask(_RecurrentMask):
     """Causal LSTM mask network on log-power spectra."""
 

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hush.methods.base import UNBOUNDED
-from hush.models.base import SEModel, register_model
+from hush.models.base import SEModel, register
 
 VIEWS = ("channel", "global", "local")
 
@@ -458,7 +458,7 @@ class _MannerBase(SEModel):
         return y[:, 0], state
 
 
-@register_model("manner")
+@register("manner")
 class Manner(_MannerBase):
     """MANNER (Park, Kang, Shin, Kim & Han, 2022, "MANNER: Multi-view Attention Network for Noise Erasure", ICASSP).
 
@@ -512,7 +512,7 @@ class Manner(_MannerBase):
         }
 
 
-@register_model("rt-manner")
+@register("rt-manner")
 class RTManner(_MannerBase):
     """RT-MANNER: a causal, streaming variant of MANNER (Park et al., 2022, "MANNER: Multi-view Attention Network
     for Noise Erasure", ICASSP) in the style of real-time time-domain U-Nets (RT-SENet-like block processing).

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.blocks import StateCursor, TimeConv, bounded_complex_mask, make_norm, spec_features
 from hush.models.stft_mask import FeatureSTFTModel
 
@@ -53,7 +53,7 @@ class _TCNBlock(nn.Module):
         return x + self.res(y)
 
 
-@register_model("tcn-denseunet")
+@register("tcn-denseunet")
 class TCNDenseUNet(FeatureSTFTModel):
     """TCN-DenseUNet: a U-Net over frequency built from dense blocks, with a dilated TCN bottleneck over time.
 

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from hush.methods.base import UNBOUNDED
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.stft_mask import FeatureSTFTModel
 
 
@@ -84,7 +84,7 @@ class _EncoderLayer(nn.Module):
         return x + self.drop(self.ffn(self.norm2(x))), cache, attn
 
 
-@register_model("transformer")
+@register("transformer")
 class TransformerMask(FeatureSTFTModel):
     """Transformer encoder over STFT frames estimating a real-valued mask.
 

@@ -7,12 +7,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from hush.models.base import register_model
+from hush.models.base import register
 from hush.models.blocks import UNetTimeConv, fit_bins
 from hush.models.stft_mask import STFTModel
 
 
-@register_model("unet")
+@register("unet")
 class UNet(STFTModel):
     """2-D time–frequency U-Net with skip connections estimating a real mask or a bounded complex ratio mask.
 

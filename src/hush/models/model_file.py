@@ -18,7 +18,7 @@ from hush.errors import MethodError
 from hush.methods.base import Enhancer
 from hush.methods.control import with_file_defaults
 from hush.methods.registry import register_format
-from hush.models.base import SEModel, build_model, model_class
+from hush.models.base import SEModel, build_model, get
 from hush.models.enhancer import ModelEnhancer
 
 FORMAT, VERSION = "hush-model", 1
@@ -83,7 +83,7 @@ def load(path: str | os.PathLike, **inference_options: Any) -> SEModel:
     doc = read_doc(path)
     config = json.loads(doc["config"])
     if inference_options:
-        allowed = tuple(getattr(model_class(doc["arch"]), "INFERENCE_OPTIONS", ()))
+        allowed = tuple(getattr(get(doc["arch"]), "INFERENCE_OPTIONS", ()))
         bad = sorted(set(inference_options) - set(allowed))
         if bad:
             takes = ", ".join(allowed) if allowed else "none"
