@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from hush.errors import MissingExtraError
+from hush.methods import resolve
 from hush.peers._calib import si_sdr, speech_like, speech_mask, xcorr_lag
 
 PEER_PACKAGES = {
@@ -44,7 +45,7 @@ def peer(name):
         ok = peers.available()[name]
         if ok is not True:
             pytest.skip(f"{name}: {ok}")
-        _cache[name] = peers.create(name)
+        _cache[name] = resolve(name)
     return _cache[name]
 
 
@@ -131,7 +132,7 @@ def test_missing_package_raises_missing_extra(monkeypatch):
     for name in ("rnnoise", "deepfilternet3", "nsnet2", "gtcrn"):
         assert isinstance(av[name], str) and "hush[compare]" in av[name]
         with pytest.raises(MissingExtraError, match=name):
-            peers.create(name)
+            resolve(name)
 
 
 # ------------------------------------------------------------------------------------------ per adapter

@@ -17,7 +17,8 @@ Every adapter returns output of the input's length, time-aligned with it: the pe
 first output samples. Residual lags measured on a speech-like probe are tabulated in each module's docstring
 (0 everywhere except RNNoise, whose own DC-blocking high-pass leads low harmonics by up to one sample).
 
-Importing this package imports no peer package: the native libraries, model files and ``onnxruntime`` or
+Each adapter registers with the method registry (``hush.methods.resolve("rnnoise")`` builds one). Importing
+this package imports no peer package: the native libraries, model files and ``onnxruntime`` or
 ``noisereduce`` are located or imported when an adapter is built, which raises
 :class:`~hush.errors.MissingExtraError` when something is missing.
 """
@@ -25,18 +26,10 @@ Importing this package imports no peer package: the native libraries, model file
 from __future__ import annotations
 
 from hush.errors import MissingExtraError
-from hush.peers import deepfilternet, gtcrn, noisereduce_peer, nsnet2, rnnoise
+from hush.peers import deepfilternet, gtcrn, noisereduce_peer, nsnet2, rnnoise  # each registers its adapter
 from hush.peers._common import has_module
 
 PEERS = ("rnnoise", "deepfilternet3", "nsnet2", "gtcrn", "noisereduce")
-
-_CLASSES = {
-    "rnnoise": rnnoise.RNNoisePeer,
-    "deepfilternet3": deepfilternet.DeepFilterNetPeer,
-    "nsnet2": nsnet2.NSNet2Peer,
-    "gtcrn": gtcrn.GTCRNPeer,
-    "noisereduce": noisereduce_peer.NoiseReducePeer,
-}
 
 
 def _check_native(loader) -> bool | str:
@@ -82,13 +75,4 @@ def available() -> dict[str, bool | str]:
     }
 
 
-def create(name: str, **options):
-    """Build the adapter ``name`` (same as ``hush.methods.registry.resolve(name)`` for peer names)."""
-    try:
-        cls = _CLASSES[name]
-    except KeyError:
-        raise ValueError(f"unknown peer {name!r}; peers: {', '.join(PEERS)}") from None
-    return cls(**options)
-
-
-__all__ = ["PEERS", "available", "create"]
+__all__ = ["PEERS", "available", "deepfilternet", "gtcrn", "noisereduce_peer", "nsnet2", "rnnoise"]
