@@ -501,3 +501,84 @@ def test_dataset_with_reverb(corpus, bank):
         np.testing.assert_allclose(it["noisy"], it["clean"] + it["noise"], atol=1e-6)
         # the noise output includes the reverberation residual, so its SNR is at or below the drawn one
         assert snr(it["clean"], it["noise"]) < float(it["snr_db"]) + 0.01
+
+
+# -- capture and transmission channel ----------------------------------------------------------------------------
+
+
+def _lag(y: np.ndarray, x: np.ndarray) -> int:
+    c = np.fft.irfft(np.fft.rfft(y, 2 * len(x)) * np.conj(np.fft.rfft(x, 2 * len(x))))
+    k = int(np.argmax(c))
+    return k if k < len(x) else k - 2 * len(x)
+
+
+@pytest.mark.parametrize("codec", ["ulaw", "alaw", "g721", "gsm", "opus", "mp3"])
+def test_codec_keeps_length_and_timing(codec):
+    white = np.random.default_rng(1).standard_normal(SR)
+    x = (0.3 * harmonic(1.0, 140.0, 0) + 0.02 * white).astype(np.float32)
+    aug = build_augmentations([{"name": "codec", "codecs": [codec], "level": (0.8, 0.8)}])
+    y = aug(x, np.random.default_rng(0), SR)
+    assert y.shape == x.shape and y.dtype == x.dtype and np.all(np.isfinite(y))
+    assert _lag(y, x) == 0
+    err = 10 * np.log10(np.sum(x**2) / np.sum((y - x) ** 2))
+    assert 0.0 < err < 60.0  # lossy, but still the same signal
+    if codec in ("ulaw", "alaw", "g721", "gsm"):  # through 8 kHz: nothing above 4 kHz
+        assert _spectrum_energy_above(x, 4100) > 1e-3 and _spectrum_energy_above(y, 4100) < 1e-4
+
+
+def test_codec_level_sets_bitrate():
+    x = (0.3 * harmonic(1.0, 180.0, 2) + 0.02 * pink(SR, 3)).astype(np.float32)
+
+    def snr_at(level):
+        y = build_augmentations([{"name": "codec", "codecs": ["opus"], "level": (level, level)}])(
+            x, np.random.default_rng(0), SR
+        )
+        return 10 * np.log10(np.sum(x**2) / np.sum((y - x) ** 2))
+
+    assert snr_at(0.2) > snr_at(0.9) + 6.0
+    with pytest.raises(HushError, match="codecs"):
+        build_augmentations([{"name": "codec", "codecs": ["amr"]}])
+
+
+def test_zero_gaps_and_edge_silence(x):
+    gaps = build_augmentations([{"name": "zero-gaps", "n_gaps": (2, 2), "gap_ms": (100, 100)}])
+    y = gaps(x, np.random.default_rng(6), SR)
+    zeroed = y == 0
+    assert 1600 <= zeroed.sum() <= 3200  # two 100 ms gaps, possibly overlapping
+    assert np.array_equal(y[~zeroed], x[~zeroed])
+    edge = build_augmentations([{"name": "edge-silence", "max_fraction": 0.3}])
+    for seed in range(6):
+        y = edge(x, np.random.default_rng(seed), SR)
+        nz = np.flatnonzero(y)
+        assert nz[0] <= 0.3 * SR and len(y) - 1 - nz[-1] <= 0.3 * SR
+        assert np.array_equal(y[nz[0] : nz[-1] + 1], x[nz[0] : nz[-1] + 1])
+
+
+def test_noise_floor_level():
+    y = build_augmentations([{"name": "noise-floor", "level_db": (-100, -100)}])(
+        np.zeros(SR, np.float32), np.random.default_rng(7), SR
+    )
+    assert abs(20 * np.log10(np.sqrt(np.mean(y.astype(np.float64) ** 2))) + 100) < 0.2
+
+
+def test_channel_on_input_and_target(corpus):
+    ds = make_ds(
+        corpus,
+        channel=[
+            {"name": "codec", "codecs": ["gsm"], "target": {"name": "band-limit", "mode": "resample", "rates": [8000]}},
+            {"name": "zero-gaps", "n_gaps": (1, 1), "gap_ms": (300, 300), "target": True},
+            {"name": "noise-floor", "level_db": (-90, -90)},
+        ],
+    )
+    plain = make_ds(corpus)
+    it, ref = ds[3], plain[3]
+    noisy, clean, noise = (it[k].numpy().astype(np.float64) for k in ("noisy", "clean", "noise"))
+    assert np.allclose(noisy, clean + noise, atol=1e-6)
+    assert _spectrum_energy_above(clean, 4100) < 1e-4  # the target got the codec's band limitation...
+    assert _spectrum_energy_above(ref["clean"].numpy(), 4100) > 1e-3
+    gap = np.flatnonzero(clean == 0)
+    assert len(gap) >= 0.3 * SR  # ...and the same gap as the input, where only the noise floor remains
+    assert np.sqrt(np.mean(noisy[gap] ** 2)) < 10 ** (-85 / 20)
+    assert np.array_equal(ds[3]["noisy"].numpy(), it["noisy"].numpy())  # still a function of the index
+    with pytest.raises(HushError, match="target"):
+        make_ds(corpus, channel=[{"name": "gain", "target": "yes"}])

@@ -249,3 +249,37 @@ def test_post_filter_is_an_inference_option_of_a_model_file(tmp_path):
         resolve(f"{path}:hidden=8")
     with pytest.raises(MethodError, match="takes: none"):
         load(save(make("gru"), tmp_path / "g.pt"), post_filter_beta=0.1)
+
+
+def test_erbdf_feature_floor_hides_inaudible_differences_and_streams_exactly():
+    """With a feature floor, digital silence and noise 100 dB down give (almost) the same features; without it, the
+    log and power-law features blow such differences up."""
+    torch.manual_seed(0)
+    opts = {"hidden": 16, "layers": 1, "spec_conv": 4}
+    plain = build_model("erbdf", **opts).eval()
+    floored = build_model("erbdf", **opts, feature_floor=1e-6).eval()
+    floored.load_state_dict(plain.state_dict())
+    assert floored.config["feature_floor"] == 1e-6 and "feature_floor" not in plain.config
+    with pytest.raises(ValueError, match="feature_floor"):
+        build_model("erbdf", feature_floor=-1.0)
+    silence = torch.zeros(1, 16000)
+    dither = 1e-5 * torch.randn(1, 16000, generator=torch.Generator().manual_seed(2))  # -100 dBFS
+
+    def feats(model, x):
+        erb, df = model.features(model.stft(x))
+        return torch.cat([erb, df], dim=-1)
+
+    for model, limit in ((floored, 0.05), (plain, None)):
+        diff = (feats(model, dither) - feats(model, silence)).abs().max().item()
+        if limit is None:
+            assert diff > 0.5
+        else:
+            assert diff < limit
+    assert feats(floored, silence).abs().max() <= 2.0 + 1e-6  # silence sits at the floor: log term only
+    noisy, _ = batch(floored, seconds=0.6, n=1)
+    with torch.no_grad():
+        ref = floored(noisy)["enhanced"]
+    x = noisy[0].numpy()
+    stream = ModelEnhancer(floored).stream(floored.sample_rate)
+    out = np.concatenate([stream.process(x[i : i + 53]) for i in range(0, len(x), 53)] + [stream.flush()])
+    np.testing.assert_allclose(out[stream.delay :], ref[0].numpy(), atol=1e-5)

@@ -57,6 +57,7 @@ def signal():
         ("erbdf", {"lookahead_frames": 2}),
         ("erbdf", {"spec_conv": 4}),
         ("erbdf", {"post_filter_beta": 0.05}),
+        ("erbdf", {"feature_floor": 1e-6, "spec_conv": 4}),
         ("gru", {}),
         ("lstm", {}),
         ("crn", {"output": "complex"}),

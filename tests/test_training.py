@@ -345,3 +345,91 @@ def test_warm_start_can_grow_a_model(tmp_path):
     shrink["model"] = erbdf
     with pytest.raises(ValueError, match="does not have: spec_"):
         Trainer(from_dict(Config, shrink), progress=False)
+
+
+class _RunsCode:
+    """A pickle that creates a marker file when it is unpickled by a loader that executes code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_checkpoints_are_plain_data_and_code_in_a_checkpoint_never_runs(tmp_path):
+    cfg = tiny_config(tmp_path / "run", max_steps=4, valid_every=4)
+    Trainer(from_dict(Config, cfg), progress=False).fit()
+    doc = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)  # tensors and plain containers only
+    assert doc["progress"]["step"] == 4
+    evil, marker = tmp_path / "evil.pt", tmp_path / "marker"
+    torch.save({"model": _RunsCode(marker)}, evil)
+    warm = tiny_config(tmp_path / "warm", max_steps=2, valid_every=2, init_from=str(evil))
+    with pytest.raises(ValueError, match="evil.pt: not a loadable"):
+        Trainer(from_dict(Config, warm), progress=False)
+    (tmp_path / "run" / "checkpoint.pt").write_bytes(evil.read_bytes())
+    with pytest.raises(ValueError, match="checkpoint.pt: not a loadable training checkpoint"):
+        Trainer(from_dict(Config, cfg), resume=True, progress=False)
+    assert not marker.exists()
+
+
+def test_no_pickle_loading_in_the_package():
+    from pathlib import Path
+
+    import hush
+
+    files = Path(hush.__file__).parent.rglob("*.py")
+    offenders = [str(p) for p in files if "weights_only=False" in p.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
+def test_checkpoint_every_saves_between_validations(tmp_path, monkeypatch):
+    saved = []
+    monkeypatch.setattr(Trainer, "_save_checkpoint", lambda self: saved.append(self.state.step))
+    cfg = tiny_config(tmp_path / "run", max_steps=6, valid_every=3, checkpoint_every=2, keep_validated=True)
+    Trainer(from_dict(Config, cfg), progress=False).fit()
+    assert saved == [2, 3, 4, 6]
+    kept = sorted(p.name for p in (tmp_path / "run" / "validated").iterdir())
+    assert kept == ["step000003.pt", "step000006.pt"]
+    assert load(tmp_path / "run" / "validated" / "step000006.pt").state_dict().keys()
+
+
+def test_hold_out_by_noise_source_and_speaker_lists(tmp_path):
+    from hush.data.manifest import Record
+    from hush.training.manifest_data import hold_out, noise_source, speaker_ids
+
+    def rec(path, kind, speaker=None):
+        return Record(id=path, path=path, kind=kind, corpus="t", duration=1.0, sample_rate=16000, speaker=speaker)
+
+    noise = [rec(f"n/dog/{fs}-3-0-{k}.ogg", "noise") for fs in (100, 101, 102, 103) for k in range(3)]
+    noise += [rec(f"n/game/Mine{k}.ogg", "noise") for k in (1, 2, 3)] + [rec("n/game/rain.ogg", "noise")]
+    assert noise_source(noise[0]) == "us8k:100" and noise_source(noise[-2]) == "game/Mine"
+    speech = [rec(f"s/{spk}/{u}.ogg", "speech", spk) for spk in ("a", "b", "c", "d") for u in range(2)]
+    lst = tmp_path / "valid.txt"
+    lst.write_text("# validation voices\nb\n\nc  # a comment\n")
+    ids = speaker_ids([f"@{lst}"])
+    assert ids == {"b", "c"}
+    for seed in range(5):
+        tr_s, va_s, tr_n, va_n = hold_out(speech, noise, 0, 0.34, seed, valid_ids=ids, noise_by="source")
+        assert {r.speaker for r in va_s} == {"b", "c"} and {r.speaker for r in tr_s} == {"a", "d"}
+        assert va_n and not {noise_source(r) for r in tr_n} & {noise_source(r) for r in va_n}
+        assert len(tr_n) + len(va_n) == len(noise)
+    with pytest.raises(HushError, match="not in the speech manifests: zz"):
+        hold_out(speech, noise, 0, 0.3, 0, valid_ids={"zz"})
+    with pytest.raises(HushError, match="speaker list not found"):
+        speaker_ids(["@" + str(tmp_path / "missing.txt")])
+
+
+def test_excluded_speakers_never_train_or_validate(corpus_manifests):
+    from hush.training.manifest_data import manifest_mixers
+
+    tmp = corpus_manifests
+    cfg = tiny_config(tmp / "run")
+    cfg["data"] = _manifest_data(tmp, 8, 2, {"segment_seconds": 0.5})
+    cfg["data"].update(valid_speakers=0, valid_speaker_ids=["spk1"], exclude_speakers=["spk3"])
+    train, valid = manifest_mixers(from_dict(Config, cfg))
+    assert {r.speaker for r in train.speech} == {"spk0", "spk2"}
+    assert {r.speaker for r in valid.speech} == {"spk1"}
+    cfg["data"]["valid_noise_by"] = "source"  # the three noise files are cut from one recording
+    with pytest.raises(HushError, match="leaves no training noise"):
+        manifest_mixers(from_dict(Config, cfg))

@@ -294,6 +294,121 @@ class Speed(Augmentation):
         return np.resize(y, len(x)).astype(x.dtype, copy=False)
 
 
+@register_augmentation("codec")
+class Codec(Augmentation):
+    """A lossy coding pass through libsndfile: encode to a codec drawn from ``codecs`` in memory and decode back.
+
+    Telephone codecs run at 8 kHz (the signal is resampled down and back up with soxr, so it is band-limited to
+    4 kHz too): ``ulaw`` and ``alaw`` (G.711, 64 kbit/s), ``g721`` (ADPCM, 32 kbit/s), ``gsm`` (GSM 06.10 full
+    rate, 13 kbit/s). Wideband codecs run at the signal's rate with a compression level drawn from ``level``
+    (0: best quality, 1: lowest bitrate): ``opus`` (about 130 down to 9 kbit/s at 16 kHz) and ``mp3``. None of
+    them delays the signal (checked in the tests); the output keeps the input's length.
+    """
+
+    TELEPHONE = {"ulaw": "ULAW", "alaw": "ALAW", "g721": "G721_32", "gsm": "GSM610"}
+    WIDEBAND = {"opus": ("OGG", "OPUS"), "mp3": ("MP3", "MPEG_LAYER_III")}
+
+    def __init__(
+        self,
+        codecs: Sequence[str] = ("ulaw", "gsm", "opus", "mp3"),
+        level: Sequence[float] = (0.5, 0.9),
+        p: float = 1.0,
+    ):
+        super().__init__(p)
+        known = (*self.TELEPHONE, *self.WIDEBAND)
+        bad = [c for c in codecs if c not in known]
+        if bad or not codecs:
+            raise HushError(f"codec: codecs must be some of {', '.join(known)}, not {list(codecs)}")
+        self.codecs = tuple(codecs)
+        self.level = _range(level, "codec level")
+        if not (0.0 <= self.level[0] and self.level[1] <= 0.95):
+            raise HushError("codec: level must lie in [0, 0.95] (libsndfile refuses higher MP3 levels)")
+
+    def __call__(self, x, rng, sr):
+        import io
+
+        import soundfile as sf
+
+        name = self.codecs[int(rng.integers(len(self.codecs)))]
+        level = rng.uniform(*self.level)
+        if len(x) == 0:
+            return x.copy()
+        y = np.clip(np.asarray(x, np.float32), -1.0, 1.0)
+        rate = sr
+        if name in self.TELEPHONE:
+            rate = 8000
+            y = soxr.resample(y, sr, rate) if sr != rate else y
+            fmt, sub, kw = "WAV", self.TELEPHONE[name], {}
+        else:
+            (fmt, sub), kw = self.WIDEBAND[name], {"compression_level": float(level)}
+        buf = io.BytesIO()
+        sf.write(buf, np.clip(y, -1.0, 1.0), rate, format=fmt, subtype=sub, **kw)
+        buf.seek(0)
+        y, _ = sf.read(buf, dtype="float32")
+        if rate != sr:
+            y = soxr.resample(y, rate, sr)
+        y = y[: len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y)))
+        return y.astype(x.dtype, copy=False)
+
+
+@register_augmentation("zero-gaps")
+class ZeroGaps(Augmentation):
+    """Digital silence inside the signal: ``n_gaps`` (a range) spans of exact zeros, each ``gap_ms`` long (a
+    range), at random places (DeepFilterNet's RandZeroingTD). Muted microphones, VoIP silence suppression and edits
+    look like this; a model that never saw it may settle in any state there."""
+
+    def __init__(self, n_gaps: Sequence[int] = (1, 3), gap_ms: Sequence[float] = (50.0, 600.0), p: float = 1.0):
+        super().__init__(p)
+        self.n_gaps = tuple(int(v) for v in _range(n_gaps, "zero-gaps n_gaps"))
+        self.gap_ms = _range(gap_ms, "zero-gaps gap_ms")
+        if self.n_gaps[0] < 0 or self.gap_ms[0] < 0:
+            raise HushError("zero-gaps: n_gaps and gap_ms must not be negative")
+
+    def __call__(self, x, rng, sr):
+        y = np.array(x, copy=True)
+        for _ in range(int(rng.integers(self.n_gaps[0], self.n_gaps[1] + 1))):
+            m = min(int(round(rng.uniform(*self.gap_ms) * sr / 1000.0)), len(y))
+            start = int(rng.integers(0, len(y) - m + 1))
+            y[start : start + m] = 0.0
+        return y
+
+
+@register_augmentation("edge-silence")
+class EdgeSilence(Augmentation):
+    """Digital silence at the start, the end or both (drawn with equal odds), up to ``max_fraction`` of the
+    length each: a recording that starts before the talker or a stream that ends in silence."""
+
+    def __init__(self, max_fraction: float = 0.3, p: float = 1.0):
+        super().__init__(p)
+        if not 0.0 <= max_fraction < 1.0:
+            raise HushError(f"edge-silence: max_fraction must lie in [0, 1), not {max_fraction}")
+        self.max_fraction = float(max_fraction)
+
+    def __call__(self, x, rng, sr):
+        y = np.array(x, copy=True)
+        where = int(rng.integers(3))  # 0: start, 1: end, 2: both
+        head = int(rng.uniform(0, self.max_fraction) * len(y)) if where in (0, 2) else 0
+        tail = int(rng.uniform(0, self.max_fraction) * len(y)) if where in (1, 2) else 0
+        y[:head] = 0.0
+        if tail:
+            y[len(y) - tail :] = 0.0
+        return y
+
+
+@register_augmentation("noise-floor")
+class NoiseFloor(Augmentation):
+    """Add white noise at an absolute RMS drawn from ``level_db`` (dBFS): the near-silence of a quiet analogue
+    input or dither, far below anything audible."""
+
+    def __init__(self, level_db: Sequence[float] = (-110.0, -80.0), p: float = 1.0):
+        super().__init__(p)
+        self.level_db = _range(level_db, "noise-floor level_db")
+
+    def __call__(self, x, rng, sr):
+        rms = 10.0 ** (rng.uniform(*self.level_db) / 20.0)
+        return (x + rms * rng.standard_normal(len(x))).astype(x.dtype, copy=False)
+
+
 class Compose:
     """Applies each augmentation with its probability, in order.
 

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from hush.audio.io import probe, read, write
 from hush.data.audio_cache import AudioReader
-from hush.data.augment import build_augmentations
+from hush.data.augment import Augmentation, build_augmentation, build_augmentations
 from hush.data.manifest import Record
 from hush.data.rir import RIRBank, RIRConfig, reverberate
 from hush.errors import HushError
@@ -51,6 +51,13 @@ class MixConfig:
       (:class:`hush.data.rir.RIRConfig` or its dict); ``target`` ``"dry"`` or ``"early"`` (``early_ms``).
     * ``augmentations`` / ``noise_augmentations``: config dicts for :func:`hush.data.augment.build_augmentations`,
       applied to the speech (before reverberation, so the target carries them too) / to each noise segment.
+    * ``channel``: config dicts for :func:`hush.data.augment.build_augmentations` applied, in order, to the
+      finished mixture at its output level: what the capture and transmission chain does to the input (band
+      limitation, codecs, clipping, digital silence, a noise floor). A dict with ``target: true`` applies the same
+      random draw to the target too (a linear channel the model should keep, such as telephone band limitation
+      or zeroed gaps), ``target: {name: ..., ...}`` applies that other augmentation to the target whenever this
+      one fires (a telephone codec on the input, only its band limitation on the target); without it only the
+      input is changed (a degradation the model should undo).
     * ``speech_weighting``: how the first utterance of a segment is drawn: ``"file"`` (every file equally likely),
       ``"duration"`` (in proportion to its duration, so that every second of speech is equally likely and corpora
       of many short clips do not outweigh corpora of long utterances) or ``"speaker"`` (a speaker uniformly, then
@@ -77,6 +84,7 @@ class MixConfig:
     early_ms: float = 50.0
     augmentations: list[dict] = field(default_factory=list)
     noise_augmentations: list[dict] = field(default_factory=list)
+    channel: list[dict] = field(default_factory=list)
     epoch_size: int = 10000
     seed: int = 0
     cache_bytes: int = 0
@@ -186,6 +194,7 @@ class MixingDataset(Dataset):
         self.noise_reader = AudioReader(self.sr, cfg.cache_bytes)
         self.augment = build_augmentations(cfg.augmentations)
         self.noise_augment = build_augmentations(cfg.noise_augmentations)
+        self.channel = [self._channel_entry(spec) for spec in cfg.channel]
         self.rir_bank = rir_bank
         if self.rir_bank is None and cfg.reverb_prob > 0:
             self.rir_bank = RIRBank.build(cfg.rir, self.sr)
@@ -212,6 +221,16 @@ class MixingDataset(Dataset):
     def preload_noise(self) -> int:
         """Decode noise files into the cache now (before DataLoader workers fork, to share it); returns the count."""
         return self.noise_reader.preload(dict.fromkeys(r.path for r in self.noise))
+
+    def preload(self) -> int:
+        """Decode the noise and, with ``cache_speech``, the speech files into their caches (until full) in this
+        process, so that forked DataLoader workers start with them instead of decoding anew every epoch; returns
+        how many files are cached."""
+        n = self.preload_noise()
+        if self.config.cache_speech:
+            paths = [p for r in self.speech for p in (r.path, r.target_path) if p]
+            n += self.speech_reader.preload(dict.fromkeys(paths))
+        return n
 
     # -- drawing -----------------------------------------------------------------------------------------
 
@@ -304,6 +323,30 @@ class MixingDataset(Dataset):
                 return total, files
         raise HushError(f"only silent noise segments in {cfg.max_draws} draws: are the noise files silent?")
 
+    @staticmethod
+    def _channel_entry(spec: dict) -> tuple[Augmentation, Augmentation | None]:
+        aug = build_augmentation({k: v for k, v in spec.items() if k != "target"})
+        on_target = spec.get("target", False)
+        if isinstance(on_target, dict):
+            return aug, build_augmentation({"p": 1.0, **on_target})
+        if not isinstance(on_target, bool):
+            raise HushError(f"channel augmentation {aug.name}: target must be true, false or an augmentation")
+        return aug, aug if on_target else None
+
+    def _apply_channel(
+        self, noisy: np.ndarray, target: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``channel`` stage: each augmentation with its probability, on the input and (``target: true``) on
+        the target with the same random draws."""
+        for aug, target_aug in self.channel:
+            if rng.random() >= aug.p:
+                continue
+            replay = copy.deepcopy(rng) if target_aug is not None else None
+            noisy = aug(noisy, rng, self.sr).astype(np.float64)
+            if target_aug is not None:
+                target = target_aug(target, replay, self.sr).astype(np.float64)
+        return noisy, target
+
     # -- items -------------------------------------------------------------------------------------------
 
     def __getitem__(self, index: int) -> dict:
@@ -354,6 +397,12 @@ class MixingDataset(Dataset):
         level_db = rng.uniform(*cfg.level_range_db)
         rms = math.sqrt(float(np.mean(noisy[valid] ** 2)))
         gain = 10.0 ** (level_db / 20.0) / rms
+        level_gain = 1.0  # gain already inside noisy/tgt (the channel runs at the output level)
+        if self.channel:
+            noisy, tgt = self._apply_channel(noisy * gain, tgt * gain, rng)
+            noisy, tgt = noisy * mask, tgt * mask
+            residual = noisy - tgt
+            level_gain, gain = gain, 1.0
         peak = max(float(np.max(np.abs(a))) for a in (noisy, tgt, residual)) * gain
         if peak > cfg.peak:
             gain *= cfg.peak / peak
@@ -364,7 +413,7 @@ class MixingDataset(Dataset):
             "noise": torch.from_numpy((residual * gain).astype(np.float32)),
             "mask": torch.from_numpy(mask),
             "snr_db": torch.tensor(snr_db, dtype=torch.float32),
-            "gain_db": torch.tensor(20.0 * math.log10(gain), dtype=torch.float32),
+            "gain_db": torch.tensor(20.0 * math.log10(gain * level_gain), dtype=torch.float32),
             "index": torch.tensor(int(index), dtype=torch.int64),
             "speaker": speaker,
             "speech_files": ";".join(speech_files),

@@ -47,6 +47,9 @@ class DataConfig:
     num_workers: int = 0
     cache_mb: int = 2048
     valid_dir: str | None = None  # a FixedSet folder to validate on instead of simulating one
+    valid_speaker_ids: list[str] = field(default_factory=list)  # ids or @file: the validation speakers
+    valid_noise_by: str = "file"  # hold out noise by "file" or by "source" recording
+    exclude_speakers: list[str] = field(default_factory=list)  # ids or @file: never trained or validated on
     mix: MixConfig = field(default_factory=MixConfig)
 
 
@@ -68,6 +71,8 @@ class TrainConfig:
     batch_size: int = 16
     max_steps: int = 10000
     valid_every: int = 500
+    keep_validated: bool = False  # also write each validated model to out_dir/validated/stepNNNNNN.pt
+    checkpoint_every: int = 0  # steps between checkpoints besides those at each validation (0: validations only)
     log_every: int = 25
     select_metric: str = "pesq_wb"  # best checkpoint and early stopping; higher is better (loss: lower);
     # "a+b" selects on the sum of validation metrics a and b

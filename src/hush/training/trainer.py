@@ -40,13 +40,41 @@ class Progress:
 
 
 def _rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """Every generator's state as tensors and plain containers, so that checkpoints load with ``weights_only``."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "kind": kind,
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
+        "python": [int(version), list(internal), gauss],
+    }
 
 
 def _set_rng_state(s: dict) -> None:
     torch.set_rng_state(s["torch"])
-    np.random.set_state(s["numpy"])
-    random.setstate(s["python"])
+    n = s["numpy"]
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
+    version, internal, gauss = s["python"]
+    random.setstate((version, tuple(internal), gauss))
+
+
+def load_training_file(path: Path, what: str) -> dict:
+    """A checkpoint or model file read with ``weights_only=True``: tensors and plain containers only, so a file
+    cannot run code; anything else is refused with one line naming the file."""
+    try:
+        doc = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"{path}: not a loadable {what} (only tensors and plain data are accepted): {first}") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: not a {what} (holds a {type(doc).__name__}, not a dict)")
+    return doc
 
 
 class Trainer:
@@ -87,6 +115,8 @@ class Trainer:
             raise ValueError(f"train.batch_size {cfg.train.batch_size} is not divisible by {self.dist.world} ranks")
         self.rank_batch = cfg.train.batch_size // self.dist.world
         self.train_ds, self.valid_items = build_datasets(cfg, rank=0)
+        if hasattr(self.train_ds, "preload") and self.train_ds.config.cache_bytes > 0:
+            self.train_ds.preload()  # decoded once here; forked loader workers inherit the cache every epoch
         self.sampler = ShardedSampler(len(self.train_ds), cfg.train.seed, self.dist.rank, self.dist.world)
         self.net = DistributedDataParallel(self.model) if self.dist.enabled else self.model
         self.state = Progress()
@@ -124,7 +154,7 @@ class Trainer:
     def _load_checkpoint(self) -> None:
         if not self.checkpoint_path.exists():
             raise FileNotFoundError(f"{self.checkpoint_path}: no checkpoint to resume from")
-        doc = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)  # our own file
+        doc = load_training_file(self.checkpoint_path, "training checkpoint")
         self.model.load_state_dict(doc["model"])
         self.opt.load_state_dict(doc["optimizer"])
         self.sched.load_state_dict(doc["schedule"])
@@ -136,7 +166,7 @@ class Trainer:
     def _warm_start(self, path: Path) -> None:
         if not path.exists():
             raise FileNotFoundError(f"{path}: train.init_from does not exist")
-        doc = torch.load(path, map_location="cpu", weights_only=False)  # a training checkpoint or a model file
+        doc = load_training_file(path, "checkpoint or model file")
         state = doc.get("model") if isinstance(doc.get("model"), dict) else doc.get("state_dict", doc)
         state = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in state.items()}
         missing_ok = self.cfg.train.init_missing_ok
@@ -206,6 +236,8 @@ class Trainer:
             if improved:
                 self.state.best, self.state.bad = score, 0
                 self.export(self.out / "best.pt", res)
+            if self.cfg.train.keep_validated:  # every validated model, for a later selection on other measures
+                self.export(self.out / "validated" / f"step{self.state.step:06d}.pt", res)
             else:
                 self.state.bad += 1
             self.sched.observe(score)
@@ -272,6 +304,8 @@ class Trainer:
                 finished = self.state.step >= cfg.max_steps
                 if self.state.step % cfg.valid_every == 0 or finished:
                     finished = self._validate_and_save() or finished
+                elif cfg.checkpoint_every and self.state.step % cfg.checkpoint_every == 0 and self.dist.is_main:
+                    self._save_checkpoint()  # between validations: a stopped run loses less
                 if finished:
                     break
                 if stop_after is not None and self.state.step >= stop_after:  # simulated interruption

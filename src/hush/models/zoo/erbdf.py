@@ -29,6 +29,14 @@ It leaves gains near 1 unchanged and pushes low gains (bands dominated by noise)
 speech distortion for less residual noise. It is a pure function of the current frame's gains, so it adds no
 latency or streaming state.
 
+``feature_floor=P`` (0: off, the bundled models before v2) adds ``P`` to every power the input features are
+computed from: the ERB log powers, the spectrum that ``spec_conv`` sees, and the magnitude of the compressed
+complex spectrum (``(|X|² + P)^(c/2) − P^(c/2)``, so silence still maps to 0). Below the floor, input differences
+barely move the features, so digital silence, rounding and dither far below audibility cannot steer the trunk into
+different states. The STFT is unnormalised (sqrt-Hann, 320 points): white noise of RMS ``σ`` gives a power of
+about ``160 σ²`` per bin, so ``P = 1e-6`` sits near white noise at −82 dBFS. The floor is added per bin, before
+the ERB bands sum their bins.
+
 ``bidirectional=True`` makes the trunk a bidirectional GRU: a non-causal, offline-only variant (the bundled ``hq``
 model) that sees the whole utterance; the deep filter stays over past frames.
 """
@@ -52,6 +60,15 @@ def perceptual_post_filter(gain: torch.Tensor, beta: float) -> torch.Tensor:
         return gain
     s = torch.sin(0.5 * torch.pi * gain.clamp(0.0, 1.0))
     return (1.0 + beta) * gain * s.square() / (s.square() + beta)
+
+
+def _compressed(spec: torch.Tensor, power: torch.Tensor, c: float, floor: float) -> torch.Tensor:
+    """``spec`` with its magnitude raised to ``c`` (power-law compression), with an additive power floor."""
+    if not floor:
+        mag = spec.abs().clamp_min(1e-10)
+        return spec * (mag.pow(c) / mag)
+    mag = power.sqrt().clamp_min(1e-10)
+    return spec * (((power + floor).pow(0.5 * c) - floor ** (0.5 * c)) / mag)
 
 
 def _log_feature(power: torch.Tensor) -> torch.Tensor:
@@ -80,6 +97,7 @@ class ERBDeepFilter(STFTModel):
         lookahead_frames: int = 0,
         spec_conv: int = 0,
         post_filter_beta: float = 0.0,
+        feature_floor: float = 0.0,
         **config: Any,
     ):
         if lookahead_frames and bidirectional:
@@ -93,6 +111,10 @@ class ERBDeepFilter(STFTModel):
             raise ValueError(f"post_filter_beta must be >= 0, got {post_filter_beta}")
         if post_filter_beta:
             extra["post_filter_beta"] = float(post_filter_beta)
+        if feature_floor < 0:
+            raise ValueError(f"feature_floor must be >= 0, got {feature_floor}")
+        if feature_floor:
+            extra["feature_floor"] = float(feature_floor)
         super().__init__(
             n_fft=n_fft,
             hop=hop,
@@ -123,6 +145,7 @@ class ERBDeepFilter(STFTModel):
         self.df_alpha = nn.Linear(out, 1)  # per-frame mix between deep filter and gain in the low band
         self.spec_conv = int(spec_conv)
         self.post_filter_beta = float(post_filter_beta)
+        self.feature_floor = float(feature_floor)
         if self.spec_conv:
             c, width = self.spec_conv, self.n_bins
             layers_: list[nn.Module] = []
@@ -141,10 +164,10 @@ class ERBDeepFilter(STFTModel):
     def features(self, spec: torch.Tensor, power: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         if power is None:
             power = spec.real.square() + spec.imag.square()
-        erb = _log_feature(power @ self.erb.T)
+        floor = self.feature_floor
+        erb = _log_feature((power + floor) @ self.erb.T)  # a floor per bin: wide bands get a wider one
         low = spec[..., : self.df_bins]
-        mag = low.abs().clamp_min(1e-10)
-        comp = low * (mag.pow(self.compression) / mag)  # power-law compressed complex spectrum
+        comp = _compressed(low, power[..., : self.df_bins], self.compression, floor)
         return erb, torch.cat([comp.real, comp.imag], dim=-1) * 4.0
 
     @property
@@ -165,7 +188,7 @@ class ERBDeepFilter(STFTModel):
         erb_f, df_f = self.features(spec, power)
         x = torch.cat([self.erb_in(erb_f), self.df_in(df_f)], dim=-1)
         if self.spec_conv:
-            enc = self.spec_enc(_log_feature(power).reshape(b * k, 1, f)).reshape(b, k, -1)
+            enc = self.spec_enc(_log_feature(power + self.feature_floor).reshape(b * k, 1, f)).reshape(b, k, -1)
             x = x + self.spec_proj(enc)
         h, rnn_state = self.trunk(x, rnn_state)
         if la:  # enhance the frames L behind the input: h[k] (seeing frame k) drives frame k - L
