@@ -7,7 +7,7 @@ import pytest
 import torch
 import yaml
 
-from hush.data.synthetic import SyntheticMixDataset
+from hush.data.mixing.synthetic import SyntheticMixDataset
 from hush.errors import HushError
 from hush.losses import build_loss
 from hush.models import build_model, load, save

@@ -10,11 +10,11 @@ import soundfile as sf
 import torch
 from torch.utils.data import DataLoader
 
-from hush.data.audio_cache import AudioReader
-from hush.data.augment import AUGMENTATIONS, build_augmentations, register_augmentation
 from hush.data.manifest import Record
-from hush.data.mixing import FixedSet, MixConfig, MixingDataset, collate
-from hush.data.rir import RIRBank, RIRConfig, direct_path_index, reverberate
+from hush.data.mixing.audio_cache import AudioReader
+from hush.data.mixing.augment import AUGMENTATIONS, build_augmentations, register_augmentation
+from hush.data.mixing.mixtures import FixedSet, MixConfig, MixingDataset, collate
+from hush.data.mixing.rir import RIRBank, RIRConfig, direct_path_index, reverberate
 from hush.errors import HushError
 
 SR = 16000
@@ -332,7 +332,7 @@ def test_clip(x):
 def test_biquad_cookbook_responses(kind):
     from scipy.signal import sosfreqz
 
-    from hush.data.augment import biquad
+    from hush.data.mixing.augment import biquad
 
     sos = biquad(kind, 1000.0, 9.0, 0.7, SR)[None, :]
     f, h = sosfreqz(sos, worN=np.array([20.0, 1000.0, 7900.0]), fs=SR)

@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 
 from hush.cli.main import main
+from hush.data.curation.quality_scores import filter_records, parse_thresholds, score_records
 from hush.data.manifest import Record, read_manifest, write_manifest
-from hush.data.quality import filter_records, parse_thresholds, score_records
 from hush.errors import HushError
 from tests.conftest import speech_like
 

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from hush.cli import simulate_cmd
-from hush.data.simulate import scan_folder
+from hush.data.mixing.simulate import scan_folder
 from hush.errors import HushError
 from tests.test_mixing import SR, make_corpus
 

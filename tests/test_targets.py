@@ -11,9 +11,9 @@ import pytest
 import soundfile as sf
 
 from hush.cli.main import main
+from hush.data.curation.targets import clean_targets, target_file
 from hush.data.manifest import Record, read_manifest, write_manifest
-from hush.data.mixing import MixConfig, MixingDataset
-from hush.data.targets import clean_targets, target_file
+from hush.data.mixing.mixtures import MixConfig, MixingDataset
 from hush.errors import HushError
 
 from .test_mixing import SR, _rec, harmonic, pink

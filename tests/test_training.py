@@ -228,7 +228,7 @@ def test_manifest_training_holds_out_speakers_and_learns(corpus_manifests):
 def test_frozen_validation_set_keeps_validation_when_training_mix_changes(corpus_manifests):
     """A FixedSet written from a config's validation mixer, used through ``data.valid_dir`` by a config with another
     training SNR range, validates on the same mixtures (to the 16-bit grid) as the original config."""
-    from hush.data.mixing import FixedSet
+    from hush.data.mixing.mixtures import FixedSet
     from hush.training.manifest_data import build_manifest_datasets, manifest_mixers
 
     tmp = corpus_manifests
@@ -253,7 +253,7 @@ def test_frozen_validation_sources_are_never_trained_on(corpus_manifests):
     import json
 
     from hush.data.manifest import read_manifest
-    from hush.data.mixing import FixedSet
+    from hush.data.mixing.mixtures import FixedSet
     from hush.training.manifest_data import hold_out, manifest_mixers
 
     tmp = corpus_manifests

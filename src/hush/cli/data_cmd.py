@@ -140,8 +140,8 @@ def _score(args) -> int:
     import sys
     from functools import partial
 
+    from hush.data.curation.quality_scores import dnsmos_of_file, score_records, score_summary
     from hush.data.manifest import write_manifest
-    from hush.data.quality import dnsmos_of_file, score_records, score_summary
     from hush.errors import HushError
 
     records = _read(args.manifest)
@@ -160,8 +160,8 @@ def _score(args) -> int:
 
 
 def _filter(args) -> int:
+    from hush.data.curation.quality_scores import filter_records, parse_thresholds
     from hush.data.manifest import write_manifest
-    from hush.data.quality import filter_records, parse_thresholds
     from hush.errors import HushError
 
     minimum = parse_thresholds(args.minimum)
@@ -181,8 +181,8 @@ def _clean_targets(args) -> int:
     import os
     import sys
 
+    from hush.data.curation.targets import clean_targets
     from hush.data.manifest import write_manifest
-    from hush.data.targets import clean_targets
     from hush.errors import HushError
 
     if args.jobs < 1:

@@ -16,7 +16,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from hush.data.mixing import collate
+from hush.data.mixing.mixtures import collate
 from hush.losses import build_loss
 from hush.models import build_model, save
 from hush.models.model_file import atomic_torch_save

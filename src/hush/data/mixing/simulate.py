@@ -8,8 +8,8 @@ from pathlib import Path
 
 from hush.audio.io import AUDIO_EXTENSIONS, probe
 from hush.data.manifest import Record
-from hush.data.mixing import FixedSet, MixConfig, MixingDataset
-from hush.data.rir import RIRConfig
+from hush.data.mixing.mixtures import FixedSet, MixConfig, MixingDataset
+from hush.data.mixing.rir import RIRConfig
 from hush.errors import AudioError, HushError
 
 

@@ -23,10 +23,10 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from hush.audio.io import probe, read, write
-from hush.data.audio_cache import AudioReader
-from hush.data.augment import Augmentation, build_augmentation, build_augmentations
 from hush.data.manifest import Record
-from hush.data.rir import RIRBank, RIRConfig, reverberate
+from hush.data.mixing.audio_cache import AudioReader
+from hush.data.mixing.augment import Augmentation, build_augmentation, build_augmentations
+from hush.data.mixing.rir import RIRBank, RIRConfig, reverberate
 from hush.errors import HushError
 
 TENSOR_KEYS = ("noisy", "clean", "noise", "mask")
