@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 from hush.data.manifest import Record
 from hush.data.mixing.audio_cache import AudioReader
-from hush.data.mixing.augment import AUGMENTATIONS, build_augmentations, register_augmentation
+from hush.data.mixing.augment import AUGMENTATIONS, build_augmentations, register
 from hush.data.mixing.mixtures import FixedSet, MixConfig, MixingDataset, collate
 from hush.data.mixing.rir import RIRBank, RIRConfig, direct_path_index, reverberate
 from hush.errors import HushError
@@ -377,7 +377,7 @@ def test_probability_registry_and_errors(x):
     with pytest.raises(HushError, match="bad options"):
         build_augmentations([{"name": "gain", "bogus": 1}])
 
-    @register_augmentation("test-invert")
+    @register("test-invert")
     class Invert:
         p = 1.0
 
@@ -387,7 +387,7 @@ def test_probability_registry_and_errors(x):
     try:
         assert np.array_equal(build_augmentations([{"name": "test-invert"}])(x, np.random.default_rng(), SR), -x)
     finally:
-        AUGMENTATIONS.pop("test-invert")
+        AUGMENTATIONS.unregister("test-invert")
 
 
 def test_augmentations_in_dataset(corpus):

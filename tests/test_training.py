@@ -118,10 +118,19 @@ def test_refuses_to_clobber_a_run(tmp_path, capsys):
 def test_interrupted_and_resumed_run_reproduces_losses(tmp_path):
     full = Trainer(from_dict(Config, tiny_config(tmp_path / "a")), progress=False)
     full.fit()
-    part = Trainer(from_dict(Config, tiny_config(tmp_path / "b")), progress=False)
-    part.fit(stop_after=7)  # stops mid-epoch (6 batches per epoch), after a validation
+    part = Trainer(from_dict(Config, tiny_config(tmp_path / "b", checkpoint_every=7)), progress=False)
+    save_checkpoint = part._save_checkpoint
+
+    def killed_after_step_7(trainer: Trainer = part) -> None:  # mid-epoch (6 batches per epoch), after a validation
+        save_checkpoint()
+        if trainer.state.step == 7:
+            raise KeyboardInterrupt
+
+    part._save_checkpoint = killed_after_step_7
+    with pytest.raises(KeyboardInterrupt):
+        part.fit()
     del part
-    resumed = Trainer(from_dict(Config, tiny_config(tmp_path / "b")), resume=True, progress=False)
+    resumed = Trainer(from_dict(Config, tiny_config(tmp_path / "b", checkpoint_every=7)), resume=True, progress=False)
     resumed.fit()
     a = [float(r["loss"]) for r in read_csv(tmp_path / "a" / "train.csv")]
     b = [float(r["loss"]) for r in read_csv(tmp_path / "b" / "train.csv")]

@@ -254,8 +254,8 @@ class Trainer:
         meta = {"config": to_dict(self.cfg), "step": self.state.step, "wall_seconds": round(self.state.wall, 1)}
         return save(self.model, path, metrics=metrics, meta=meta, half=self.cfg.train.save_half)
 
-    def fit(self, stop_after: int | None = None) -> Path:
-        """Train to ``max_steps`` (or early stop). ``stop_after`` simulates an interruption after that step."""
+    def fit(self) -> Path:
+        """Train to ``max_steps`` (or early stop)."""
         cfg = self.cfg.train
         self.model.train()
         bar = tqdm(
@@ -308,11 +308,6 @@ class Trainer:
                     self._save_checkpoint()  # between validations: a stopped run loses less
                 if finished:
                     break
-                if stop_after is not None and self.state.step >= stop_after:  # simulated interruption
-                    if self.dist.is_main:
-                        self._save_checkpoint()
-                    bar.close()
-                    return self.checkpoint_path
         bar.close()
         if self.dist.is_main:
             if not (self.out / "best.pt").exists():

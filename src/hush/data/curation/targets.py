@@ -5,8 +5,8 @@ of the shared speechocean762 recordings is about 3.6, against about 4.0 that the
 A model trained with those recordings as targets learns to keep such a floor. :func:`clean_targets` enhances
 each speech record once with a conservative method (by default the MMSE log-spectral amplitude estimator, whose
 noise tracker follows the floor) and stores the result beside it as ``Record.target_path``.
-:class:`~hush.data.mixing.MixingDataset` then mixes noise into the *original* recording and trains towards the
-cleaned one, so the model learns to remove the recording floor as well as the added noise.
+:class:`~hush.data.mixing.mixtures.MixingDataset` then mixes noise into the *original* recording and trains
+towards the cleaned one, so the model learns to remove the recording floor as well as the added noise.
 
 The cleaned files are written once (float WAV, same rate and length as the source), named after the source's
 path relative to ``root``; a file already there is reused, so an interrupted run resumes.

@@ -1,6 +1,6 @@
 """Waveform augmentations for training data.
 
-Each augmentation is a small class registered under a name with :func:`register_augmentation`; it is built
+Each augmentation is a small class registered under a name with ``@register("name")``; it is built
 from a config dict by :func:`build_augmentations` and called as ``aug(x, rng, sr)`` on a 1-D float array,
 returning a new array of the same length. All randomness comes from the ``rng`` argument, so the result is
 a deterministic function of the generator's state.
@@ -13,28 +13,24 @@ Config dicts name the augmentation and its probability; every other key is a con
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import soxr
 from scipy.signal import butter, sosfilt
 
 from hush.errors import HushError
+from hush.registry import Registry
 
-AUGMENTATIONS: dict[str, type[Augmentation]] = {}
+
+def _name_class(name: str, cls: type) -> None:
+    cls.name = name
 
 
-def register_augmentation(name: str) -> Callable[[type], type]:
-    """Class decorator: make an augmentation available to :func:`build_augmentations` under ``name``."""
-
-    def deco(cls: type) -> type:
-        if name in AUGMENTATIONS and AUGMENTATIONS[name] is not cls:
-            raise ValueError(f"augmentation {name!r} is already registered")
-        AUGMENTATIONS[name] = cls
-        cls.name = name
-        return cls
-
-    return deco
+AUGMENTATIONS: Registry[type[Augmentation]] = Registry("augmentation", HushError, on_register=_name_class)
+register = AUGMENTATIONS.register  # class decorator: @register("gain"); sets ``cls.name``
+get = AUGMENTATIONS.get
+names = AUGMENTATIONS.names
 
 
 def _range(value, what: str) -> tuple[float, float]:
@@ -62,7 +58,7 @@ class Augmentation:
         return f"{type(self).__name__}({opts})"
 
 
-@register_augmentation("gain")
+@register("gain")
 class Gain(Augmentation):
     """Multiply by a gain drawn uniformly in dB from ``[min_db, max_db]``."""
 
@@ -75,7 +71,7 @@ class Gain(Augmentation):
         return (x * g).astype(x.dtype, copy=False)
 
 
-@register_augmentation("time-shift")
+@register("time-shift")
 class TimeShift(Augmentation):
     """Shift by a random whole number of samples within ±``max_ms``.
 
@@ -101,7 +97,7 @@ class TimeShift(Augmentation):
         return y
 
 
-@register_augmentation("amp-mod")
+@register("amp-mod")
 class AmpMod(Augmentation):
     """Slow amplitude modulation ``1 - depth·(1 - cos(2π·rate·t + φ))/2``: an envelope between 1-depth and 1.
 
@@ -126,7 +122,7 @@ class AmpMod(Augmentation):
         return (x * self.envelope(len(x), rng, sr)).astype(x.dtype, copy=False)
 
 
-@register_augmentation("band-limit")
+@register("band-limit")
 class BandLimit(Augmentation):
     """Random band limitation, by one of these modes (``"random"`` picks one per call):
 
@@ -175,7 +171,7 @@ class BandLimit(Augmentation):
         return sosfilt(sos, x).astype(x.dtype, copy=False)
 
 
-@register_augmentation("clip")
+@register("clip")
 class Clip(Augmentation):
     """Hard clipping at a level drawn from ``level``: a fraction of the signal's peak (``relative=True``, the
     default) or an absolute amplitude."""
@@ -224,7 +220,7 @@ def biquad(kind: str, f0: float, gain_db: float, q: float, sr: int) -> np.ndarra
     return np.array([*b, *den], np.float64) / den[0]
 
 
-@register_augmentation("eq")
+@register("eq")
 class RandomEQ(Augmentation):
     """Random equalisation: 1 to ``max_filters`` cookbook biquads (peaking, low or high shelf), each with a centre
     frequency drawn log-uniformly from ``freq_hz``, a gain from ``gain_db`` and a Q from ``q``; the result has the
@@ -273,7 +269,7 @@ class RandomEQ(Augmentation):
         return y.astype(x.dtype, copy=False)
 
 
-@register_augmentation("speed")
+@register("speed")
 class Speed(Augmentation):
     """Play faster or slower by a factor drawn log-uniformly from ``factor`` (pitch and tempo change together;
     soxr resampling). The output keeps the input's length: cut when slower, looped when faster."""
@@ -294,7 +290,7 @@ class Speed(Augmentation):
         return np.resize(y, len(x)).astype(x.dtype, copy=False)
 
 
-@register_augmentation("codec")
+@register("codec")
 class Codec(Augmentation):
     """A lossy coding pass through libsndfile: encode to a codec drawn from ``codecs`` in memory and decode back.
 
@@ -351,7 +347,7 @@ class Codec(Augmentation):
         return y.astype(x.dtype, copy=False)
 
 
-@register_augmentation("zero-gaps")
+@register("zero-gaps")
 class ZeroGaps(Augmentation):
     """Digital silence inside the signal: ``n_gaps`` (a range) spans of exact zeros, each ``gap_ms`` long (a
     range), at random places (DeepFilterNet's RandZeroingTD). Muted microphones, VoIP silence suppression and edits
@@ -373,7 +369,7 @@ class ZeroGaps(Augmentation):
         return y
 
 
-@register_augmentation("edge-silence")
+@register("edge-silence")
 class EdgeSilence(Augmentation):
     """Digital silence at the start, the end or both (drawn with equal odds), up to ``max_fraction`` of the
     length each: a recording that starts before the talker or a stream that ends in silence."""
@@ -395,7 +391,7 @@ class EdgeSilence(Augmentation):
         return y
 
 
-@register_augmentation("noise-floor")
+@register("noise-floor")
 class NoiseFloor(Augmentation):
     """Add white noise at an absolute RMS drawn from ``level_db`` (dBFS): the near-silence of a quiet analogue
     input or dither, far below anything audible."""
@@ -438,10 +434,9 @@ class Compose:
 def build_augmentation(spec: dict) -> Augmentation:
     spec = dict(spec)
     name = spec.pop("name", None) or spec.pop("type", None)
-    if name not in AUGMENTATIONS:
-        raise HushError(f"unknown augmentation {name!r} (known: {', '.join(sorted(AUGMENTATIONS))})")
+    cls = get(name)
     try:
-        return AUGMENTATIONS[name](**spec)
+        return cls(**spec)
     except TypeError as e:
         raise HushError(f"augmentation {name!r}: bad options {sorted(spec)} ({e})") from None
 

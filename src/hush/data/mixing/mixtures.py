@@ -48,10 +48,11 @@ class MixConfig:
     * ``pad``: utterances shorter than the segment are followed by more utterances of the same speaker
       (``"concat"``) or zero-padded with ``mask`` 0 on the padding (``"mask"``).
     * ``reverb_prob``: probability of convolving the speech with an RIR from the bank built from ``rir``
-      (:class:`hush.data.rir.RIRConfig` or its dict); ``target`` ``"dry"`` or ``"early"`` (``early_ms``).
-    * ``augmentations`` / ``noise_augmentations``: config dicts for :func:`hush.data.augment.build_augmentations`,
-      applied to the speech (before reverberation, so the target carries them too) / to each noise segment.
-    * ``channel``: config dicts for :func:`hush.data.augment.build_augmentations` applied, in order, to the
+      (:class:`~hush.data.mixing.rir.RIRConfig` or its dict); ``target`` ``"dry"`` or ``"early"`` (``early_ms``).
+    * ``augmentations`` / ``noise_augmentations``: config dicts for
+      :func:`~hush.data.mixing.augment.build_augmentations`, applied to the speech (before reverberation, so the
+      target carries them too) / to each noise segment.
+    * ``channel``: config dicts for :func:`~hush.data.mixing.augment.build_augmentations` applied, in order, to the
       finished mixture at its output level: what the capture and transmission chain does to the input (band
       limitation, codecs, clipping, digital silence, a noise floor). A dict with ``target: true`` applies the same
       random draw to the target too (a linear channel the model should keep, such as telephone band limitation

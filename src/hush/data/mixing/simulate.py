@@ -6,58 +6,22 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from hush.audio.io import AUDIO_EXTENSIONS, probe
 from hush.data.manifest import Record
 from hush.data.mixing.mixtures import FixedSet, MixConfig, MixingDataset
 from hush.data.mixing.rir import RIRConfig
-from hush.errors import AudioError, HushError
-
-
-def _glob_records(folder: Path, kind: str) -> list[Record]:
-    """Fallback scan: every readable audio file below ``folder``; speaker/category = parent folder name."""
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS and not p.name.startswith(".")
-    )
-    out = []
-    for p in files:
-        try:
-            info = probe(p)
-        except AudioError:
-            continue
-        group = p.parent.name if p.parent != folder else None
-        out.append(
-            Record(
-                id=p.relative_to(folder).with_suffix("").as_posix(),
-                path=os.path.abspath(p),
-                kind=kind,
-                corpus=f"folder-{'clean' if kind == 'speech' else 'noise'}",
-                duration=info.duration,
-                sample_rate=info.sample_rate,
-                channels=info.channels,
-                speaker=group if kind == "speech" else None,
-                category=group if kind == "noise" else None,
-            )
-        )
-    return out
+from hush.data.prepare.folders import prepare_clean, prepare_noise
+from hush.errors import HushError
 
 
 def scan_folder(folder: str | os.PathLike, kind: str) -> list[Record]:
     """``speech`` or ``noise`` records for the audio files below ``folder`` (recursive; speaker, resp. category, is
-    the parent folder's name). Uses the ``folder-clean`` / ``folder-noise`` recipes of :mod:`hush.data.prepare`
-    when available."""
+    the parent folder's name), by the ``folder-clean`` / ``folder-noise`` recipes of :mod:`hush.data.prepare`."""
     if kind not in ("speech", "noise"):
         raise ValueError(kind)
     root = Path(folder)
     if not root.is_dir():
         raise HushError(f"{root}: {kind} folder not found")
-    try:
-        from hush.data.prepare.folders import prepare_clean, prepare_noise
-    except ImportError:
-        records = _glob_records(root, kind)
-    else:
-        records = (prepare_clean if kind == "speech" else prepare_noise)(root)
+    records = (prepare_clean if kind == "speech" else prepare_noise)(root)
     if not records:
         raise HushError(f"{root}: no readable audio files for {kind}")
     return records

@@ -1,6 +1,6 @@
 """Generated training items (harmonic 'speech' in white or pink noise) for tests and smoke runs.
 
-Same item format as :class:`hush.data.mixing.MixingDataset`; randomness is a function of
+Same item format as :class:`~hush.data.mixing.mixtures.MixingDataset`; randomness is a function of
 (seed, epoch, rank, index).
 """
 
