@@ -16,7 +16,7 @@ enhance the whole signal from a zero initial state with causal (left, zero) padd
 back, cut to the input length. Every causal model and classical method defines ``enhance`` and its
 ``stream()`` processor that way, so at the working rate the stream equals the offline output to float rounding;
 ``soxr``'s streaming resampler is bit-identical to its one-shot form, so at other rates they agree to within
-resampler rounding (see ``tests/test_streamer.py`` for the measured numbers).
+resampler rounding (see ``tests/inference/test_streamer.py`` for the measured numbers).
 
 Methods. Causal methods stream through their own processor (:meth:`Enhancer.stream`: ``ModelStream`` over a
 model's ``step`` for neural models, the frame recursion for classical ones). Non-causal methods (bidirectional

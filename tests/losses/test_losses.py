@@ -23,7 +23,7 @@ from tests.conftest import speech_like  # noqa: E402
 
 T = 4000
 ALL = loss_names()
-# Losses that compare with a reference; `dnsmos` scores the estimate alone (tests/test_dnsmos_loss.py).
+# Losses that compare with a reference; `dnsmos` scores the estimate alone (tests/losses/test_dnsmos_loss.py).
 INTRUSIVE = [n for n in ALL if n != "dnsmos"]
 
 

@@ -17,7 +17,7 @@ from hush.methods import names, resolve
 from hush.metrics import pesq_wb, si_sdr
 
 PRETRAINED = Path(hush.__file__).parent / "pretrained"
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 pytestmark = pytest.mark.skipif(not (PRETRAINED / "default.pt").exists(), reason="bundled weights not shipped")
 
 

@@ -19,7 +19,7 @@ from hush.data.prepare import get, names, parse_options, prepare_corpus, summari
 from hush.data.prepare.dns import noise_category
 from hush.errors import HushError
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data beside the checkout
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared/data beside the checkout
 
 
 def tone(path: Path, sr: int = 16000, seconds: float = 0.1, channels: int = 1, **kw) -> Path:

@@ -15,8 +15,7 @@ from hush.data.curation.targets import clean_targets, target_file
 from hush.data.manifest import Record, read_manifest, write_manifest
 from hush.data.mixing.mixtures import MixConfig, MixingDataset
 from hush.errors import HushError
-
-from .test_mixing import SR, _rec, harmonic, pink
+from tests.data.test_mixing import SR, _rec, harmonic, pink
 
 FLOOR_DB = -50.0  # dBFS RMS of the recording's own background
 

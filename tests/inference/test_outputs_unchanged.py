@@ -1,7 +1,7 @@
 """Enhanced outputs stay bit-identical: every bundled and classical method, through the file, array and stream paths.
 
 The digests in ``fixtures/output_digests.json`` are sha256 hashes of the float32 output bytes. A change that is
-meant to alter outputs rewrites them with ``HUSH_RECORD_DIGESTS=1 pytest tests/test_outputs_unchanged.py`` and
+meant to alter outputs rewrites them with ``HUSH_RECORD_DIGESTS=1 pytest tests/inference/test_outputs_unchanged.py`` and
 says so in its commit message.
 """
 

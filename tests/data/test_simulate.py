@@ -13,7 +13,7 @@ import soundfile as sf
 from hush.cli import simulate_cmd
 from hush.data.mixing.simulate import scan_folder
 from hush.errors import HushError
-from tests.test_mixing import SR, make_corpus
+from tests.data.test_mixing import SR, make_corpus
 
 
 def run_simulate(argv: list[str]) -> int:
