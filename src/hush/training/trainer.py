@@ -236,10 +236,10 @@ class Trainer:
             if improved:
                 self.state.best, self.state.bad = score, 0
                 self.export(self.out / "best.pt", res)
-            if self.cfg.train.keep_validated:  # every validated model, for a later selection on other measures
-                self.export(self.out / "validated" / f"step{self.state.step:06d}.pt", res)
             else:
                 self.state.bad += 1
+            if self.cfg.train.keep_validated:  # every validated model, for a later selection on other measures
+                self.export(self.out / "validated" / f"step{self.state.step:06d}.pt", res)
             self.sched.observe(score)
             self._log(
                 "valid.csv",
