@@ -134,3 +134,19 @@ def test_no_import_cycle():
 def test_no_upward_import():
     found = upward_imports(import_graph())
     assert not found, "upward imports:\n" + "\n".join(found)
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in ``tests/helpers`` (or fixtures in ``conftest.py``), never in a test module."""
+    tests = Path(__file__).parent
+    found = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                names = [node.module or ""] + [f"{node.module or ''}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(n.split(".")[-1].startswith("test_") or n.split(".")[-1] == "conftest" for n in names):
+                found.append(f"{path.relative_to(tests)}:{node.lineno}")
+    assert not found, "test modules import other test modules or conftest: " + ", ".join(found)

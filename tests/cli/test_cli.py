@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from hush.cli import main
-from tests.conftest import mix_at_snr, speech_like
+from tests.helpers.signals import mix_at_snr, speech_like
 
 METHOD = "wiener"
 

@@ -15,7 +15,7 @@ import hush
 from hush.cli import main
 from hush.cli.stream_cmd import decode, encode
 from hush.inference.streamer import Streamer
-from tests.conftest import mix_at_snr, speech_like
+from tests.helpers.signals import mix_at_snr, speech_like
 
 LSB = 1 / 32768
 

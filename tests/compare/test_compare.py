@@ -7,7 +7,7 @@ import soundfile as sf
 from hush.cli import main
 from hush.compare import differences, load_conditions, paired_bootstrap, run_compare
 from hush.methods import Enhancer
-from tests.conftest import mix_at_snr, speech_like
+from tests.helpers.signals import mix_at_snr, speech_like
 
 METRICS = ["si_sdr", "estoi", "pesq_wb"]
 

@@ -10,77 +10,13 @@ import soundfile as sf
 import torch
 from torch.utils.data import DataLoader
 
-from hush.data.manifest import Record
 from hush.data.mixing.audio_cache import AudioReader
 from hush.data.mixing.augment import AUGMENTATIONS, build_augmentations, register
 from hush.data.mixing.mixtures import FixedSet, MixConfig, MixingDataset, collate
 from hush.data.mixing.rir import RIRBank, RIRConfig, direct_path_index, reverberate
 from hush.errors import HushError
-
-SR = 16000
-
-
-def harmonic(seconds: float, f0: float, seed: int, sr: int = SR) -> np.ndarray:
-    """Voiced harmonic complex with a syllabic envelope, about -25 dBFS RMS."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * sr)) / sr
-    f = f0 * (1 + 0.1 * np.sin(2 * np.pi * 0.8 * t + rng.uniform(0, 6)))
-    phase = 2 * np.pi * np.cumsum(f) / sr
-    x = sum(np.sin(k * phase + rng.uniform(0, 6)) / k for k in range(1, 20) if k * f0 < sr / 2 - 500)
-    x = x * (0.55 - 0.45 * np.cos(2 * np.pi * 3.0 * t))
-    return (x / np.sqrt(np.mean(x**2)) * 10 ** (-25 / 20)).astype(np.float32)
-
-
-def pink(n: int, seed: int) -> np.ndarray:
-    spec = np.fft.rfft(np.random.default_rng(seed).standard_normal(n))
-    spec /= np.sqrt(np.maximum(np.arange(len(spec)), 1))
-    x = np.fft.irfft(spec, n)
-    return (0.1 * x / np.std(x)).astype(np.float32)
-
-
-def _rec(path: Path, kind: str, speaker=None, category=None) -> Record:
-    info = sf.info(str(path))
-    return Record(
-        id=path.stem,
-        path=str(path),
-        kind=kind,
-        corpus="test",
-        duration=info.duration,
-        sample_rate=info.samplerate,
-        speaker=speaker,
-        category=category,
-    )
-
-
-def make_corpus(root: Path) -> dict:
-    """speech/<spk>/*.wav|flac (3 speakers, one 22.05 kHz file, one short utterance pair, one silent file) and
-    noise/<category>/* (white wav, short pink flac, pink ogg/vorbis). Returns record lists by name."""
-    sp, no = root / "speech", root / "noise"
-    files = {
-        ("spk1", "a.wav"): (harmonic(2.0, 120, 1), SR),
-        ("spk1", "b.wav"): (harmonic(1.5, 125, 2), SR),
-        ("spk2", "c.flac"): (harmonic(2.0, 210, 3, sr=22050), 22050),
-        ("spk3", "short1.wav"): (harmonic(0.3, 160, 4), SR),
-        ("spk3", "short2.wav"): (harmonic(0.25, 165, 5), SR),
-        ("spk4", "silent.wav"): (np.zeros(2 * SR, np.float32), SR),
-    }
-    recs = {}
-    for (spk, name), (x, sr) in files.items():
-        p = sp / spk / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(p), x, sr, subtype="PCM_16")
-        recs[name] = _rec(p, "speech", speaker=spk)
-    noises = {
-        ("white", "w.wav"): (0.05 * np.random.default_rng(7).standard_normal(3 * SR), {}),
-        ("pink", "p.flac"): (pink(SR // 2, 8), {}),
-        ("pink", "q.ogg"): (pink(2 * SR, 9), {"format": "OGG", "subtype": "VORBIS"}),
-    }
-    for (cat, name), (x, kw) in noises.items():
-        p = no / cat / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(p), x.astype(np.float32), SR, **kw)
-        recs[name] = _rec(p, "noise", category=cat)
-    return recs
+from tests.helpers.corpus import make_corpus
+from tests.helpers.signals import SR, harmonic, pink
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from hush.cli.main import main
 from hush.data.curation.quality_scores import filter_records, parse_thresholds, score_records
 from hush.data.manifest import Record, read_manifest, write_manifest
 from hush.errors import HushError
-from tests.conftest import speech_like
+from tests.helpers.signals import speech_like
 
 SR = 16000
 

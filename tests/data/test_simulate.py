@@ -13,7 +13,8 @@ import soundfile as sf
 from hush.cli import simulate_cmd
 from hush.data.mixing.simulate import scan_folder
 from hush.errors import HushError
-from tests.data.test_mixing import SR, make_corpus
+from tests.helpers.corpus import make_corpus
+from tests.helpers.signals import SR
 
 
 def run_simulate(argv: list[str]) -> int:

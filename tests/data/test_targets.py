@@ -15,7 +15,8 @@ from hush.data.curation.targets import clean_targets, target_file
 from hush.data.manifest import Record, read_manifest, write_manifest
 from hush.data.mixing.mixtures import MixConfig, MixingDataset
 from hush.errors import HushError
-from tests.data.test_mixing import SR, _rec, harmonic, pink
+from tests.helpers.corpus import make_record
+from tests.helpers.signals import SR, harmonic, pink
 
 FLOOR_DB = -50.0  # dBFS RMS of the recording's own background
 
@@ -36,12 +37,12 @@ def _write_recordings(root: Path) -> tuple[list[Record], dict[str, np.ndarray]]:
         p = root / "speech" / spk / f"u{i}.wav"
         p.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(p), (x + floor).astype(np.float32), SR, subtype="FLOAT")
-        recs.append(_rec(p, "speech", speaker=spk))
+        recs.append(make_record(p, "speech", speaker=spk))
         dry[str(p)] = x
     n = root / "noise" / "pink" / "n.wav"
     n.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(n), pink(3 * SR, 5), SR)
-    recs.append(_rec(n, "noise", category="pink"))
+    recs.append(make_record(n, "noise", category="pink"))
     return recs, dry
 
 

@@ -11,7 +11,7 @@ from hush.errors import AudioError, MethodError
 from hush.inference.streamer import Streamer, resampler_holdback
 from hush.models.base import build_model
 from hush.models.enhancer import ModelEnhancer
-from tests.conftest import mix_at_snr, speech_like
+from tests.helpers.signals import mix_at_snr, speech_like
 
 CAUSAL_ARCHS = ["gru", "erbdf", "crn", "dnn"]
 CHUNKS = [1, 7, 160, 1000]

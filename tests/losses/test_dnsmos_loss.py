@@ -8,7 +8,7 @@ import torch
 
 from hush.losses import LossSpecError, build_loss, create_loss
 from hush.metrics.dnsmos import dnsmos
-from tests.conftest import mix_at_snr, speech_like
+from tests.helpers.signals import mix_at_snr, speech_like
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")

@@ -8,7 +8,7 @@ import torch
 from pystoi import stoi
 
 from hush.losses import ESTOILoss, build_loss
-from tests.conftest import mix_at_snr, speech_like
+from tests.helpers.signals import mix_at_snr, speech_like
 
 
 def _estoi(loss: ESTOILoss, est: np.ndarray, ref: np.ndarray) -> float:

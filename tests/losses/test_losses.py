@@ -19,7 +19,7 @@ from hush.losses import (  # noqa: E402
     register,
 )
 from hush.losses import names as loss_names  # noqa: E402
-from tests.conftest import speech_like  # noqa: E402
+from tests.helpers.signals import speech_like  # noqa: E402
 
 T = 4000
 ALL = loss_names()

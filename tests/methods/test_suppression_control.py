@@ -15,7 +15,7 @@ from hush.methods.control import ControlledEnhancer, ControlledStream, validate_
 from hush.models import build_model
 from hush.models.enhancer import ModelEnhancer, ModelStream
 from hush.models.model_file import save
-from tests.conftest import mix_at_snr, speech_like
+from tests.helpers.signals import mix_at_snr, speech_like
 
 SR = 16000
 

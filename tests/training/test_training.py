@@ -88,7 +88,7 @@ def test_short_run_lowers_validation_loss_and_model_file_enhances(tmp_path):
     assert model.metrics and "si_sdr" in model.metrics
     import soundfile as sf
 
-    from tests.conftest import speech_like
+    from tests.helpers.signals import speech_like
 
     sf.write(tmp_path / "x.wav", speech_like(seconds=1.0), 16000)
     assert (
@@ -182,7 +182,7 @@ def corpus_manifests(tmp_path):
 
     from hush.data.manifest import write_manifest
     from hush.data.prepare import prepare_corpus
-    from tests.conftest import speech_like
+    from tests.helpers.signals import speech_like
 
     rng = np.random.RandomState(0)
     for spk in range(4):
