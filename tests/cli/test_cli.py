@@ -196,6 +196,7 @@ def test_list(capsys):
     assert {"name", "kind", "description"} <= set(doc["methods"][0])
 
 
+@pytest.mark.slow
 def test_python_dash_m(tmp_path):
     r = subprocess.run([sys.executable, "-m", "hush", "list"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "wiener" in r.stdout

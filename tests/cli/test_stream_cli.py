@@ -60,6 +60,7 @@ def test_f32le_stereo_pipe_at_48k_equals_offline():
         assert np.abs(y[c] - hush.enhance(x[c], 48000, "mmse-lsa")).max() <= 1e-5
 
 
+@pytest.mark.slow
 def test_closed_output_pipe_exits_quietly():
     pcm = encode(_noisy(16000, 3.0)[None], "s16le")
     r = subprocess.run(

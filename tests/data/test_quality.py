@@ -58,6 +58,7 @@ def _length_scorer(path):
     return {"dnsmos_sig": float(np.std(x)), "dnsmos_bak": float(len(x)), "dnsmos_ovrl": 1.0}
 
 
+@pytest.mark.slow
 def test_parallel_scoring_gives_the_serial_scores(tmp_path):
     recs = _records(tmp_path, n_speech=5)
     serial = score_records(recs, tmp_path / "a.jsonl", scorer=_length_scorer)

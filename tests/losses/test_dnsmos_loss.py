@@ -46,6 +46,7 @@ def test_loss_ranks_clean_above_noisy_and_subsamples_rows():
         assert float(one({"enhanced": noisy.repeat(3, 1)}, {})) == pytest.approx(float(ln), abs=1e-4)
 
 
+@pytest.mark.slow
 def test_descending_the_loss_raises_the_onnx_dnsmos():
     """MetricGAN's premise on a fixed critic: a per-bin gain optimised against the torch network alone raises
     the score that onnxruntime gives the result."""

@@ -207,6 +207,7 @@ def test_composite(clean, noisy, no_warnings):
 
 
 # ------------------------------------------------------------------------------------------------ DNSMOS
+@pytest.mark.slow
 @pytest.mark.parametrize("seconds", [5.5, 0.3])
 def test_dnsmos_matches_speechmos(seconds):
     sm = pytest.importorskip("speechmos.dnsmos")
@@ -223,6 +224,7 @@ def test_dnsmos_matches_speechmos(seconds):
         assert ours[ours_key] == pytest.approx(float(theirs[their_key]), abs=1e-4)
 
 
+@pytest.mark.slow
 def test_dnsmos_max_windows_scores_a_subset_of_the_windows():
     pytest.importorskip("speechmos")
     x = speech_like(seconds=12.0, seed=3)  # 4 windows of 9.01 s with a 1 s hop

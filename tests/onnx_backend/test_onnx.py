@@ -101,6 +101,7 @@ def test_export_agrees_with_torch_stream_and_offline(tmp_path, signal, arch, ext
     assert snr_db(ref, y) > 60 and np.abs(y - ref).max() < 1e-5
 
 
+@pytest.mark.slow
 def test_erbdf_default_exporter_and_dynamo(tmp_path, signal):
     """The default ("auto": dynamo first) path on the family of the bundled model."""
     model = tiny("erbdf", seed=1)

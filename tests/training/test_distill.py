@@ -154,6 +154,7 @@ def _distance(model, teacher, noisy) -> float:
         return float((model(noisy)["enhanced"] - teacher(noisy)["enhanced"]).square().mean())
 
 
+@pytest.mark.slow
 def test_short_distillation_run_brings_the_student_closer_to_the_teacher(tmp_path):
     torch.manual_seed(5)
     teacher = tiny("erbdf", bidirectional=True)

@@ -74,6 +74,7 @@ def test_augmentation_lists_load_from_yaml(tmp_path):
         load_config(write_cfg(tmp_path, cfg))
 
 
+@pytest.mark.slow
 def test_short_run_lowers_validation_loss_and_model_file_enhances(tmp_path):
     cfg = tiny_config(tmp_path / "run", max_steps=30, valid_every=10)
     rc = main(["train", write_cfg(tmp_path, cfg), "-q"])
@@ -115,6 +116,7 @@ def test_refuses_to_clobber_a_run(tmp_path, capsys):
     assert "--resume" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_interrupted_and_resumed_run_reproduces_losses(tmp_path):
     full = Trainer(from_dict(Config, tiny_config(tmp_path / "a")), progress=False)
     full.fit()
@@ -157,6 +159,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_ddp_two_ranks_match_one_process(tmp_path):
     # Smooth losses only: an L1 term (as in mr-stft) flips sign on float-rounding differences, and Adam turns
     # those into lr-sized steps; that is sensitivity of the loss, not a difference between DDP and one process.
