@@ -25,54 +25,23 @@ this package imports no peer package: the native libraries, model files and ``on
 
 from __future__ import annotations
 
-from hush.errors import MissingExtraError
-from hush.peers import deepfilternet, gtcrn, noisereduce_peer, nsnet2, rnnoise  # each registers its adapter
-from hush.peers._common import has_module
+from hush.peers import deepfilternet, gtcrn, noisereduce_peer, nsnet2, rnnoise
+from hush.peers._common import PeerEnhancer
 
-PEERS = ("rnnoise", "deepfilternet3", "nsnet2", "gtcrn", "noisereduce")
-
-
-def _check_native(loader) -> bool | str:
-    try:
-        loader()
-    except MissingExtraError as e:
-        return str(e)
-    except OSError as e:  # present but not loadable (wrong platform, missing system library)
-        return f"cannot load the native library: {e}"
-    return True
-
-
-def _check_onnx(path_fn) -> bool | str:
-    try:
-        path_fn()
-    except MissingExtraError as e:
-        return str(e)
-    if not has_module("onnxruntime"):
-        return "onnxruntime is not installed"
-    return True
-
-
-def _check_noisereduce() -> bool | str:
-    return True if has_module("noisereduce") else "noisereduce is not installed"
+# Each module registers its adapter with the method registry when imported; this is the order of the tables.
+ADAPTERS: tuple[type[PeerEnhancer], ...] = (
+    rnnoise.RNNoisePeer,
+    deepfilternet.DeepFilterNetPeer,
+    nsnet2.NSNet2Peer,
+    gtcrn.GTCRNPeer,
+    noisereduce_peer.NoiseReducePeer,
+)
+PEERS = tuple(a.name for a in ADAPTERS)
 
 
 def available() -> dict[str, bool | str]:
-    """``{peer name: True}`` for the usable peers, or the reason (one line) why a peer is not usable.
-
-    Cheap: finds packages without importing them (the native libraries are loaded to check they link).
-    """
-
-    def dfn():
-        deepfilternet.model_path()
-        deepfilternet.load_library()
-
-    return {
-        "rnnoise": _check_native(rnnoise.load_library),
-        "deepfilternet3": _check_native(dfn),
-        "nsnet2": _check_onnx(nsnet2.model_path),
-        "gtcrn": _check_onnx(gtcrn.model_path),
-        "noisereduce": _check_noisereduce(),
-    }
+    """``{peer name: True}`` for the usable peers, or the reason (one line) why a peer is not usable."""
+    return {a.name: a.availability() for a in ADAPTERS}
 
 
-__all__ = ["PEERS", "available", "deepfilternet", "gtcrn", "noisereduce_peer", "nsnet2", "rnnoise"]
+__all__ = ["ADAPTERS", "PEERS", "available"]
