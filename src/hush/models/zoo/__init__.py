@@ -1,7 +1,20 @@
-"""Every registered architecture, one module each (a family's variants share it); importing this package
-registers them all."""
+"""Every registered architecture, one module each; variants that differ by one switch share their family's module
+(``recurrent``: ``gru`` and ``lstm``; ``cnn``: ``cnn1d`` and ``cnn2d``; ``manner``: ``manner`` and ``rt-manner``).
+Importing this package registers them all."""
 
-from hush.models.zoo import cnn, crn, dnn, ds_unet, erbdf, gru, manner, tcn_denseunet, transformer, unet, wave_u_net
+from hush.models.zoo import (
+    cnn,
+    crn,
+    dnn,
+    ds_unet,
+    erbdf,
+    manner,
+    recurrent,
+    tcn_denseunet,
+    transformer,
+    unet,
+    wave_u_net,
+)
 
 __all__ = [
     "cnn",
@@ -9,8 +22,8 @@ __all__ = [
     "dnn",
     "ds_unet",
     "erbdf",
-    "gru",
     "manner",
+    "recurrent",
     "tcn_denseunet",
     "transformer",
     "unet",
