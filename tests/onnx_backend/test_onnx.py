@@ -21,7 +21,7 @@ from hush.models.base import build_model  # noqa: E402
 from hush.models.enhancer import ModelEnhancer, ModelStream  # noqa: E402
 from hush.onnx_backend.cache import to_onnx_enhancer  # noqa: E402
 from hush.onnx_backend.export import ExportError, export_onnx  # noqa: E402
-from hush.onnx_backend.format import read_metadata  # noqa: E402
+from hush.onnx_backend.metadata import read_metadata  # noqa: E402
 from hush.onnx_backend.runtime import OnnxEnhancer, OnnxModel  # noqa: E402
 from tests.helpers.signals import mix_at_snr, speech_like  # noqa: E402
 

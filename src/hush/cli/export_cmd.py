@@ -50,7 +50,7 @@ def run(args) -> int:
     from hush.methods import default_method
     from hush.onnx_backend.cache import resolve_model
     from hush.onnx_backend.export import export_onnx
-    from hush.onnx_backend.format import read_metadata, require_onnx
+    from hush.onnx_backend.metadata import read_metadata, require_onnx
 
     require_onnx()
     out = args.output

@@ -11,8 +11,8 @@ from hush.methods import Enhancer, model_file_format, resolve
 from hush.models.base import SEModel
 from hush.models.model_file import load
 from hush.onnx_backend.export import check_exportable, export_onnx
-from hush.onnx_backend.format import FORMAT, VERSION, require_onnx
 from hush.onnx_backend.graph import ExportError
+from hush.onnx_backend.metadata import FORMAT, VERSION, require_onnx
 from hush.onnx_backend.runtime import OnnxEnhancer
 
 CACHE_EXPORTER = "auto"  # exporter of on-the-fly exports (cached_export)

@@ -1,4 +1,4 @@
-"""Export a streaming STFT model to one ONNX frame graph (:mod:`hush.onnx_backend.format`), checked first.
+"""Export a streaming STFT model to one ONNX frame graph (:mod:`hush.onnx_backend.metadata`), checked first.
 
 The graph (:mod:`hush.onnx_backend.graph`) is exported with torch's dynamo exporter or the legacy tracer, and
 checked numerically against the PyTorch model over a run of frames before anything is written; ``--quantize int8``
@@ -24,7 +24,8 @@ from hush.dsp.stft import sqrt_hann
 from hush.models.base import SEModel
 from hush.models.stft_mask import STFTModel
 from hush.onnx_backend.complex_pair import UnsupportedComplexOp
-from hush.onnx_backend.format import (
+from hush.onnx_backend.graph import ExportError, FrameGraph, probe_frames, state_layout
+from hush.onnx_backend.metadata import (
     FORMAT,
     SPEC_INPUTS,
     SPEC_OUTPUTS,
@@ -32,7 +33,6 @@ from hush.onnx_backend.format import (
     require_onnx,
     write_metadata,
 )
-from hush.onnx_backend.graph import ExportError, FrameGraph, probe_frames, state_layout
 from hush.version import __version__
 
 CHECK_FRAMES = 48

@@ -1,4 +1,4 @@
-"""onnxruntime backend: run an exported frame graph (see :mod:`hush.onnx_backend.format`) without torch.
+"""onnxruntime backend: run an exported frame graph (see :mod:`hush.onnx_backend.metadata`) without torch.
 
 :class:`OnnxModel` holds the session and the metadata and steps one spectrum frame; :class:`OnnxStream` adds the
 sqrt-Hann framing and weighted overlap-add synthesis in numpy and implements :class:`StreamProcessor` with the same
@@ -21,7 +21,7 @@ from hush.errors import MethodError, MissingExtraError
 from hush.methods.base import Enhancer, HopStream, StreamProcessor
 from hush.methods.control import floor_gain, limit_spectrum, with_file_defaults
 from hush.methods.registry import register_format
-from hush.onnx_backend.format import metadata_from_props
+from hush.onnx_backend.metadata import metadata_from_props
 
 
 def _ort():

@@ -58,6 +58,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def metadata_from_props(props: dict[str, str], path: Any) -> dict[str, Any]:
+    """The checked ``hush`` document among a model's metadata properties (``path`` names the file in errors)."""
     if META_KEY not in props:
         raise MethodError(f"{path}: not an ONNX file exported by hush (no '{META_KEY}' metadata)")
     meta = json.loads(props[META_KEY])
