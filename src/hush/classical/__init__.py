@@ -3,10 +3,12 @@
 * ``spectral-subtraction`` -- Boll (1979) with Berouti et al. (1979) over-subtraction and spectral floor;
 * ``wiener`` -- Wiener gain with the decision-directed a-priori SNR (Scalart & Vieira 1996);
 * ``mmse-stsa`` -- Ephraim & Malah (1984) short-time spectral amplitude estimator;
-* ``mmse-lsa`` -- Ephraim & Malah (1985) log-spectral amplitude estimator.
+* ``mmse-lsa`` -- Ephraim & Malah (1985) log-spectral amplitude estimator;
+* ``wpe`` -- weighted prediction error dereverberation (nara-wpe), offline or online.
 
-Each takes ``noise_tracker="spp"`` (Gerkmann & Hendriks 2012, default) or ``"minimum-statistics"``
-(Martin 2001). All are frame-recursive and causal, work at any rate, and stream.
+The denoisers take ``noise_tracker="spp"`` (Gerkmann & Hendriks 2012, default) or ``"minimum-statistics"``
+(Martin 2001); they are frame-recursive and causal, work at any rate, and stream. ``wpe`` streams with
+``online=true``.
 """
 
 from hush.classical.enhancers import (
@@ -18,6 +20,7 @@ from hush.classical.enhancers import (
     WienerEnhancer,
 )
 from hush.classical.noise_tracking import MinimumStatistics, NoiseTracker, SPPNoiseTracker, make_tracker
+from hush.classical.wpe import WPEEnhancer
 
 __all__ = [
     "ClassicalEnhancer",
@@ -28,6 +31,7 @@ __all__ = [
     "NoiseTracker",
     "SPPNoiseTracker",
     "SpectralSubtractionEnhancer",
+    "WPEEnhancer",
     "WienerEnhancer",
     "make_tracker",
 ]

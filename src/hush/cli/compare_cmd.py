@@ -34,6 +34,13 @@ def add_parser(sub) -> None:
     p.add_argument("--meta", type=Path, help="CSV with columns file and snr_db (default: NOISY/../meta.csv)")
     p.add_argument("--group", help="regex on file names whose first group names the condition")
     p.add_argument("--metrics", help="comma-separated metrics (default: PESQ-WB/NB, STOI, ESTOI, SI-SDR, DNSMOS)")
+    p.add_argument(
+        "--asr",
+        type=Path,
+        metavar="TRANSCRIPTS",
+        help="add the WER and CER of a speech recognizer (PocketSphinx, English; hush[asr]), pooled over files; "
+        "TRANSCRIPTS has lines '<id> <words>', id = the file's stem or its end after the last '_'",
+    )
     p.add_argument("--json", type=Path, help="write all scores and intervals as JSON")
     p.add_argument(
         "--reuse",
@@ -81,6 +88,12 @@ def run(args) -> int:
             reused_doc = json.loads(args.reuse.read_text())
         except (OSError, ValueError) as e:
             raise HushError(f"{args.reuse}: cannot read the comparison to reuse: {e}") from None
+    transcripts = None
+    if args.asr:
+        from hush.metrics.asr import ASR_METRICS, read_transcripts
+
+        transcripts = read_transcripts(args.asr)
+        metrics = [*metrics, *(m for m in ASR_METRICS if m not in metrics)]
     pairs, runs = run_compare(
         args.clean,
         args.noisy,
@@ -90,6 +103,7 @@ def run(args) -> int:
         args.out,
         progress=not args.quiet and sys.stderr.isatty(),
         jobs=args.jobs,
+        transcripts=transcripts,
     )
     note = ""
     if reused_doc is not None:

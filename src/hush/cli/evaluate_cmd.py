@@ -17,6 +17,13 @@ def add_parser(sub) -> None:
     p.add_argument("--noisy", type=Path, help="folder of noisy inputs: also report improvements over them")
     p.add_argument("--suffix", default="", help="suffix of enhanced file stems (as given to hush enhance)")
     p.add_argument("--metrics", help="comma-separated subset of metrics (default: all available)")
+    p.add_argument(
+        "--asr",
+        type=Path,
+        metavar="TRANSCRIPTS",
+        help="also run a speech recognizer (PocketSphinx, English; hush[asr]) and report WER and CER per file and "
+        "pooled; TRANSCRIPTS has lines '<id> <words>', id = the file's stem or its end after the last '_'",
+    )
     p.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes")
     p.add_argument("--json", type=Path, help="write means and per-file scores as JSON")
     p.add_argument("--csv", type=Path, help="write per-file scores as CSV")
@@ -37,8 +44,15 @@ def run(args) -> int:
     )
 
     metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
+    transcripts = None
+    if args.asr:
+        from hush.metrics.asr import read_transcripts
+
+        transcripts = read_transcripts(args.asr)
     pairs, problems = pair_folders(args.clean, args.enhanced, args.noisy, args.suffix)
-    scored = score_pairs(pairs, metrics, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty())
+    scored = score_pairs(
+        pairs, metrics, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty(), transcripts=transcripts
+    )
     doc = summarize(scored)
     for s in scored:
         for w in s.warnings:

@@ -14,10 +14,12 @@ from tqdm import tqdm
 
 from hush.audio.io import read, write
 from hush.audio.layout import fit_length
+from hush.errors import HushError
 from hush.evaluation.pairing import Pair, pair_folders
 from hush.inference.arrays import enhance_array
 from hush.methods import Enhancer, resolve
 from hush.metrics import compute_metrics
+from hush.metrics.asr import ASR_METRICS, asr_scores, transcript_for
 from hush.threads import set_threads
 
 COMPARE_METRICS = ["pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"]
@@ -68,9 +70,18 @@ def _load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray, int]:
     return clean.mean(axis=0), fit_length(noisy, clean.shape[1]), sr
 
 
-def _score(clean: np.ndarray, y: np.ndarray, sr: int, metrics: list[str]) -> dict[str, float]:
-    """Scores of a (channels, T) output; the noisy row and every system go through this same path."""
-    return compute_metrics(clean, np.ascontiguousarray(y.mean(axis=0), dtype=np.float64), sr, metrics)
+def _score(clean: np.ndarray, y: np.ndarray, sr: int, metrics: list[str], text: str | None = None) -> dict[str, float]:
+    """Scores of a (channels, T) output; the noisy row and every system go through this same path. The recognizer's
+    WER and CER (with their counts, for pooling) need the file's transcript ``text``."""
+    x = np.ascontiguousarray(y.mean(axis=0), dtype=np.float64)
+    signal = [m for m in metrics if m not in ASR_METRICS]
+    out = compute_metrics(clean, x, sr, signal) if signal else {}
+    if any(m in ASR_METRICS for m in metrics):
+        if text is None:
+            out.update({m: float("nan") for m in metrics if m in ASR_METRICS})
+        else:
+            out.update(asr_scores(x, sr, text))
+    return out
 
 
 def _score_star(args) -> dict[str, float]:
@@ -92,6 +103,7 @@ def run_system(
     out_dir: Path | None,
     progress: bool,
     pool: ProcessPoolExecutor | None = None,
+    texts: list[str | None] | None = None,
 ) -> SystemRun:
     """Enhance every file (timed, on ``threads`` threads, nothing else running), then score them all."""
     set_threads(threads)
@@ -115,7 +127,10 @@ def run_system(
         except Exception as e:  # one failing file is reported, not fatal
             run.errors.append(f"{pair.noisy}: {name}: {e}")
             outputs.append(None)
-    todo = [(clean, y, sr, metrics) for (clean, _, sr), y in zip(data, outputs, strict=True) if y is not None]
+    texts = texts or [None] * len(data)
+    todo = [
+        (clean, y, sr, metrics, t) for (clean, _, sr), y, t in zip(data, outputs, texts, strict=True) if y is not None
+    ]
     scored = iter(_score_all(todo, pool))
     run.scores = [next(scored) if y is not None else {m: float("nan") for m in metrics} for y in outputs]
     return run
@@ -130,20 +145,30 @@ def run_compare(
     out_dir: Path | None = None,
     progress: bool = True,
     jobs: int = 1,
+    transcripts: dict[str, str] | None = None,
 ) -> tuple[list[Pair], list[SystemRun]]:
     """Score the noisy input itself (row ``noisy``) and every system on the same pairs.
 
     Enhancement is timed one system at a time with nothing else running; scoring then uses ``jobs`` processes.
+    With ``transcripts`` (:func:`hush.metrics.asr.read_transcripts`) every row also gets the recognizer's WER and CER.
     """
-    metrics = metrics or COMPARE_METRICS
+    metrics = list(metrics or COMPARE_METRICS)
+    if transcripts is not None:
+        metrics += [m for m in ASR_METRICS if m not in metrics]
+    elif any(m in ASR_METRICS for m in metrics):
+        raise HushError(f"{', '.join(m for m in metrics if m in ASR_METRICS)} needs transcripts (--asr)")
     pairs, _ = pair_folders(clean, noisy)
     pairs = [Pair(p.name, p.clean, p.enhanced, noisy=p.enhanced) for p in pairs]
+    texts = [transcript_for(p.name, transcripts) for p in pairs] if transcripts is not None else None
+    if texts is not None and all(t is None for t in texts):
+        raise HushError(f"no file of {noisy} has a line in the transcripts (ids: file stems, or their end after '_')")
     data = [_load_pair(p) for p in pairs]
     pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
     try:
-        base = SystemRun(NOISY, _score_all([(c, n, sr, metrics) for c, n, sr in data], pool))
+        rows = [(c, n, sr, metrics, t) for (c, n, sr), t in zip(data, texts or [None] * len(data), strict=True)]
+        base = SystemRun(NOISY, _score_all(rows, pool))
         base.audio_seconds = sum(n.shape[1] / sr for _, n, sr in data)
-        runs = [base] + [run_system(s, pairs, data, threads, metrics, out_dir, progress, pool) for s in systems]
+        runs = [base] + [run_system(s, pairs, data, threads, metrics, out_dir, progress, pool, texts) for s in systems]
     finally:
         if pool is not None:
             pool.shutdown()

@@ -9,6 +9,7 @@ import numpy as np
 from hush.compare.bootstrap import Interval, paired_bootstrap
 from hush.compare.runner import SystemRun
 from hush.errors import HushError
+from hush.metrics.asr import COUNTS, pooled_rate
 
 LABELS = {
     "pesq_wb": "PESQ-WB",
@@ -20,6 +21,8 @@ LABELS = {
     "dnsmos_bak": "BAK",
     "dnsmos_ovrl": "OVRL",
     "dnsmos_p808": "P808",
+    "wer": "WER",
+    "cer": "CER",
     "rtf": "RTF",
 }
 
@@ -31,7 +34,24 @@ def _mean(vals) -> float:
 
 def means(run: SystemRun, metrics: list[str], select: list[bool] | None = None) -> dict[str, float]:
     rows = [s for i, s in enumerate(run.scores) if select is None or select[i]]
-    return {m: _mean(r.get(m) for r in rows) for m in metrics}
+    return {m: pooled_rate(rows, m) if m in COUNTS else _mean(r.get(m) for r in rows) for m in metrics}
+
+
+def _pooled_difference(a: list[dict], b: list[dict], metric: str, seed: int) -> Interval:
+    """Paired bootstrap of a pooled rate (errors over reference length) of ``a`` minus ``b``, resampling files."""
+    err, length = COUNTS[metric]
+    keep = [
+        i for i in range(len(a)) if all(k in r and math.isfinite(r[k]) for r in (a[i], b[i]) for k in (err, length))
+    ]
+    if not keep:
+        return Interval(float("nan"), float("nan"), float("nan"), 0)
+    ea = np.array([a[i][err] for i in keep])
+    eb = np.array([b[i][err] for i in keep])
+    n = np.array([a[i][length] for i in keep])
+    idx = np.random.default_rng(seed).integers(0, len(keep), size=(2000, len(keep)))
+    d = (ea[idx].sum(axis=1) - eb[idx].sum(axis=1)) / n[idx].sum(axis=1)
+    lo, hi = np.quantile(d, [0.025, 0.975])
+    return Interval(float((ea.sum() - eb.sum()) / n.sum()), float(lo), float(hi), len(keep))
 
 
 def differences(runs: list[SystemRun], metrics: list[str], baseline: str, seed: int = 0) -> dict:
@@ -42,7 +62,10 @@ def differences(runs: list[SystemRun], metrics: list[str], baseline: str, seed: 
         if r is base:
             continue
         out[r.name] = {
-            m: paired_bootstrap([s[m] for s in r.scores], [s[m] for s in base.scores], seed=seed) for m in metrics
+            m: _pooled_difference(r.scores, base.scores, m, seed)
+            if m in COUNTS
+            else paired_bootstrap([s[m] for s in r.scores], [s[m] for s in base.scores], seed=seed)
+            for m in metrics
         }
     return out
 
@@ -88,6 +111,11 @@ def condition_tables(runs: list[SystemRun], metrics: list[str], conditions: list
     return out
 
 
+def _stored(metrics: list[str], row: dict) -> list[str]:
+    """The metrics and, for pooled rates, the counts behind them that a row has."""
+    return [*metrics, *(k for m in metrics if m in COUNTS for k in COUNTS[m] if k in row)]
+
+
 def to_json(
     runs: list[SystemRun], metrics: list[str], diffs: dict, conditions: list[str] | None, names: list[str]
 ) -> dict:
@@ -99,7 +127,7 @@ def to_json(
         doc["systems"][r.name] = {
             "mean": {m: clean(v) for m, v in means(r, metrics).items()},
             "rtf": clean(r.rtf) if r.seconds else None,
-            "per_file": [{m: clean(s.get(m)) for m in metrics} for s in r.scores],
+            "per_file": [{k: clean(s.get(k)) for k in _stored(metrics, s)} for s in r.scores],
             "errors": r.errors,
         }
         if conditions:
@@ -128,7 +156,7 @@ def from_json(doc: dict, names: list[str], metrics: list[str], skip: set[str] = 
         missing = [m for m in metrics if any(m not in f for f in sysdoc["per_file"])]
         if missing:
             raise HushError(f"the reused comparison has no {', '.join(missing)} scores for {name!r}")
-        scores = [{m: math.nan if f[m] is None else float(f[m]) for m in metrics} for f in sysdoc["per_file"]]
+        scores = [{k: math.nan if v is None else float(v) for k, v in f.items()} for f in sysdoc["per_file"]]
         rtf = sysdoc.get("rtf")
         runs.append(
             SystemRun(

@@ -9,15 +9,16 @@ from pathlib import Path
 
 from hush.evaluation.scoring import Scored
 from hush.metrics import AVAILABLE_METRICS, mean_metrics
+from hush.metrics.asr import ASR_METRICS, COUNTS, pooled_rate
 
 # Table column order: the metric registry's own order.
-ORDER = AVAILABLE_METRICS
+ORDER = [*AVAILABLE_METRICS, *ASR_METRICS]
 
 
 def summarize(scored: list[Scored]) -> dict:
     """The JSON document of ``hush evaluate``: means (NaN excluded), NaN counts, improvements and per-file rows."""
     ok = [s for s in scored if s.error is None]
-    mean, nans = mean_metrics([s.metrics for s in ok])
+    mean, nans = _pooled(mean_metrics([s.metrics for s in ok]), [s.metrics for s in ok])
     doc: dict = {
         "mean": mean,
         "nan_counts": {k: v for k, v in nans.items() if v},
@@ -25,7 +26,7 @@ def summarize(scored: list[Scored]) -> dict:
         "n_failed": len(scored) - len(ok),
     }
     if ok and ok[0].noisy:
-        noisy_mean, _ = mean_metrics([s.noisy for s in ok])
+        noisy_mean, _ = _pooled(mean_metrics([s.noisy for s in ok]), [s.noisy for s in ok])
         doc["noisy_mean"] = noisy_mean
         doc["improvement"] = {k: mean[k] - noisy_mean[k] for k in mean if k in noisy_mean}
     files = []
@@ -38,6 +39,19 @@ def summarize(scored: list[Scored]) -> dict:
         files.append(row)
     doc["files"] = files
     return doc
+
+
+def _pooled(summary: tuple[dict, dict], rows: list[dict]) -> tuple[dict, dict]:
+    """Means with the recognizer's rates pooled over files (all errors over all reference words) and their counts
+    left out."""
+    mean, nans = summary
+    for metric, counts in COUNTS.items():
+        for k in counts:
+            mean.pop(k, None)
+            nans.pop(k, None)
+        if metric in mean:
+            mean[metric] = pooled_rate(rows, metric)
+    return mean, nans
 
 
 def _fmt(v: float) -> str:

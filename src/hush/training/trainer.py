@@ -93,6 +93,9 @@ class Trainer:
         self.out = Path(cfg.train.out_dir)
         if self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
+        # Quiet or zeroed inputs drive activations and gradients into subnormal floats, which x86 CPUs process
+        # tens of times slower; flushing them to zero changes nothing measurable in the result.
+        torch.set_flush_denormal(True)
         torch.manual_seed(cfg.train.seed)
         np.random.seed(cfg.train.seed)
         random.seed(cfg.train.seed)
