@@ -13,7 +13,7 @@ from hush.cli import main
 from hush.errors import HushError
 from hush.metrics.asr import error_counts, normalize, pooled_rate, read_transcripts, transcript_for
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 LIBRI = SHARED / "speech" / "librispeech"
 UTTERANCES = ("19-198-0000", "19-198-0008")  # two short utterances of a held-out speaker
 

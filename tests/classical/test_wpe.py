@@ -40,7 +40,7 @@ def speechlike(seconds: float, seed: int) -> np.ndarray:
     return np.concatenate(out)[:n].astype(np.float32)
 
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def room(rt60: float, seed: int):

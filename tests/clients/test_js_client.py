@@ -17,7 +17,7 @@ from hush.cli import main  # noqa: E402
 from hush.models import build_model, save  # noqa: E402
 from tests.helpers.signals import speech_like  # noqa: E402
 
-CLIENT = Path(__file__).resolve().parent.parent / "clients" / "js"
+CLIENT = Path(__file__).resolve().parents[2] / "clients" / "js"
 SR = 16000
 
 
