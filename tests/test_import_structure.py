@@ -1,7 +1,10 @@
-"""The package's import graph has no cycle and no upward import between layers.
+"""The package's import graph has no cycle and no upward import between layers (docs/architecture.md), and no
+test module imports another.
 
 Every ``import`` of a ``hush`` module counts, at module level or inside a function (a lazy import is still a
-dependency); imports under ``if TYPE_CHECKING:`` do not. A module's layer is that of its top-level package.
+dependency); imports under ``if TYPE_CHECKING:`` do not. A module's layer is that of its top-level package. The
+method registry imports its built-in providers by name on first use (``hush.methods.registry.PROVIDERS``), as
+entry points would be: that is discovery, not an import edge.
 """
 
 from __future__ import annotations
