@@ -22,9 +22,10 @@ Methods. Causal methods stream through their own processor (:meth:`Enhancer.stre
 model's ``step`` for neural models, the frame recursion for classical ones). Non-causal methods (bidirectional
 or centred models, peers without a stream) fall back to overlapping chunks of ``chunk_seconds`` enhanced
 offline and crossfaded over ``overlap_seconds`` (:class:`~hush.inference.chunked.ChunkedOffline` in its
-low-latency mode); their output is aligned
-(``delay == 0``) but a sample waits for the end of its chunk, so the latency is the chunk length, and the output
-approximates the whole-file result (each chunk only sees its own context).
+low-latency mode); their output is aligned (``delay == 0``) but a sample waits for the end of its chunk, so the
+latency is the chunk length, and the output approximates the whole-file result (each chunk only sees its own
+context). Every channel runs through the pipeline that files and arrays use too
+(:class:`~hush.inference.pipeline.ChannelPipeline`).
 
 Latency. ``delay`` is the exact alignment offset (an integer number of samples at ``sr``): the method's stream
 delay (``n_fft - hop`` for STFT methods), plus, when resampling, a few working-rate samples of padding so that
