@@ -2,7 +2,7 @@
 normalisation, input features and output masks. A block used by one architecture only stays in that file."""
 
 from hush.models.blocks.conv import StateCursor, TimeConv, UNetTimeConv, fit_bins
-from hush.models.blocks.features import bounded_complex_mask, log_power, soft_clamp, spec_features, stack_context
+from hush.models.blocks.features import bounded_complex_mask, log_power, spec_features, stack_context
 from hush.models.blocks.norm import FeatureNorm, FrameNorm, make_norm
 
 __all__ = [
@@ -15,7 +15,6 @@ __all__ = [
     "fit_bins",
     "log_power",
     "make_norm",
-    "soft_clamp",
     "spec_features",
     "stack_context",
 ]

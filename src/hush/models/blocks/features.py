@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 EPS = 1e-10
 
@@ -11,16 +10,6 @@ EPS = 1e-10
 def log_power(spec: torch.Tensor) -> torch.Tensor:
     """Natural log of the power spectrum, ``(B, K, F)`` complex -> real."""
     return torch.log(spec.real.square() + spec.imag.square() + EPS)
-
-
-def soft_clamp(x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
-    """``clamp(x, lo, hi)`` whose gradient is that of the smooth ``softplus(x - lo) - softplus(x - hi)``.
-
-    The forward value is the exact clamp; clipped values still receive a (decaying) gradient, so bins whose
-    prediction starts outside the range are not frozen.
-    """
-    smooth = nn.functional.softplus(x - lo) - nn.functional.softplus(x - hi)
-    return x.clamp(lo, hi) + (smooth - smooth.detach())
 
 
 def stack_context(

@@ -11,9 +11,19 @@ from torch import nn
 from hush.dsp.filterbanks import mel_filterbank
 from hush.errors import MethodError
 from hush.models.base import register
-from hush.models.blocks import FeatureNorm, log_power, soft_clamp, stack_context
+from hush.models.blocks import FeatureNorm, log_power, stack_context
 from hush.models.blocks.features import EPS
 from hush.models.stft_mask import STFTModel
+
+
+def soft_clamp(x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    """``clamp(x, lo, hi)`` whose gradient is that of the smooth ``softplus(x - lo) - softplus(x - hi)``.
+
+    The forward value is the exact clamp; clipped values still receive a (decaying) gradient, so bins whose
+    prediction starts outside the range are not frozen.
+    """
+    smooth = nn.functional.softplus(x - lo) - nn.functional.softplus(x - hi)
+    return x.clamp(lo, hi) + (smooth - smooth.detach())
 
 
 @register("dnn")
