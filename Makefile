@@ -32,7 +32,7 @@ test: $(VENV)/.installed-compare $(JS)/node_modules/.installed
 	$(BIN)/ruff check src tests benchmarks recipes
 	$(BIN)/python -m pytest
 
-# The JavaScript client's test (tests/test_js_client.py) needs onnxruntime-web; without node and npm it skips, and so
+# The JavaScript client's test (tests/clients/test_js_client.py) needs onnxruntime-web; without node and npm it skips, and so
 # does it when npm cannot install (offline), after a warning here.
 $(JS)/node_modules/.installed: $(JS)/package-lock.json
 	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \

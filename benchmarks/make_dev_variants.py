@@ -26,7 +26,7 @@ import soundfile as sf
 import soxr
 from tqdm import tqdm
 
-from hush.data.rir import RIRBank, RIRConfig, reverberate
+from hush.data.mixing.rir import RIRBank, RIRConfig, reverberate
 
 ROOM_SEED = 90210  # rooms of their own: training uses seed 0, validation seed 1
 ASR_SNRS = (0, 5, 10)

@@ -8,7 +8,7 @@ options) do not select on dev. ``--n`` can ask for more mixtures than the traini
     python benchmarks/own_valid.py recipes/shared/default.yaml runs/own-valid --n 200
     hush compare --clean runs/own-valid/clean --noisy runs/own-valid/noisy --systems default,hq
 
-``--fixed-set`` instead writes the first ``--n`` validation mixtures as a :class:`hush.data.mixing.FixedSet`
+``--fixed-set`` instead writes the first ``--n`` validation mixtures as a :class:`hush.data.mixing.mixtures.FixedSet`
 (16-bit FLAC, with ``noise/`` and the full ``meta.csv``) that another recipe can validate on through
 ``data.valid_dir``, so that a run training on a different mixture distribution is still selected on the same
 validation mixtures:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     cfg = load_config(args.config)
     if args.fixed_set:
-        from hush.data.mixing import FixedSet
+        from hush.data.mixing.mixtures import FixedSet
         from hush.training.manifest_data import manifest_mixers
 
         _, valid = manifest_mixers(cfg)

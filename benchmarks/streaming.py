@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_md import update_section  # noqa: E402
 
-from hush.runtime import set_threads  # noqa: E402
+from hush.threads import set_threads  # noqa: E402
 
 set_threads(1)  # before torch / onnxruntime sessions exist
 
@@ -44,9 +44,9 @@ import torch  # noqa: E402
 
 from hush.audio.io import read  # noqa: E402
 from hush.errors import HushError  # noqa: E402
+from hush.inference.streamer import Streamer  # noqa: E402
 from hush.methods import Enhancer, resolve  # noqa: E402
 from hush.models.base import SEModel  # noqa: E402
-from hush.streaming import Streamer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared/data/dev"
@@ -205,7 +205,7 @@ def bench_method(name: str, x: np.ndarray, files: list, repeats: int, log) -> di
             causal=bool(model.causal),
         )
     if st.chunked:
-        row["notes"].append(f"non-causal: streams in {st.latency_ms:.0f} ms chunks (LowLatencyChunked)")
+        row["notes"].append(f"non-causal: streams in {st.latency_ms:.0f} ms chunks (chunked fallback)")
 
     if not is_onnx_file:
         log(f"  {name}: offline")
@@ -220,7 +220,8 @@ def bench_method(name: str, x: np.ndarray, files: list, repeats: int, log) -> di
     if not neural:
         return row
 
-    from hush.onnx_backend.export import ExportError, cached_export
+    from hush.onnx_backend.cache import cached_export
+    from hush.onnx_backend.graph import ExportError
 
     try:
         log(f"  {name}: ONNX export / streaming (fp32)")

@@ -5,11 +5,10 @@
 >>> clean = hush.enhance(noisy, 44100, method="wiener")  # any rate, any channel count
 """
 
-from hush.api import enhance, enhance_file, evaluate, load_model
+from hush.api import enhance, enhance_file, evaluate, load_method, load_model
 from hush.errors import AudioError, HushError, MethodError
-from hush.streaming import Streamer
-
-__version__ = "0.1.0"
+from hush.inference import Streamer
+from hush.version import __version__
 
 __all__ = [
     "AudioError",
@@ -20,5 +19,6 @@ __all__ = [
     "enhance",
     "enhance_file",
     "evaluate",
+    "load_method",
     "load_model",
 ]

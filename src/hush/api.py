@@ -1,24 +1,16 @@
-"""The public Python API: ``hush.enhance``, ``hush.enhance_file``, ``hush.evaluate``, ``hush.load_model``."""
+"""The public Python API: ``hush.enhance``, ``hush.enhance_file``, ``hush.evaluate``, ``hush.load_method``."""
 
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
-from hush.inference.arrays import enhance_array
-from hush.inference.files import FileResult
-from hush.inference.files import enhance_file as _enhance_file
-from hush.methods import Enhancer, resolve
-
-# Fallback when the bundled weights are missing (a source tree without package data): the best classical method.
-DEFAULT_METHOD = "mmse-lsa"
-
-
-def default_method() -> str:
-    from hush.methods import names
-
-    return "default" if "default" in names() else DEFAULT_METHOD
+from hush.audio.layout import to_mono
+from hush.inference import FileResult, enhance_array
+from hush.inference import enhance_file as _enhance_file
+from hush.methods import Enhancer, default_method, resolve
 
 
 def _control(options: dict, atten_lim_db: float | None, mix: float) -> dict:
@@ -30,13 +22,19 @@ def _control(options: dict, atten_lim_db: float | None, mix: float) -> dict:
     return options
 
 
-def load_model(name_or_path: str, atten_lim_db: float | None = None, mix: float = 1.0, **options) -> Enhancer:
+def load_method(name_or_path: str, atten_lim_db: float | None = None, mix: float = 1.0, **options) -> Enhancer:
     """A ready method: classical name, bundled model name (``default``, ``hq``) or model-file path.
 
     ``atten_lim_db``: most suppression per time-frequency bin in dB (> 0; ``None``: no limit). ``mix``: 0..1,
-    ``mix * enhanced + (1 - mix) * input`` (1: fully enhanced). See :mod:`hush.inference.control`.
+    ``mix * enhanced + (1 - mix) * input`` (1: fully enhanced). See :mod:`hush.methods.control`.
     """
     return resolve(name_or_path, **_control(options, atten_lim_db, mix))
+
+
+def load_model(name_or_path: str, *args, **kwargs) -> Enhancer:
+    """Deprecated name of :func:`load_method` (it returns a method, not a model; see :func:`hush.models.load`)."""
+    warnings.warn("hush.load_model is deprecated; use hush.load_method", DeprecationWarning, stacklevel=2)
+    return load_method(name_or_path, *args, **kwargs)
 
 
 def enhance(
@@ -49,7 +47,7 @@ def enhance(
 ) -> np.ndarray:
     """Enhance ``audio`` (``(T,)``, ``(C, T)`` or soundfile's ``(T, C)``) sampled at ``sr``; same shape out.
 
-    ``atten_lim_db`` and ``mix`` as for :func:`load_model`.
+    ``atten_lim_db`` and ``mix`` as for :func:`load_method`.
     """
     return enhance_array(audio, sr, method or default_method(), **_control(options, atten_lim_db, mix))
 
@@ -66,7 +64,7 @@ def enhance_file(
 ) -> FileResult:
     """Enhance one audio file into ``dst`` (atomic write, bounded memory, same format as the input).
 
-    ``atten_lim_db`` and ``mix`` as for :func:`load_model`.
+    ``atten_lim_db`` and ``mix`` as for :func:`load_method`.
     """
     return _enhance_file(
         src, dst, method or default_method(), overwrite=overwrite, **_control(options, atten_lim_db, mix)
@@ -74,14 +72,11 @@ def enhance_file(
 
 
 def evaluate(clean: np.ndarray, enhanced: np.ndarray, sr: int, metrics: list[str] | None = None) -> dict:
-    """Metrics of ``enhanced`` against ``clean`` (mono arrays at ``sr``); see :mod:`hush.metrics`."""
+    """Metrics of ``enhanced`` against ``clean`` at ``sr`` (multi-channel input is averaged to mono, layouts as
+    for :func:`enhance`); see :mod:`hush.metrics`."""
     from hush.metrics import compute_metrics
 
-    clean = np.asarray(clean, dtype=np.float64)
-    enhanced = np.asarray(enhanced, dtype=np.float64)
-    if clean.ndim > 1:
-        clean = clean.mean(axis=0 if clean.shape[0] < clean.shape[-1] else 1)
-    if enhanced.ndim > 1:
-        enhanced = enhanced.mean(axis=0 if enhanced.shape[0] < enhanced.shape[-1] else 1)
+    clean = to_mono(np.asarray(clean, dtype=np.float64))
+    enhanced = to_mono(np.asarray(enhanced, dtype=np.float64))
     n = min(len(clean), len(enhanced))
     return compute_metrics(clean[:n], enhanced[:n], sr, metrics)

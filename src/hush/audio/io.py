@@ -35,7 +35,8 @@ class AudioInfo:
         return self.frames / self.sample_rate if self.sample_rate else 0.0
 
 
-def _libsndfile_problem(err: Exception) -> str:
+def libsndfile_problem(err: Exception) -> str:
+    """One line saying what a libsndfile error means for the user."""
     msg = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
     if "Format not recognised" in msg or "unknown format" in msg.lower():
         return "not a recognised audio file"
@@ -54,7 +55,7 @@ def probe(path: str | os.PathLike) -> AudioInfo:
     try:
         info = sf.info(str(p))
     except Exception as e:  # libsndfile raises several types
-        raise AudioError(p, _libsndfile_problem(e)) from None
+        raise AudioError(p, libsndfile_problem(e)) from None
     frames = info.frames
     if frames < 0 or frames > 2**62:  # some compressed streams report no length: count by decoding
         frames = sum(len(b) for b in _raw_blocks(p, 65536))
@@ -72,7 +73,7 @@ def _raw_blocks(path: Path, blocksize: int) -> Iterator[np.ndarray]:
     except AudioError:
         raise
     except Exception as e:
-        raise AudioError(path, _libsndfile_problem(e)) from None
+        raise AudioError(path, libsndfile_problem(e)) from None
 
 
 def iter_blocks(path: str | os.PathLike, blocksize: int = 1 << 16) -> Iterator[np.ndarray]:

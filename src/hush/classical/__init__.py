@@ -18,7 +18,6 @@ from hush.classical.enhancers import (
     MMSESTSAEnhancer,
     SpectralSubtractionEnhancer,
     WienerEnhancer,
-    frame_setup,
 )
 from hush.classical.noise_tracking import MinimumStatistics, NoiseTracker, SPPNoiseTracker, make_tracker
 from hush.classical.wpe import WPEEnhancer
@@ -34,6 +33,5 @@ __all__ = [
     "SpectralSubtractionEnhancer",
     "WPEEnhancer",
     "WienerEnhancer",
-    "frame_setup",
     "make_tracker",
 ]

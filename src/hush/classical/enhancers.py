@@ -10,7 +10,7 @@ All four share one structure:
   :func:`~hush.dsp.stft.stft` pushed in order) and by ``stream`` (frames from
   :class:`~hush.dsp.stft.StreamingSTFT` as they complete), so the two agree to float rounding;
 * the noisy phase is kept (all rules are real gains);
-* suppression control (:mod:`hush.inference.control`): ``atten_lim_db`` floors the gain of each released frame at
+* suppression control (:mod:`hush.methods.control`): ``atten_lim_db`` floors the gain of each released frame at
   ``10^(-atten_lim_db/20)`` and ``mix`` blends it with the noisy frame, in the frame processor after the rule (the
   rule's own recursion, e.g. the decision-directed SNR, is unchanged), so no latency is added.
 
@@ -42,22 +42,11 @@ import numpy as np
 
 from hush.classical import gains
 from hush.classical.noise_tracking import PSD_FLOOR, TRACKERS, NoiseTracker, make_tracker
-from hush.dsp.stft import StreamingISTFT, StreamingSTFT, istft, stft
+from hush.dsp.stft import HOP_S, StreamingISTFT, StreamingSTFT, frame_setup, istft, stft
 from hush.errors import MethodError
 from hush.methods.base import Enhancer, StreamProcessor
+from hush.methods.control import limit_spectrum
 from hush.methods.registry import register
-
-FRAME_S = 0.032
-HOP_S = 0.016
-
-
-def frame_setup(sr: int) -> tuple[int, int]:
-    """``(n_fft, hop)`` for rate ``sr``: 16 ms hop, 32 ms frame (50 % overlap)."""
-    if sr <= 0:
-        raise ValueError(f"sample rate must be positive, got {sr}")
-    hop = max(1, int(round(HOP_S * sr)))
-    return 2 * hop, hop
-
 
 # ------------------------------------------------------------------------------------------ suppression rules
 
@@ -262,8 +251,6 @@ class FrameProcessor:
     def _controlled(self, frames: list[np.ndarray]) -> list[np.ndarray]:
         if not self.control:
             return frames
-        from hush.inference.control import limit_spectrum
-
         out = []
         for f in frames:
             noisy = self._noisy.popleft()
@@ -365,8 +352,7 @@ class ClassicalEnhancer(Enhancer):
 
     sample_rate = None
     causal = True
-    multichannel = False
-    atten_lim_db: float | None = None  # suppression control, see hush.inference.control
+    atten_lim_db: float | None = None  # suppression control, see hush.methods.control
     mix: float = 1.0
 
     def __init__(self, noise_tracker: str = "spp", tracker_options: dict[str, Any] | None = None):

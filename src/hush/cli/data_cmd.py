@@ -140,8 +140,8 @@ def _score(args) -> int:
     import sys
     from functools import partial
 
+    from hush.data.curation.quality_scores import dnsmos_of_file, score_records, score_summary
     from hush.data.manifest import write_manifest
-    from hush.data.quality import dnsmos_of_file, score_records, score_summary
     from hush.errors import HushError
 
     records = _read(args.manifest)
@@ -160,8 +160,8 @@ def _score(args) -> int:
 
 
 def _filter(args) -> int:
+    from hush.data.curation.quality_scores import filter_records, parse_thresholds
     from hush.data.manifest import write_manifest
-    from hush.data.quality import filter_records, parse_thresholds
     from hush.errors import HushError
 
     minimum = parse_thresholds(args.minimum)
@@ -181,8 +181,8 @@ def _clean_targets(args) -> int:
     import os
     import sys
 
+    from hush.data.curation.targets import clean_targets
     from hush.data.manifest import write_manifest
-    from hush.data.targets import clean_targets
     from hush.errors import HushError
 
     if args.jobs < 1:
@@ -202,23 +202,23 @@ def _clean_targets(args) -> int:
 
 
 def _prepare(args) -> int:
+    from hush.data import prepare
     from hush.data.manifest import write_manifest
-    from hush.data.prepare import get_corpus, parse_options, prepare_corpus, summarize
 
-    corpus = get_corpus(args.corpus)
-    options = parse_options(corpus, args.option)
-    records = prepare_corpus(
+    corpus = prepare.get(args.corpus)
+    options = prepare.parse_options(corpus, args.option)
+    records = prepare.prepare_corpus(
         corpus.name, args.root, split=args.split, resample=args.resample, target_sr=args.target_sr, **options
     )
     write_manifest(records, args.output)
-    print(f"{corpus.name}: wrote {args.output}: {summarize(records)}")
+    print(f"{corpus.name}: wrote {args.output}: {prepare.summarize(records)}")
     return 0
 
 
 def _corpora() -> int:
-    from hush.data.prepare import corpora
+    from hush.data import prepare
 
-    rows = corpora()
+    rows = {name: prepare.get(name) for name in prepare.names()}
     width = max(len(n) for n in rows)
     for name, c in rows.items():
         opts = ", ".join(f"{k}={_show(p.default)}" for k, p in c.options().items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hush.api import default_method
+from hush.methods import default_method
 
 
 def add_parser(sub) -> None:
@@ -51,18 +51,15 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from hush.inference.batch import enhance_jobs, expand_inputs, plan_jobs
+    from hush.inference import enhance_jobs, expand_inputs, plan_jobs, with_backend
     from hush.methods import resolve
-    from hush.runtime import set_threads
+    from hush.threads import set_threads
 
     method = args.method or default_method()
-    if args.backend == "onnx":  # an .onnx file, or the model exported once into the cache
-        from hush.onnx_backend.export import onnx_method
-
-        method = onnx_method(method)
     set_threads(args.threads)
     options = {k: v for k, v in (("atten_lim_db", args.atten_lim_db), ("mix", args.mix)) if v is not None}
-    resolve(method, **options)  # fail fast, once, on an unknown method or a bad option value
+    # fail fast, once, on an unknown method or a bad option value; with onnx this also exports into the cache
+    with_backend(resolve(method, **options), args.backend)
     pairs, errors = expand_inputs(args.inputs, args.recursive)
     jobs, more = plan_jobs(pairs, args.output, args.suffix)
     errors += more
@@ -74,6 +71,7 @@ def run(args) -> int:
         threads=args.threads,
         progress=not args.quiet and sys.stderr.isatty(),
         options=options,
+        backend=args.backend,
     )
     for r in results:
         for w in r.warnings:

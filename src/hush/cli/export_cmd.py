@@ -47,8 +47,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from hush.api import default_method
-    from hush.onnx_backend.export import export_onnx, read_metadata, require_onnx, resolve_model
+    from hush.methods import default_method
+    from hush.onnx_backend.cache import resolve_model
+    from hush.onnx_backend.export import export_onnx
+    from hush.onnx_backend.metadata import read_metadata, require_onnx
 
     require_onnx()
     out = args.output

@@ -17,8 +17,7 @@ def add_parser(sub) -> None:
 
 
 def _methods(args) -> int:
-    from hush.api import default_method
-    from hush.methods import entries
+    from hush.methods import default_method, entries
 
     rows = [{"name": e.name, "kind": e.kind, "description": e.description} for e in entries()]
     if args.json:
@@ -36,10 +35,10 @@ def _methods(args) -> int:
 
 
 def _models(args) -> int:
-    from hush.models import available_models, build_model
+    from hush.models import build_model, names
     from hush.models.complexity import describe
 
-    rows = [describe(build_model(name)) for name in available_models()]
+    rows = [describe(build_model(name)) for name in names()]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

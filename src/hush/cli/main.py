@@ -8,8 +8,8 @@ import os
 import sys
 import warnings
 
-from hush import __version__
 from hush.errors import HushError
+from hush.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,7 +91,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import numpy as np
 
-    from hush.data.simulate import simulate
+    from hush.data.mixing.simulate import simulate
 
     fixed = simulate(
         args.speech,

@@ -2,7 +2,7 @@
 
 Pipe mode reads interleaved PCM in blocks of ``--block-ms`` and writes the enhanced PCM as soon as it is ready
 (stdout is flushed after every block), then the tail at end of input. By default the first ``delay`` output
-frames (the stream's leading silence, see :mod:`hush.streaming`) are dropped, so the output is aligned with the
+frames (the stream's leading silence, see :mod:`hush.inference.streamer`) are dropped, so the output is aligned with the
 input and has the same length; ``--no-align`` writes the raw stream (``delay`` frames longer).
 
 Live mode (``--live``, or any of ``--input-device``/``--output-device``/``--record``) needs the ``live`` extra
@@ -88,9 +88,9 @@ def _check(args) -> None:
 
 
 def _make_streamer(args):
-    from hush.api import default_method
-    from hush.runtime import set_threads
-    from hush.streaming import Streamer
+    from hush.inference.streamer import Streamer
+    from hush.methods import default_method
+    from hush.threads import set_threads
 
     set_threads(args.threads)
     return Streamer(args.method or default_method(), sr=args.rate, backend=args.backend)

@@ -1,7 +1,8 @@
 """Side-by-side comparison of systems on a clean/noisy set: scores, speed, bootstrap intervals."""
 
 from hush.compare.bootstrap import Interval, paired_bootstrap
-from hush.compare.report import (
+from hush.compare.runner import COMPARE_METRICS, NOISY, SystemRun, load_conditions, run_compare
+from hush.compare.tables import (
     condition_tables,
     differences,
     differences_table,
@@ -9,7 +10,6 @@ from hush.compare.report import (
     means_table,
     to_json,
 )
-from hush.compare.runner import COMPARE_METRICS, NOISY, SystemRun, load_conditions, run_compare
 
 __all__ = [
     "COMPARE_METRICS",

@@ -13,13 +13,14 @@ import numpy as np
 from tqdm import tqdm
 
 from hush.audio.io import read, write
+from hush.audio.layout import fit_length
 from hush.errors import HushError
 from hush.evaluation.pairing import Pair, pair_folders
-from hush.inference.arrays import enhance_array, fit_length
+from hush.inference.arrays import enhance_array
 from hush.methods import Enhancer, resolve
 from hush.metrics import compute_metrics
 from hush.metrics.asr import ASR_METRICS, asr_scores, transcript_for
-from hush.runtime import set_threads
+from hush.threads import set_threads
 
 COMPARE_METRICS = ["pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"]
 NOISY = "noisy"

@@ -18,7 +18,7 @@ class Record:
     """One audio file. ``pair`` records hold a clean ``path`` and its ``noisy_path``.
 
     ``target_path`` (speech records, optional) is a cleaned copy of ``path``, same rate and length, that
-    mixing uses as the training target instead of ``path`` itself (:mod:`hush.data.targets`).
+    mixing uses as the training target instead of ``path`` itself (:mod:`hush.data.curation.targets`).
     """
 
     id: str

@@ -26,6 +26,17 @@ except ModuleNotFoundError:  # pragma: no cover
     torch = None
 
 
+FRAME_S, HOP_S = 0.032, 0.016  # the frames of the classical methods and of the generic suppression limiter
+
+
+def frame_setup(sr: int) -> tuple[int, int]:
+    """``(n_fft, hop)`` at rate ``sr`` for 32 ms frames with a 16 ms hop (50 % overlap)."""
+    if sr <= 0:
+        raise ValueError(f"sample rate must be positive, got {sr}")
+    hop = max(1, int(round(HOP_S * sr)))
+    return 2 * hop, hop
+
+
 def sqrt_hann(n: int) -> np.ndarray:
     """Periodic square-root Hann window: at 50 % overlap, analysis x synthesis sums to one."""
     return np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)).astype(np.float64)

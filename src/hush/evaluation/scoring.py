@@ -10,10 +10,10 @@ import numpy as np
 from tqdm import tqdm
 
 from hush.audio.io import read
+from hush.audio.layout import fit_length
 from hush.audio.resample import resample
 from hush.errors import AudioError, HushError
 from hush.evaluation.pairing import Pair
-from hush.inference.arrays import fit_length
 from hush.metrics import AVAILABLE_METRICS, compute_metrics
 from hush.metrics.asr import ASR_METRICS, asr_scores, transcript_for
 

@@ -13,7 +13,10 @@ from tqdm import tqdm
 
 from hush.audio.io import AUDIO_EXTENSIONS
 from hush.errors import HushError
+from hush.inference.backend import with_backend
 from hush.inference.files import FileResult, enhance_file
+from hush.methods import resolve
+from hush.threads import set_threads
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,10 @@ def plan_jobs(pairs: list[tuple[Path, Path]], outdir: Path, suffix: str = "") ->
 _worker_method = None
 
 
-def _init_worker(method: str, threads: int, options: dict) -> None:
+def _init_worker(method: str, threads: int, options: dict, backend: str) -> None:
     global _worker_method
-    from hush.methods import resolve
-    from hush.runtime import set_threads
-
     set_threads(threads)
-    _worker_method = resolve(method, **options)
+    _worker_method = with_backend(resolve(method, **options), backend)
     _worker_method.set_threads(threads)
 
 
@@ -106,20 +106,24 @@ def enhance_jobs(
     threads: int = 1,
     progress: bool = True,
     options: dict | None = None,
+    backend: str = "torch",
 ) -> list[FileResult]:
-    """Run jobs in this process (``n_jobs == 1``) or in a pool of worker processes; results keep job order."""
+    """Run jobs in this process (``n_jobs == 1``) or in a pool of worker processes; results keep job order.
+
+    Each worker resolves ``method`` with ``options`` once, on ``backend`` (see :mod:`hush.inference.backend`).
+    """
     options = options or {}
     bar = tqdm(total=len(jobs), unit="file", desc="enhance", disable=not progress, leave=False)
     results: dict[int, FileResult] = {}
     if n_jobs <= 1 or len(jobs) <= 1:
-        _init_worker(method, threads, options)
+        _init_worker(method, threads, options, backend)
         for i, job in enumerate(jobs):
             results[i] = _run_job(job, overwrite)
             bar.update()
     else:
-        with ProcessPoolExecutor(
-            min(n_jobs, len(jobs), os.cpu_count() or 1), initializer=_init_worker, initargs=(method, threads, options)
-        ) as pool:
+        workers = min(n_jobs, len(jobs), os.cpu_count() or 1)
+        init = (method, threads, options, backend)
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init) as pool:
             futs = {pool.submit(_run_job, job, overwrite): i for i, job in enumerate(jobs)}
             for fut in as_completed(futs):
                 results[futs[fut]] = fut.result()

@@ -1,7 +1,8 @@
 """File-to-file enhancement in bounded memory.
 
-The input is decoded block by block, resampled to the method's rate, streamed through one processor per channel,
-resampled back and written as float32 to a scratch file beside the destination. A second pass applies peak
+The input is decoded block by block and run through the per-channel pipeline
+(:class:`~hush.inference.pipeline.ChannelPipeline`: resampled to the method's rate, one stream processor per
+channel, resampled back) and written as float32 to a scratch file beside the destination. A second pass applies peak
 protection for integer formats and writes the final file, which is renamed into place only when complete. Memory
 stays bounded by the block size (plus a method's chunk for non-causal models) whatever the file length.
 """
@@ -25,9 +26,9 @@ from hush.audio.io import (
     probe,
     scratch_path,
 )
-from hush.audio.resample import StreamResampler
 from hush.errors import AudioError
 from hush.inference.chunked import make_stream
+from hush.inference.pipeline import ChannelPipeline
 from hush.methods import Enhancer, resolve
 
 BLOCK_SECONDS = 10.0
@@ -48,33 +49,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
     except OSError:
         return False
-
-
-class _ChannelPipeline:
-    """Resample -> per-channel stream processor -> drop the processor delay -> resample back."""
-
-    def __init__(self, enh: Enhancer, sr: int, channels: int):
-        self.work_sr = enh.sample_rate or sr
-        self.down = StreamResampler(sr, self.work_sr, channels)
-        self.up = StreamResampler(self.work_sr, sr, channels)
-        self.procs = [make_stream(enh, self.work_sr) for _ in range(channels)]
-        self._to_drop = self.procs[0].delay
-
-    def _run(self, z: np.ndarray, final: bool) -> np.ndarray:
-        outs = [p.process(c) for p, c in zip(self.procs, z, strict=True)]
-        if final:
-            outs = [np.concatenate([o, p.flush()]) for o, p in zip(outs, self.procs, strict=True)]
-        y = np.stack(outs).astype(np.float32)
-        if self._to_drop:
-            k = min(self._to_drop, y.shape[1])
-            y, self._to_drop = y[:, k:], self._to_drop - k
-        return self.up.process(y, last=final)
-
-    def process(self, block: np.ndarray) -> np.ndarray:
-        return self._run(self.down.process(block), final=False)
-
-    def flush(self) -> np.ndarray:
-        return self._run(self.down.flush(), final=True)
 
 
 def enhance_file(
@@ -109,7 +83,7 @@ def enhance_file(
         raise AudioError(dst, "output exists (use --overwrite to replace it)")
     out_subtype = subtype or (info.subtype if container_format(dst) == container_format(src) else default_subtype(dst))
     stats = SignalStats()
-    pipe = _ChannelPipeline(enh, info.sample_rate, info.channels)
+    pipe = ChannelPipeline(lambda: make_stream(enh, work_sr), info.sample_rate, work_sr, info.channels)
     blocksize = max(int(block_seconds * info.sample_rate), 1)
 
     with scratch_path(dst.parent) as scratch:

@@ -10,18 +10,11 @@ tensors, so the same losses serve e.g. student/teacher distillation.
 >>> loss.last  # {"mr-stft": 1.83, "si-snr": -12.4}
 
 Registered: ``mse``, ``l1``, ``spectral-mse``, ``lsm``, ``si-snr``, ``mr-stft``, ``compressed-complex``,
-``seg-weighted-mse``, ``estoi``, ``dnsmos`` (see :func:`available_losses`). New losses register with
-``@register_loss("name")``.
+``seg-weighted-mse``, ``estoi``, ``dnsmos`` (see :func:`names`). A new loss is one class in one module with
+``@register("name")`` (:mod:`hush.losses.base`), imported here.
 """
 
-from hush.losses.base import (
-    Loss,
-    LossSpecError,
-    available_losses,
-    create_loss,
-    get_loss_class,
-    register_loss,
-)
+from hush.losses.base import LOSSES, Loss, LossSpecError, create_loss, get, names, register
 from hush.losses.combine import WeightedSum, build_loss
 from hush.losses.intelligibility import ESTOILoss
 from hush.losses.quality import DNSMOSLoss
@@ -34,6 +27,7 @@ from hush.losses.spectral import (
 from hush.losses.time_domain import L1Loss, MSELoss, SegWeightedMSELoss, SISNRLoss
 
 __all__ = [
+    "LOSSES",
     "CompressedComplexLoss",
     "DNSMOSLoss",
     "ESTOILoss",
@@ -47,9 +41,9 @@ __all__ = [
     "SegWeightedMSELoss",
     "SpectralMSELoss",
     "WeightedSum",
-    "available_losses",
     "build_loss",
     "create_loss",
-    "get_loss_class",
-    "register_loss",
+    "get",
+    "names",
+    "register",
 ]

@@ -26,45 +26,28 @@ import torch
 from torch import Tensor, nn
 
 from hush.errors import HushError
+from hush.registry import Registry
 
 
 class LossSpecError(HushError, ValueError):
     """Unknown loss name, bad weight or bad options in a loss specification."""
 
 
-_LOSSES: dict[str, type[Loss]] = {}
+def _check_loss(name: str, cls: type) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, Loss)):
+        raise TypeError(f"loss {name!r} must be a Loss subclass, got {cls!r}")
+    cls.name = name
 
 
-def register_loss(name: str):
-    """Class decorator: registers a :class:`Loss` subclass under ``name`` and sets ``cls.name``."""
-
-    def deco(cls):
-        if not (isinstance(cls, type) and issubclass(cls, Loss)):
-            raise TypeError(f"register_loss({name!r}) expects a Loss subclass, got {cls!r}")
-        if name in _LOSSES and _LOSSES[name] is not cls:
-            raise ValueError(f"loss {name!r} registered twice")
-        _LOSSES[name] = cls
-        cls.name = name
-        return cls
-
-    return deco
-
-
-def available_losses() -> list[str]:
-    """Sorted names of the registered losses."""
-    return sorted(_LOSSES)
-
-
-def get_loss_class(name: str) -> type[Loss]:
-    try:
-        return _LOSSES[name]
-    except KeyError:
-        raise LossSpecError(f"unknown loss {name!r}; available: {', '.join(available_losses())}") from None
+LOSSES: Registry[type[Loss]] = Registry("loss", LossSpecError, on_register=_check_loss)
+register = LOSSES.register  # class decorator: @register("mse"); sets ``cls.name``
+get = LOSSES.get
+names = LOSSES.names
 
 
 def create_loss(name: str, **options) -> Loss:
     """Instantiates the registered loss ``name`` with ``options``."""
-    cls = get_loss_class(name)
+    cls = get(name)
     try:
         return cls(**options)
     except TypeError as e:

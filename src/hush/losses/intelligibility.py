@@ -29,7 +29,7 @@ import torch
 from pystoi.utils import thirdoct
 from torch import Tensor
 
-from hush.losses.base import Loss, frame_validity, power, register_loss, spectrum
+from hush.losses.base import Loss, frame_validity, power, register, spectrum
 
 
 def _normalize(x: Tensor, dim: int, eps: float) -> Tensor:
@@ -37,7 +37,7 @@ def _normalize(x: Tensor, dim: int, eps: float) -> Tensor:
     return x / (x.square().sum(dim, keepdim=True) + eps).sqrt()
 
 
-@register_loss("estoi")
+@register("estoi")
 class ESTOILoss(Loss):
     """``1 - ESTOI(estimate, reference)``, averaged over the rows that have enough active frames."""
 

@@ -26,8 +26,8 @@ import torch
 from torch import Tensor, nn
 
 from hush.errors import MissingExtraError
-from hush.losses.base import Loss, LossSpecError, register_loss
-from hush.metrics.dnsmos import _POLY, DNSMOS_RATE, _model_dir
+from hush.losses.base import Loss, LossSpecError, register
+from hush.metrics.dnsmos import DNSMOS_RATE, POLYFIT, model_dir
 
 _FRAME, _HOP = 320, 160
 _SCORES = ("sig", "bak", "ovrl")
@@ -41,7 +41,7 @@ def _onnx_weights(personalized: bool) -> dict[str, np.ndarray]:
     except ImportError:
         raise MissingExtraError("the dnsmos loss", "onnx") from None
     sub = "pdnsmos_models" if personalized else "dnsmos_models"
-    path = _model_dir() / sub / "sig_bak_ovr.onnx"
+    path = model_dir() / sub / "sig_bak_ovr.onnx"
     if not path.is_file():
         raise MissingExtraError("the dnsmos loss", "metrics")
     model = onnx.load(str(path))
@@ -102,7 +102,7 @@ def raw_to_mos(raw: Tensor, personalized: bool = False) -> Tensor:
     """Published polynomial mapping of raw ``(…, 3)`` outputs to SIG / BAK / OVRL MOS."""
     cols = []
     for j, name in enumerate(_SCORES):
-        coeffs = _POLY[personalized][name]
+        coeffs = POLYFIT[personalized][name]
         v = torch.zeros_like(raw[..., j])
         for c in coeffs:  # Horner, highest power first like np.polyval
             v = v * raw[..., j] + c
@@ -110,7 +110,7 @@ def raw_to_mos(raw: Tensor, personalized: bool = False) -> Tensor:
     return torch.stack(cols, -1)
 
 
-@register_loss("dnsmos")
+@register("dnsmos")
 class DNSMOSLoss(Loss):
     """``sum_k w_k (5 - MOS_k)`` of DNSMOS P.835 on the estimate (no reference needed); see the module notes.
 

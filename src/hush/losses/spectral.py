@@ -18,7 +18,7 @@ from hush.losses.base import (
     magnitude,
     masked_mean,
     power,
-    register_loss,
+    register,
     safe_sqrt,
     spectrum,
 )
@@ -40,7 +40,7 @@ class _SpectralLoss(Loss):
         return e, r, (None if valid is None else valid[..., None])
 
 
-@register_loss("spectral-mse")
+@register("spectral-mse")
 class SpectralMSELoss(_SpectralLoss):
     """MSE between STFTs: ``mode="complex"`` (default) compares ``|E - R|^2``, ``mode="magnitude"`` compares
     ``(|E| - |R|)^2`` (magnitudes floored at ``eps``). Scale: quadratic in the signal level."""
@@ -60,7 +60,7 @@ class SpectralMSELoss(_SpectralLoss):
         return masked_mean(d, w)
 
 
-@register_loss("lsm")
+@register("lsm")
 class LogSpectralMSELoss(_SpectralLoss):
     """Log-spectral magnitude MSE: mean of ``(log(|E|^2 + eps) - log(|R|^2 + eps))^2`` over bins (natural log of
     the power). A gain ``g`` on the estimate alone adds about ``(2 ln g)^2`` per bin; a common gain on both
@@ -76,7 +76,7 @@ class LogSpectralMSELoss(_SpectralLoss):
         return masked_mean(d.square(), w)
 
 
-@register_loss("mr-stft")
+@register("mr-stft")
 class MultiResolutionSTFTLoss(Loss):
     """Multi-resolution STFT loss (Parallel WaveGAN style), averaged over resolutions:
     ``sc_weight * SC + mag_weight * L1(log|R|, log|E|)`` with spectral convergence
@@ -125,7 +125,7 @@ class MultiResolutionSTFTLoss(Loss):
         return total / len(self.resolutions)
 
 
-@register_loss("compressed-complex")
+@register("compressed-complex")
 class CompressedComplexLoss(_SpectralLoss):
     """Compressed complex spectral loss (Braun & Tashev 2021; Ephrat et al.):
     ``alpha * mean|E_c - R_c|^2 + (1 - alpha) * mean(|E|^c - |R|^c)^2`` with ``X_c = |X|^c X / |X|``,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from hush.losses.base import Loss, frame_signal, frame_validity, masked_mean, num_frames, register_loss
+from hush.losses.base import Loss, frame_signal, frame_validity, masked_mean, num_frames, register
 
 
-@register_loss("mse")
+@register("mse")
 class MSELoss(Loss):
     """Mean squared error between waveforms, averaged over all valid samples of the batch.
 
@@ -18,7 +18,7 @@ class MSELoss(Loss):
         return masked_mean((est - ref).square(), mask)
 
 
-@register_loss("l1")
+@register("l1")
 class L1Loss(Loss):
     """Mean absolute error between waveforms, averaged over all valid samples of the batch.
 
@@ -28,7 +28,7 @@ class L1Loss(Loss):
         return masked_mean((est - ref).abs(), mask)
 
 
-@register_loss("si-snr")
+@register("si-snr")
 class SISNRLoss(Loss):
     """Negative scale-invariant SNR in dB, averaged over the utterances of the batch.
 
@@ -57,7 +57,7 @@ class SISNRLoss(Loss):
         return -(snr * valid).sum() / valid.sum().clamp_min(1)
 
 
-@register_loss("seg-weighted-mse")
+@register("seg-weighted-mse")
 class SegWeightedMSELoss(Loss):
     """Segmental weighted MSE: per-frame MSE averaged with per-frame weights, per utterance, then over the batch.
 

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+UNBOUNDED = 2**31 - 1  # the lookahead a non-causal method reports: the whole input
 
 class StreamProcessor(ABC):
     """Stateful chunk-in / chunk-out processor for one mono channel at the method's working rate.
@@ -72,14 +73,12 @@ class Enhancer(ABC):
         description: one line for ``hush list``.
         sample_rate: working rate in Hz, or ``None`` when the method works at any rate.
         causal: output at time t depends only on input up to t + lookahead.
-        multichannel: True when the method consumes all channels jointly.
     """
 
     name: str = ""
     description: str = ""
     sample_rate: int | None = None
     causal: bool = True
-    multichannel: bool = False
 
     def lookahead(self, sr: int) -> int:
         """Algorithmic lookahead in samples at rate ``sr`` (window plus lookahead frames)."""
@@ -105,9 +104,9 @@ class Enhancer(ABC):
 
     def with_control(self, atten_lim_db: float | None, mix: float) -> Enhancer | None:
         """A copy of this method with a suppression limit and dry/wet mix built in, or ``None`` when it has no
-        native way to apply them (then :class:`hush.inference.control.ControlledEnhancer` wraps it).
+        native way to apply them (then :class:`hush.methods.control.ControlledEnhancer` wraps it).
 
-        Values are already validated; they replace any the method carries. See :mod:`hush.inference.control`.
+        Values are already validated; they replace any the method carries. See :mod:`hush.methods.control`.
         """
         return None
 

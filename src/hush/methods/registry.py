@@ -1,17 +1,31 @@
-"""Method registry: names -> factories of :class:`~hush.methods.base.Enhancer`.
+"""Method registry: names -> factories of :class:`~hush.methods.base.Enhancer`, suffixes -> model-file loaders.
 
 ``resolve(name_or_path)`` is the single entry point used by the API and the CLI. Names are classical methods,
-bundled models (``default``, ``hq``), or the path of a model file.
+bundled models (``default``, ``hq``) and peers; a path is loaded by the loader registered for its suffix (``.pt``
+by :mod:`hush.models.model_file`, ``.onnx`` by :mod:`hush.onnx_backend.runtime`).
+
+Every provider registers itself when imported: ``@register(name, kind, description)`` for a method,
+:func:`register_format` for a model-file format. The built-in providers are imported by name on the first lookup,
+as entry points would be, so this layer never imports the layers above it.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from hush.errors import MethodError
 from hush.methods.base import Enhancer
+from hush.methods.control import apply_control, split_control, validate_control
+
+PROVIDERS = ("hush.classical", "hush.models.model_file", "hush.onnx_backend.runtime", "hush.pretrained", "hush.peers")
+DEFAULT_FORMAT = ".pt"  # how an existing file with an unregistered suffix is read
+# Without the bundled weights (a source tree without package data), the best classical method.
+FALLBACK_METHOD = "mmse-lsa"
+
+Loader = Callable[..., Enhancer]
 
 
 @dataclass(frozen=True)
@@ -23,11 +37,12 @@ class MethodEntry:
 
 
 _REGISTRY: dict[str, MethodEntry] = {}
+_FORMATS: dict[str, Loader] = {}
 _loaded = False
 
 
-def register(name: str, kind: str, description: str):
-    """Decorator registering a factory (a class or function returning an Enhancer)."""
+def register(name: str, kind: str, description: str) -> Callable[[Callable[..., Enhancer]], Callable[..., Enhancer]]:
+    """Decorator registering a factory (a class or function returning an Enhancer) as method ``name``."""
 
     def deco(factory):
         if name in _REGISTRY:
@@ -38,28 +53,58 @@ def register(name: str, kind: str, description: str):
     return deco
 
 
-def _load_builtin() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    import importlib
+def register_format(suffix: str, loader: Loader) -> Loader:
+    """Register ``loader(path, **options) -> Enhancer`` for model files ending in ``suffix`` (``".onnx"``)."""
+    suffix = suffix.lower()
+    if suffix in _FORMATS:
+        raise ValueError(f"model-file format {suffix!r} registered twice")
+    _FORMATS[suffix] = loader
+    return loader
 
-    for mod in ("hush.classical", "hush.pretrained", "hush.peers"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:  # a layer not built yet must not break the others
-            if e.name != mod:
-                raise
+
+def _load_providers() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in PROVIDERS:
+            importlib.import_module(module)
 
 
 def entries() -> list[MethodEntry]:
-    _load_builtin()
+    """Every registered method, grouped by kind."""
+    _load_providers()
     return sorted(_REGISTRY.values(), key=lambda e: (e.kind, e.name))
 
 
 def names() -> list[str]:
     return [e.name for e in entries()]
+
+
+def get(name: str) -> MethodEntry:
+    """The registered method ``name``; :class:`~hush.errors.MethodError` naming the known ones otherwise."""
+    _load_providers()
+    if name not in _REGISTRY:
+        raise MethodError(f"unknown method {name!r}; known methods: {', '.join(names())} (or a model file path)")
+    return _REGISTRY[name]
+
+
+def default_method() -> str:
+    """The bundled ``default`` model when it ships, else :data:`FALLBACK_METHOD`."""
+    return "default" if "default" in names() else FALLBACK_METHOD
+
+
+def model_file_format(method: str) -> str | None:
+    """The registered suffix ``method`` is read with when it names a model file, else ``None``.
+
+    A path with a registered suffix is a model file whether or not it exists (loading then says it is missing); an
+    existing file with another suffix is read as :data:`DEFAULT_FORMAT`.
+    """
+    _load_providers()
+    path = Path(method)
+    suffix = path.suffix.lower()
+    if suffix in _FORMATS:
+        return suffix
+    return DEFAULT_FORMAT if method not in _REGISTRY and path.exists() else None
 
 
 def _parse_value(v: str):
@@ -89,19 +134,17 @@ def resolve(method: str | Enhancer, **options) -> Enhancer:
     """Return a ready Enhancer for a registered name (optionally ``name:key=value,...``) or a model-file path.
 
     ``atten_lim_db`` and ``mix`` (also in a spec: ``"default:atten_lim_db=12,mix=0.8"``) are accepted for every
-    method, and for an Enhancer instance too (a controlled copy is returned); see :mod:`hush.inference.control`.
+    method, and for an Enhancer instance too (a controlled copy is returned); see :mod:`hush.methods.control`.
     """
     if not isinstance(method, Enhancer):
-        _load_builtin()
+        _load_providers()
         method, spec_opts = parse_spec(method)
         options = {**spec_opts, **options}
-    control = {k: options.pop(k) for k in ("atten_lim_db", "mix") if k in options}
+    control = split_control(options)
     if control:
-        from hush.inference.control import apply_control, validate_control
-
         validate_control(**control)  # before loading a model
     enh = method if isinstance(method, Enhancer) else _build(method, options)
-    if control:  # a model file's own default (hush.models.files.inference_defaults) stays unless replaced
+    if control:  # a model file's own default (methods.control.with_file_defaults) stays unless replaced
         control = {**getattr(enh, "control_defaults", {}), **control}
     return apply_control(enh, **control) if control else enh
 
@@ -112,14 +155,23 @@ def _build(method: str, options: dict) -> Enhancer:
             return _REGISTRY[method].factory(**options)
         except TypeError as e:
             raise MethodError(f"{method}: bad option ({e})") from None
-    path = Path(method)
-    if path.suffix in {".pt", ".hush", ".onnx"} or path.exists():
-        if not path.exists():
-            raise MethodError(f"{method}: model file not found")
-        try:
-            from hush.models.files import load_enhancer  # provided by the models layer
-        except ModuleNotFoundError:
-            raise MethodError(f"{method}: loading model files is not available in this version") from None
-        return load_enhancer(path, **options)
-    known = ", ".join(names())
-    raise MethodError(f"unknown method {method!r}; known methods: {known} (or a model file path)")
+    fmt = model_file_format(method)
+    if fmt is None:
+        get(method)  # raises, naming the known methods
+    if not Path(method).exists():
+        raise MethodError(f"{method}: model file not found")
+    return _FORMATS[fmt](Path(method), **options)
+
+
+__all__ = [
+    "MethodEntry",
+    "default_method",
+    "entries",
+    "get",
+    "model_file_format",
+    "names",
+    "parse_spec",
+    "register",
+    "register_format",
+    "resolve",
+]

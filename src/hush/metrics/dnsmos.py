@@ -34,7 +34,7 @@ _HOP_S = 1.0
 _KEYS = ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl", "dnsmos_p808")
 
 # Polynomial maps from raw model outputs to MOS (cubic if personalised, else quadratic), highest power first.
-_POLY = {
+POLYFIT = {
     False: {
         "sig": (-0.08397278, 1.22083953, 0.0052439),
         "bak": (-0.13166888, 1.60915514, -0.39604546),
@@ -52,7 +52,8 @@ _sessions_pid = os.getpid()
 _lock = threading.Lock()
 
 
-def _model_dir() -> Path:
+def model_dir() -> Path:
+    """The folder of the DNSMOS ONNX models that ``speechmos`` ships."""
     spec = importlib.util.find_spec("speechmos")
     if spec is None or not spec.submodule_search_locations:
         raise MissingExtraError("DNSMOS", "metrics")
@@ -146,7 +147,7 @@ def dnsmos(x: np.ndarray, sr: int, personalized: bool = False, max_windows: int 
     core, and a 1 s clip tiled to 9 s has 9 nearly identical windows). ``None`` reproduces speechmos.
     Needs ``onnxruntime`` and the ``speechmos`` wheel (for its model files), else raises MissingExtraError.
     """
-    models = _model_dir()
+    models = model_dir()
     primary = _session(models / ("pdnsmos_models" if personalized else "dnsmos_models") / "sig_bak_ovr.onnx")
     p808 = _session(models / "dnsmos_models" / "model_v8.onnx")
     audio = _prepare(x, sr)
@@ -156,7 +157,7 @@ def dnsmos(x: np.ndarray, sr: int, personalized: bool = False, max_windows: int 
     fs = DNSMOS_RATE
     need = int(_WINDOW_S * fs)
     n_windows = int(np.floor(audio.size / fs) - _WINDOW_S) + 1
-    poly = _POLY[bool(personalized)]
+    poly = POLYFIT[bool(personalized)]
     scores: dict[str, list[float]] = {k: [] for k in _KEYS}
     starts = range(n_windows)
     if max_windows is not None and n_windows > max_windows:

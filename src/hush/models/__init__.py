@@ -1,15 +1,19 @@
-"""Neural models: base class, architecture registry, model files, and the inference adapter."""
+"""Neural models: base class, architecture registry (``register``, ``get``, ``names``), building blocks, model
+files and the inference adapter. Importing this package registers every architecture of :mod:`hush.models.zoo`."""
 
-from hush.models.base import SEModel, available_models, build_model, model_class, register_model
-from hush.models.files import load, load_enhancer, save
+from hush.models import zoo  # registers every architecture
+from hush.models.base import ARCHITECTURES, SEModel, build_model, get, names, register
+from hush.models.model_file import load, load_enhancer, save
 
 __all__ = [
+    "ARCHITECTURES",
     "SEModel",
-    "available_models",
     "build_model",
+    "get",
     "load",
     "load_enhancer",
-    "model_class",
-    "register_model",
+    "names",
+    "register",
     "save",
+    "zoo",
 ]

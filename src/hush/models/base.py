@@ -1,4 +1,4 @@
-"""Base class and registry of neural enhancement models (architectures).
+"""Base class and registry of neural enhancement models (architectures: ``register``, ``get``, ``names``).
 
 A model maps a noisy waveform batch ``(B, T)`` at ``sample_rate`` to a dict whose ``"enhanced"`` entry is the
 ``(B, T)`` estimate; other entries expose intermediate features for losses (distillation, multi-task heads).
@@ -10,7 +10,6 @@ analysis window and any lookahead frames. Causal models also implement ``init_st
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,39 +17,22 @@ import torch
 from torch import nn
 
 from hush.errors import MethodError
-
-_MODELS: dict[str, type[SEModel]] = {}
-
-
-def register_model(name: str) -> Callable[[type[SEModel]], type[SEModel]]:
-    def deco(cls):
-        if name in _MODELS:
-            raise ValueError(f"model {name!r} registered twice")
-        cls.arch = name
-        _MODELS[name] = cls
-        return cls
-
-    return deco
+from hush.registry import Registry
 
 
-def _load_zoo() -> None:
-    import hush.models.zoo  # noqa: F401  (registers every architecture)
+def _name_class(name: str, cls: type[SEModel]) -> None:
+    cls.arch = name
 
 
-def available_models() -> list[str]:
-    _load_zoo()
-    return sorted(_MODELS)
-
-
-def model_class(name: str) -> type[SEModel]:
-    _load_zoo()
-    if name not in _MODELS:
-        raise MethodError(f"unknown architecture {name!r}; known: {', '.join(sorted(_MODELS))}")
-    return _MODELS[name]
+ARCHITECTURES: Registry[type[SEModel]] = Registry("architecture", MethodError, on_register=_name_class)
+register = ARCHITECTURES.register  # class decorator: @register("erbdf"); sets ``cls.arch``
+get = ARCHITECTURES.get
+names = ARCHITECTURES.names
 
 
 def build_model(name: str, **config: Any) -> SEModel:
-    cls = model_class(name)
+    """An instance of the registered architecture ``name`` with ``config``."""
+    cls = get(name)
     try:
         return cls(**config)
     except TypeError as e:

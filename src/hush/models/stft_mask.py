@@ -11,7 +11,7 @@ Lookahead frames. A subclass with ``lookahead_frames = L > 0`` returns from ``en
 the offline output stays aligned with the input; ``step`` simply lags ``L`` more hops (``stream_delay``), and
 ``lookahead`` grows by ``L * hop`` samples. Streaming still equals offline exactly.
 
-Suppression control (:mod:`hush.inference.control`): ``atten_lim_db`` and ``mix`` (off by default) are applied by
+Suppression control (:mod:`hush.methods.control`): ``atten_lim_db`` and ``mix`` (off by default) are applied by
 :meth:`STFTModel.post_spec` after ``enhance_spec`` in both ``forward`` and ``step``, so they add no latency and
 streaming still equals offline.
 """
@@ -125,3 +125,18 @@ class STFTModel(SEModel):
         acc = torch.cat([state["ola"], torch.zeros_like(hop)], dim=-1) + y
         out = acc[:, : self.hop_size]
         return out, {"in": frame[:, self.hop_size :], "ola": acc[:, self.hop_size :], "net": net}
+
+
+class FeatureSTFTModel(STFTModel):
+    """STFTModel whose ``_run`` also returns intermediate features, exposed through ``enhance_spec`` / ``forward``."""
+
+    def _run(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any, dict[str, torch.Tensor]]:
+        raise NotImplementedError
+
+    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
+        gain, state, _ = self._run(spec, state)
+        return gain, state
+
+    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
+        gain, state, feats = self._run(spec, state)
+        return spec * gain, {"gain": gain, **feats}, state

@@ -1,25 +1,13 @@
-"""Export a streaming STFT model to one ONNX graph with explicit state.
+"""Export a streaming STFT model to one ONNX frame graph (:mod:`hush.onnx_backend.metadata`), checked first.
 
-The graph is one step of the model's ``enhance_spec`` on one frame::
-
-    (spec_re, spec_im, state.<path>...)  ->  (enhanced_re, enhanced_im, next_state.<path>...)
-
-``spec_re``/``spec_im`` are the real and imaginary parts of the frame's sqrt-Hann windowed spectrum, shape
-``(1, 1, n_fft // 2 + 1)``; each ``state.<path>`` is one leaf of the model's nested streaming state (a GRU hidden
-state, a convolution's past frames, the real or imaginary part of the deep filter's past spectra...), named by its
-path in that structure. Framing and overlap-add synthesis stay outside the graph (numpy, in
+The graph (:mod:`hush.onnx_backend.graph`) is exported with torch's dynamo exporter or the legacy tracer, and
+checked numerically against the PyTorch model over a run of frames before anything is written; ``--quantize int8``
+then quantizes the learned weight matrices. Framing and overlap-add synthesis stay outside the graph (numpy, in
 :mod:`hush.onnx_backend.runtime`), so a runtime feeds ``next_state`` back as ``state`` frame after frame.
-
-Complex arithmetic is traced in real pairs (:mod:`hush.onnx_backend.complex_pair`) through the model's own
-``enhance_spec``, so the graph is the model, not a re-implementation; every export is checked numerically against
-the PyTorch model over a run of frames before it is written. The file carries a JSON document under the ``hush``
-metadata key: architecture and config, rates and STFT, stream delay, input/output/state names, shapes, dtypes and
-the initial state, and the check's result.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -31,39 +19,30 @@ import numpy as np
 import torch
 from torch import nn
 
+from hush import models
 from hush.dsp.stft import sqrt_hann
-from hush.errors import MethodError, MissingExtraError
-from hush.models.base import SEModel, available_models, model_class
+from hush.models.base import SEModel
 from hush.models.stft_mask import STFTModel
-from hush.onnx_backend.complex_pair import CPair, UnsupportedComplexOp, complex_as_pairs, to_pair
-from hush.onnx_backend.state import flatten, leaf_names, state_spec, unflatten
+from hush.onnx_backend.complex_pair import UnsupportedComplexOp
+from hush.onnx_backend.graph import ExportError, FrameGraph, probe_frames, state_layout
+from hush.onnx_backend.metadata import (
+    FORMAT,
+    SPEC_INPUTS,
+    SPEC_OUTPUTS,
+    VERSION,
+    require_onnx,
+    write_metadata,
+)
+from hush.version import __version__
 
-FORMAT, VERSION = "hush-onnx", 1
-META_KEY = "hush"
-SPEC_INPUTS = ("spec_re", "spec_im")
-SPEC_OUTPUTS = ("enhanced_re", "enhanced_im")
 CHECK_FRAMES = 48
 CHECK_MIN_SNR_DB = 60.0
 EXPORTERS = ("auto", "dynamo", "torchscript")
-CACHE_EXPORTER = "auto"  # exporter of on-the-fly exports (cached_export)
-
-
-class ExportError(MethodError):
-    """A model that cannot be exported, or an export that failed its numerical check."""
-
-
-def require_onnx(what: str = "ONNX export") -> None:
-    """Raise a one-line :class:`MissingExtraError` naming the ``onnx`` extra when a package is missing."""
-    import importlib.util
-
-    for mod in ("onnx", "onnxruntime"):
-        if importlib.util.find_spec(mod) is None:
-            raise MissingExtraError(what, "onnx")
 
 
 def exportable_archs() -> list[str]:
     """Architectures built on :class:`STFTModel`; their causal configurations export."""
-    return [a for a in available_models() if issubclass(model_class(a), STFTModel)]
+    return [a for a in models.names() if issubclass(models.get(a), STFTModel)]
 
 
 def check_exportable(model: SEModel) -> None:
@@ -75,67 +54,6 @@ def check_exportable(model: SEModel) -> None:
         f"{arch} cannot be exported to ONNX ({why}); exportable: causal configurations of "
         f"{', '.join(exportable_archs())}"
     )
-
-
-# ----------------------------------------------------------------------------------------------- state layout
-
-
-def _probe_frames(model: STFTModel, n: int, seed: int = 0) -> torch.Tensor:
-    """``(1, n, F)`` spectra of a deterministic test signal (noise + harmonics, speech-like level and spread)."""
-    rng = np.random.RandomState(seed)
-    t = np.arange((n + 1) * model.hop_size + model.n_fft) / model.sample_rate
-    x = 0.03 * rng.randn(len(t)) + sum(0.05 / k * np.sin(2 * np.pi * 150 * k * t + k) for k in range(1, 12))
-    x *= 0.5 + 0.5 * np.sin(2 * np.pi * 3 * t) ** 2  # level changes so gains move
-    spec = model.stft(torch.tensor(x, dtype=torch.float32)[None])
-    return spec[:, :n]
-
-
-def state_layout(model: STFTModel) -> tuple[dict, list[str], list[torch.Tensor]]:
-    """(structure, leaf names, initial flattened state) of ``model``'s ``enhance_spec`` state.
-
-    The structure comes from one frame run from ``init_estimator_state``; it must stay the same on the next frame.
-    The initial state is ``init_estimator_state`` flattened, or zeros when that is ``None`` (the models create
-    zero states on ``None``; the export check confirms the equivalence).
-    """
-    frames = _probe_frames(model, 2)
-    init = model.init_estimator_state(1)
-    with torch.no_grad():
-        _, _, s1 = model.enhance_spec(frames[:, :1], init)
-        _, _, s2 = model.enhance_spec(frames[:, 1:2], s1)
-    try:
-        spec = state_spec(s1)
-    except TypeError as e:
-        raise ExportError(f"{model.arch}: cannot export its streaming state ({e})") from None
-    if state_spec(s2) != spec:
-        raise ExportError(f"{model.arch}: its streaming state changes structure between frames; cannot export")
-    leaves = flatten(s1, spec)
-    for a, b in zip(leaves, flatten(s2, spec), strict=True):
-        if a.shape != b.shape:
-            raise ExportError(f"{model.arch}: its streaming state changes shape between frames; cannot export")
-    if init is None:
-        init_leaves = [torch.zeros_like(x) for x in leaves]
-    else:
-        if state_spec(init) != spec:
-            raise ExportError(f"{model.arch}: init_estimator_state does not match the state structure")
-        init_leaves = [x.detach().clone() for x in flatten(init, spec)]
-    return spec, leaf_names(spec), init_leaves
-
-
-class FrameGraph(nn.Module):
-    """The exported computation: one frame (real/imag parts) and the flat state in, enhanced frame and state out."""
-
-    def __init__(self, model: STFTModel, spec: dict):
-        super().__init__()
-        self.model = model
-        self.spec = spec
-
-    def forward(self, spec_re: torch.Tensor, spec_im: torch.Tensor, *state: torch.Tensor):
-        with complex_as_pairs():
-            st = unflatten(self.spec, list(state), pairs=True)
-            out, _, new = self.model.enhance_spec(CPair(spec_re, spec_im), st)
-            out = to_pair(out)
-            flat = flatten(new, self.spec)
-        return (out.re, out.im, *flat)
 
 
 # ------------------------------------------------------------------------------------------------------ export
@@ -202,7 +120,7 @@ def check_against_model(
 ) -> dict[str, float]:
     """Run ``n_frames`` probe frames through the ONNX file and ``model.enhance_spec``; SNR and max abs difference."""
     sess = _session(path)
-    frames = _probe_frames(model, n_frames, seed=1)
+    frames = probe_frames(model, n_frames, seed=1)
     state = model.init_estimator_state(1)
     feed_state = [x.numpy() for x in init]
     err = ref = 0.0
@@ -249,8 +167,6 @@ def _metadata(
                 "init": "zeros" if not np.any(arr) else arr.tolist(),
             }
         )
-    from hush import __version__
-
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -275,15 +191,6 @@ def _metadata(
         "check": check,
         "model_meta": getattr(model, "meta", {}) or {},
     }
-
-
-def write_metadata(onnx_model, meta: dict[str, Any]) -> None:
-    """Set the ``hush`` metadata entry of an ``onnx.ModelProto`` (replacing an old one)."""
-    props = [p for p in onnx_model.metadata_props if p.key != META_KEY]
-    del onnx_model.metadata_props[:]
-    onnx_model.metadata_props.extend(props)
-    entry = onnx_model.metadata_props.add()
-    entry.key, entry.value = META_KEY, json.dumps(meta)
 
 
 def _learned_weight_nodes(model: nn.Module, proto) -> list[str]:
@@ -351,7 +258,7 @@ def export_onnx(
     try:
         spec, names, init = state_layout(model)
         graph = FrameGraph(model, spec).eval()
-        frame = _probe_frames(model, 1)
+        frame = probe_frames(model, 1)
         args = (frame.real.contiguous(), frame.imag.contiguous(), *init)
         order = ["dynamo", "torchscript"] if exporter == "auto" else [exporter]
         failures = []
@@ -409,119 +316,6 @@ def export_onnx(
     return path
 
 
-def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``hush`` metadata document of an exported file (without loading the weights into a session)."""
-    require_onnx("reading ONNX files")
-    import onnx
-
-    try:
-        proto = onnx.load(str(path), load_external_data=False)
-    except FileNotFoundError:
-        raise MethodError(f"{path}: ONNX file not found") from None
-    except Exception as e:
-        raise MethodError(f"{path}: not an ONNX file ({type(e).__name__})") from None
-    return metadata_from_props({p.key: p.value for p in proto.metadata_props}, path)
-
-
-def metadata_from_props(props: dict[str, str], path: Any) -> dict[str, Any]:
-    if META_KEY not in props:
-        raise MethodError(f"{path}: not an ONNX file exported by hush (no '{META_KEY}' metadata)")
-    meta = json.loads(props[META_KEY])
-    if meta.get("format") != FORMAT:
-        raise MethodError(f"{path}: not a hush ONNX export")
-    if meta.get("version", 0) > VERSION:
-        raise MethodError(f"{path}: ONNX export version {meta['version']} is newer than this hush supports")
-    return meta
-
-
 # ------------------------------------------------------------------------------------------ names and the cache
 
 
-def _find_model(method: str) -> SEModel | None:
-    """The PyTorch model behind a model name or file; ``None`` for methods without one (classical, peers)."""
-    from hush.methods.registry import resolve
-    from hush.models.files import load
-
-    path = Path(method)
-    if path.suffix.lower() == ".onnx":
-        raise ExportError(f"{method} is already an ONNX file")
-    if path.suffix in {".pt", ".hush"} or path.is_file():
-        return load(path)
-    model = getattr(resolve(method), "model", None)
-    return model if isinstance(model, SEModel) else None
-
-
-def resolve_model(method: str) -> SEModel:
-    """The PyTorch model behind a registered model name (``default``...) or a model file path."""
-    model = _find_model(method)
-    if model is None:
-        raise ExportError(
-            f"{method} is not a neural model; ONNX export takes a model name (see `hush list`) or a model file (.pt)"
-        )
-    return model
-
-
-def cache_dir() -> Path:
-    """``$HUSH_CACHE_DIR``, else ``$XDG_CACHE_HOME/hush`` (``~/.cache/hush``)."""
-    if os.environ.get("HUSH_CACHE_DIR"):
-        return Path(os.environ["HUSH_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hush"
-
-
-def model_key(model: SEModel) -> str:
-    """Content hash of a model: architecture, config and weights (plus the export format version)."""
-    import hashlib
-
-    h = hashlib.sha256(f"{FORMAT}-{VERSION}|{model.arch}|{json.dumps(model.config, sort_keys=True)}".encode())
-    for name, t in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:20]
-
-
-def cached_export(model: SEModel, quantize: bool | str = False) -> Path:
-    """``model`` exported once into ``cache_dir()/onnx``, keyed by its content; returns the file."""
-    require_onnx()
-    check_exportable(model)
-    path = cache_dir() / "onnx" / f"{model.arch}-{model_key(model)}{'-int8' if quantize else ''}.onnx"
-    if not path.is_file():
-        export_onnx(model, path, quantize=quantize, exporter=CACHE_EXPORTER)
-    return path
-
-
-def onnx_method(method: str, quantize: bool | str = False) -> str:
-    """A method string for the onnxruntime backend: ``method`` itself when it names an ``.onnx`` file or a method
-    without a torch model (classical, peers), else its model exported into the cache (:func:`cached_export`);
-    ``name:key=value`` options are kept."""
-    from hush.methods.registry import parse_spec
-
-    name, opts = parse_spec(method)
-    if Path(name).suffix.lower() == ".onnx":
-        return method
-    model = _find_model(name)
-    if model is None:  # classical methods and peers run in numpy (or their own runtime) on either backend
-        return method
-    path = str(cached_export(model, quantize))
-    return f"{path}:{method.partition(':')[2]}" if opts else path
-
-
-def to_onnx_enhancer(enhancer: Any) -> Any:
-    """``enhancer`` on the onnxruntime backend (the ``backend="onnx"`` hook of streaming and batch enhancement).
-
-    Neural models become an :class:`~hush.onnx_backend.runtime.OnnxEnhancer` over their cached export, keeping
-    the name and any suppression control; exported models and methods without a torch model (classical, numpy)
-    are returned unchanged; a neural model that cannot be exported raises :class:`ExportError`.
-    """
-    from hush.onnx_backend.runtime import OnnxEnhancer
-
-    inner = getattr(getattr(enhancer, "inner", None), "model", None)  # generic control around a neural model
-    if isinstance(inner, SEModel):
-        check_exportable(inner)
-    model = getattr(enhancer, "model", None)
-    if isinstance(enhancer, OnnxEnhancer) or not isinstance(model, SEModel):
-        return enhancer
-    onnx_enh = OnnxEnhancer(cached_export(model), name=enhancer.name)
-    atten_lim_db, mix = getattr(model, "atten_lim_db", None), float(getattr(model, "mix", 1.0))
-    if atten_lim_db is not None or mix != 1.0:
-        onnx_enh = onnx_enh.with_control(atten_lim_db, mix)
-    return onnx_enh

@@ -1,4 +1,4 @@
-"""onnxruntime backend: run an exported frame graph (see :mod:`hush.onnx_backend.export`) without torch.
+"""onnxruntime backend: run an exported frame graph (see :mod:`hush.onnx_backend.metadata`) without torch.
 
 :class:`OnnxModel` holds the session and the metadata and steps one spectrum frame; :class:`OnnxStream` adds the
 sqrt-Hann framing and weighted overlap-add synthesis in numpy and implements :class:`StreamProcessor` with the same
@@ -18,8 +18,10 @@ import numpy as np
 
 from hush.dsp.stft import sqrt_hann, synthesis_window
 from hush.errors import MethodError, MissingExtraError
-from hush.inference.control import limit_spectrum
 from hush.methods.base import Enhancer, HopStream, StreamProcessor
+from hush.methods.control import floor_gain, limit_spectrum, with_file_defaults
+from hush.methods.registry import register_format
+from hush.onnx_backend.metadata import metadata_from_props
 
 
 def _ort():
@@ -34,8 +36,6 @@ class OnnxModel:
     """An exported hush model in an onnxruntime session (single-threaded by default)."""
 
     def __init__(self, path: str | os.PathLike, threads: int = 1):
-        from hush.onnx_backend.export import metadata_from_props
-
         ort = _ort()
         self.path = Path(path)
         if not self.path.is_file():
@@ -96,8 +96,6 @@ class OnnxStream(HopStream):
     """
 
     def __init__(self, model: OnnxModel, atten_lim_db: float | None = None, mix: float = 1.0):
-        from hush.inference.control import floor_gain
-
         self.model = model
         self.hop = model.hop
         self.delay = model.stream_delay
@@ -175,3 +173,12 @@ class OnnxEnhancer(Enhancer):
 
     def set_threads(self, n: int) -> None:
         self.model.set_threads(n)
+
+
+def load_enhancer(path: str | os.PathLike, **options: Any) -> Enhancer:
+    """An export (``hush export onnx``) as a method, with the suppression control its model asked for by default."""
+    enh = OnnxEnhancer(path, name=str(path), **options)
+    return with_file_defaults(enh, enh.model.meta.get("model_meta"))
+
+
+register_format(".onnx", load_enhancer)

@@ -17,78 +17,31 @@ Every adapter returns output of the input's length, time-aligned with it: the pe
 first output samples. Residual lags measured on a speech-like probe are tabulated in each module's docstring
 (0 everywhere except RNNoise, whose own DC-blocking high-pass leads low harmonics by up to one sample).
 
-Importing this package imports no peer package: the native libraries, model files and ``onnxruntime`` or
+Each adapter registers with the method registry (``hush.methods.resolve("rnnoise")`` builds one). Importing
+this package imports no peer package: the native libraries, model files and ``onnxruntime`` or
 ``noisereduce`` are located or imported when an adapter is built, which raises
 :class:`~hush.errors.MissingExtraError` when something is missing.
 """
 
 from __future__ import annotations
 
-from hush.errors import MissingExtraError
 from hush.peers import deepfilternet, gtcrn, noisereduce_peer, nsnet2, rnnoise
-from hush.peers._common import has_module
+from hush.peers._common import PeerEnhancer
 
-PEERS = ("rnnoise", "deepfilternet3", "nsnet2", "gtcrn", "noisereduce")
-
-_CLASSES = {
-    "rnnoise": rnnoise.RNNoisePeer,
-    "deepfilternet3": deepfilternet.DeepFilterNetPeer,
-    "nsnet2": nsnet2.NSNet2Peer,
-    "gtcrn": gtcrn.GTCRNPeer,
-    "noisereduce": noisereduce_peer.NoiseReducePeer,
-}
-
-
-def _check_native(loader) -> bool | str:
-    try:
-        loader()
-    except MissingExtraError as e:
-        return str(e)
-    except OSError as e:  # present but not loadable (wrong platform, missing system library)
-        return f"cannot load the native library: {e}"
-    return True
-
-
-def _check_onnx(path_fn) -> bool | str:
-    try:
-        path_fn()
-    except MissingExtraError as e:
-        return str(e)
-    if not has_module("onnxruntime"):
-        return "onnxruntime is not installed"
-    return True
-
-
-def _check_noisereduce() -> bool | str:
-    return True if has_module("noisereduce") else "noisereduce is not installed"
+# Each module registers its adapter with the method registry when imported; this is the order of the tables.
+ADAPTERS: tuple[type[PeerEnhancer], ...] = (
+    rnnoise.RNNoisePeer,
+    deepfilternet.DeepFilterNetPeer,
+    nsnet2.NSNet2Peer,
+    gtcrn.GTCRNPeer,
+    noisereduce_peer.NoiseReducePeer,
+)
+PEERS = tuple(a.name for a in ADAPTERS)
 
 
 def available() -> dict[str, bool | str]:
-    """``{peer name: True}`` for the usable peers, or the reason (one line) why a peer is not usable.
-
-    Cheap: finds packages without importing them (the native libraries are loaded to check they link).
-    """
-
-    def dfn():
-        deepfilternet.model_path()
-        deepfilternet.load_library()
-
-    return {
-        "rnnoise": _check_native(rnnoise.load_library),
-        "deepfilternet3": _check_native(dfn),
-        "nsnet2": _check_onnx(nsnet2.model_path),
-        "gtcrn": _check_onnx(gtcrn.model_path),
-        "noisereduce": _check_noisereduce(),
-    }
+    """``{peer name: True}`` for the usable peers, or the reason (one line) why a peer is not usable."""
+    return {a.name: a.availability() for a in ADAPTERS}
 
 
-def create(name: str, **options):
-    """Build the adapter ``name`` (same as ``hush.methods.registry.resolve(name)`` for peer names)."""
-    try:
-        cls = _CLASSES[name]
-    except KeyError:
-        raise ValueError(f"unknown peer {name!r}; peers: {', '.join(PEERS)}") from None
-    return cls(**options)
-
-
-__all__ = ["PEERS", "available", "create"]
+__all__ = ["ADAPTERS", "PEERS", "available"]

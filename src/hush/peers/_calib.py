@@ -84,14 +84,15 @@ def measure(enhancer, sr: int | None = None, **probe) -> dict:
 
 
 def main() -> None:  # pragma: no cover - manual calibration
-    from hush.peers import PEERS, available, create
+    from hush.methods import resolve
+    from hush.peers import PEERS, available
 
     ok = available()
     for name in PEERS:
         if ok[name] is not True:
             print(f"{name:15s} unavailable: {ok[name]}")
             continue
-        enh = create(name)
+        enh = resolve(name)
         rates = [enh.sample_rate] if enh.sample_rate else [16000, 48000]
         for sr in rates:
             for f0 in (110.0, 140.0, 200.0, 300.0):

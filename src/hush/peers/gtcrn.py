@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from hush.methods.registry import register
-from hush.peers._common import FramePeer, LazySession, locate, sqrt_hann
+from hush.peers._common import FramePeer, LazySession, locate, onnx_available, sqrt_hann
 
 NAME = "gtcrn"
 SAMPLE_RATE = 16000
@@ -58,6 +58,10 @@ class _State:
 @register(NAME, "peer", "GTCRN (ultra-light 16 kHz streaming model, 48k params) via onnxruntime")
 class GTCRNPeer(FramePeer):
     name = NAME
+
+    @classmethod
+    def availability(cls) -> bool | str:
+        return onnx_available(model_path)
     description = "GTCRN (ultra-light 16 kHz streaming model, 48k params) via onnxruntime"
     sample_rate = SAMPLE_RATE
     causal = True

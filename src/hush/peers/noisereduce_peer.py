@@ -27,6 +27,10 @@ class NoiseReducePeer(PeerEnhancer):
     """Keyword options go to ``noisereduce.reduce_noise`` (defaults: ``stationary=False``, ``n_jobs=1``)."""
 
     name = NAME
+
+    @classmethod
+    def availability(cls) -> bool | str:
+        return True if has_module("noisereduce") else "noisereduce is not installed"
     description = "noisereduce (non-stationary spectral gating, any rate, offline)"
     sample_rate = None
     causal = False

@@ -38,6 +38,7 @@ from hush.peers._common import (
     as_mono_float,
     compensate,
     locate,
+    onnx_available,
     sqrt_hann,
     stream_frames,
     stream_overlap_add,
@@ -57,6 +58,10 @@ def model_path():
 @register(NAME, "peer", "NSNet2 (Microsoft DNS baseline, 16 kHz GRU gain mask) via onnxruntime")
 class NSNet2Peer(PeerEnhancer):
     name = NAME
+
+    @classmethod
+    def availability(cls) -> bool | str:
+        return onnx_available(model_path)
     description = "NSNet2 (Microsoft DNS baseline, 16 kHz GRU gain mask) via onnxruntime"
     sample_rate = SAMPLE_RATE
     causal = True

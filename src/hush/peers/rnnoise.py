@@ -38,7 +38,7 @@ import ctypes
 import numpy as np
 
 from hush.methods.registry import register
-from hush.peers._common import FramePeer, locate
+from hush.peers._common import FramePeer, locate, native_available
 
 NAME = "rnnoise"
 SAMPLE_RATE = 48000
@@ -99,6 +99,10 @@ class _State:
 @register(NAME, "peer", "RNNoise (Xiph, hybrid DSP/GRU, 48 kHz) via the pyrnnoise native library")
 class RNNoisePeer(FramePeer):
     name = NAME
+
+    @classmethod
+    def availability(cls) -> bool | str:
+        return native_available(load_library)
     description = "RNNoise (Xiph, hybrid DSP/GRU, 48 kHz) via the pyrnnoise native library"
     sample_rate = SAMPLE_RATE
     causal = True

@@ -1,7 +1,7 @@
 """Bundled pretrained models, registered as methods when their weight files ship in this package.
 
 ``default`` is the causal real-time model and ``hq`` the best-quality non-causal one. Each is a hush model file
-(``<name>.pt``, see :mod:`hush.models.files`) next to its model card (``<name>.md``).
+(``<name>.pt``, see :mod:`hush.models.model_file`) next to its model card (``<name>.md``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from hush.methods.registry import register
+from hush.models.model_file import load_enhancer
 
 BUNDLED = {
     "default": "bundled causal real-time model (16 kHz; any input rate is resampled)",
@@ -19,8 +20,6 @@ BUNDLED = {
 
 
 def _load(path: Path, name: str, **options):
-    from hush.models.files import load_enhancer
-
     enh = load_enhancer(path, **options)
     enh.name = name
     return enh

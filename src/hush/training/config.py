@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from hush.data.mixing import MixConfig
+from hush.data.mixing.mixtures import MixConfig
 from hush.errors import HushError
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hush.data.synthetic import SyntheticMixDataset
+from hush.data.mixing.synthetic import SyntheticMixDataset
 from hush.training.config import Config
 from hush.training.validation import materialize
 

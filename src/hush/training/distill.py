@@ -48,7 +48,7 @@ from torch import Tensor, nn
 from hush.losses import build_loss
 from hush.losses.base import safe_sqrt
 from hush.models.base import SEModel
-from hush.models.files import atomic_torch_save
+from hush.models.model_file import atomic_torch_save
 from hush.models.stft_mask import STFTModel
 from hush.training.config import ConfigError, DistillConfig
 from hush.training.task import Task

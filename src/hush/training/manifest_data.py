@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from hush.data.manifest import Record, read_manifest
-from hush.data.mixing import FixedSet, MixingDataset
-from hush.data.rir import RIRBank, RIRConfig
+from hush.data.mixing.mixtures import FixedSet, MixingDataset
+from hush.data.mixing.rir import RIRBank, RIRConfig
 from hush.errors import HushError
 from hush.training.config import Config
 from hush.training.validation import materialize

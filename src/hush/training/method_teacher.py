@@ -58,6 +58,6 @@ def load_teacher(spec: str, sample_rate: int) -> nn.Module:
     """``method:<name>`` gives a :class:`MethodTeacher`; anything else is a model file (``hush.models.load``)."""
     if spec.startswith(PREFIX):
         return MethodTeacher(spec[len(PREFIX) :], sample_rate)
-    from hush.models.files import load
+    from hush.models.model_file import load
 
     return load(spec)

@@ -16,10 +16,10 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from hush.data.mixing import collate
+from hush.data.mixing.mixtures import collate
 from hush.losses import build_loss
 from hush.models import build_model, save
-from hush.models.files import atomic_torch_save
+from hush.models.model_file import atomic_torch_save
 from hush.training.config import Config, to_dict
 from hush.training.datasets import build_datasets
 from hush.training.distributed import DistInfo, broadcast_flag, init_from_env
@@ -239,10 +239,10 @@ class Trainer:
             if improved:
                 self.state.best, self.state.bad = score, 0
                 self.export(self.out / "best.pt", res)
-            if self.cfg.train.keep_validated:  # every validated model, for a later selection on other measures
-                self.export(self.out / "validated" / f"step{self.state.step:06d}.pt", res)
             else:
                 self.state.bad += 1
+            if self.cfg.train.keep_validated:  # every validated model, for a later selection on other measures
+                self.export(self.out / "validated" / f"step{self.state.step:06d}.pt", res)
             self.sched.observe(score)
             self._log(
                 "valid.csv",
@@ -257,8 +257,8 @@ class Trainer:
         meta = {"config": to_dict(self.cfg), "step": self.state.step, "wall_seconds": round(self.state.wall, 1)}
         return save(self.model, path, metrics=metrics, meta=meta, half=self.cfg.train.save_half)
 
-    def fit(self, stop_after: int | None = None) -> Path:
-        """Train to ``max_steps`` (or early stop). ``stop_after`` simulates an interruption after that step."""
+    def fit(self) -> Path:
+        """Train to ``max_steps`` (or early stop)."""
         cfg = self.cfg.train
         self.model.train()
         bar = tqdm(
@@ -311,11 +311,6 @@ class Trainer:
                     self._save_checkpoint()  # between validations: a stopped run loses less
                 if finished:
                     break
-                if stop_after is not None and self.state.step >= stop_after:  # simulated interruption
-                    if self.dist.is_main:
-                        self._save_checkpoint()
-                    bar.close()
-                    return self.checkpoint_path
         bar.close()
         if self.dist.is_main:
             if not (self.out / "best.pt").exists():

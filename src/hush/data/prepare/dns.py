@@ -32,7 +32,7 @@ from hush.data.prepare._common import (
     skipped,
     subdirs,
 )
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 
 NAME = "dns"
 EXPECTED = "datasets/clean/, datasets/noise/ and/or datasets/test_set/synthetic/{no_reverb,with_reverb}/"
@@ -69,7 +69,7 @@ def _base(root: Path) -> Path | None:
     return None
 
 
-@register_corpus(NAME, "DNS Challenge: clean speech, noise, impulse responses and synthetic test pairs")
+@register(NAME, "DNS Challenge: clean speech, noise, impulse responses and synthetic test pairs")
 def prepare(root: Path, *, test: bool = True) -> list[Record]:
     base = _base(root)
     if base is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.data.prepare._common import audio_files, child, layout_error, pair_records, single_records, skipped
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 from hush.errors import HushError
 
 
@@ -29,19 +29,19 @@ def _all_audio(root: Path, what: str) -> list[Path]:
     return files
 
 
-@register_corpus("folder-clean", "any folder of clean speech (recursive); speaker = parent folder")
+@register("folder-clean", "any folder of clean speech (recursive); speaker = parent folder")
 def prepare_clean(root: Path) -> list[Record]:
     items = [(p, {"speaker": _parent_name(p, root)}) for p in _all_audio(root, "folder-clean")]
     return single_records("speech", "folder-clean", root, items)
 
 
-@register_corpus("folder-noise", "any folder of noise recordings (recursive); category = parent folder")
+@register("folder-noise", "any folder of noise recordings (recursive); category = parent folder")
 def prepare_noise(root: Path) -> list[Record]:
     items = [(p, {"category": _parent_name(p, root)}) for p in _all_audio(root, "folder-noise")]
     return single_records("noise", "folder-noise", root, items)
 
 
-@register_corpus("folder-paired", "ROOT/clean/ and ROOT/noisy/ with matching file names -> pairs")
+@register("folder-paired", "ROOT/clean/ and ROOT/noisy/ with matching file names -> pairs")
 def prepare_paired(root: Path) -> list[Record]:
     clean_dir, noisy_dir = child(root, "clean"), child(root, "noisy")
     if clean_dir is None or noisy_dir is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.data.prepare._common import layout_error, read_text, single_records, subdirs
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 from hush.errors import HushError
 
 NAME = "librispeech"
@@ -61,7 +61,7 @@ def _transcripts(chapter: Path) -> dict[str, str]:
     return out
 
 
-@register_corpus(NAME, "LibriSpeech: 16 kHz read English audiobooks (FLAC), train/dev/test subsets")
+@register(NAME, "LibriSpeech: 16 kHz read English audiobooks (FLAC), train/dev/test subsets")
 def prepare(root: Path, *, subsets: str = "") -> list[Record]:
     dirs = _subset_dirs(root)
     if not dirs:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.data.prepare._common import audio_files, layout_error, read_text, single_records, subdirs
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 
 NAME = "musan"
 EXPECTED = "musan/{music,noise,speech}/<source>/*.wav"
@@ -43,7 +43,7 @@ def _annotations(source: Path) -> dict[str, tuple[list[str], bool | None]]:
     return out
 
 
-@register_corpus(NAME, "MUSAN: noise and music as noise records (speech optional)")
+@register(NAME, "MUSAN: noise and music as noise records (speech optional)")
 def prepare(root: Path, *, speech: bool = False, vocals: bool = True) -> list[Record]:
     base = _base(root)
     if base is None:

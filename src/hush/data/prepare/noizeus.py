@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.data.prepare._common import audio_files, layout_error, pair_records, skipped
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 from hush.errors import HushError
 
 NAME = "noizeus"
@@ -30,7 +30,7 @@ _CLEAN = re.compile(r"^sp(\d+)$", re.I)
 _NOISY = re.compile(r"^sp(\d+)_([a-z]+)_sn(-?\d+)$", re.I)
 
 
-@register_corpus(NAME, "NOIZEUS: 8 kHz IEEE sentences in 8 real noises at 0-15 dB SNR (test pairs)")
+@register(NAME, "NOIZEUS: 8 kHz IEEE sentences in 8 real noises at 0-15 dB SNR (test pairs)")
 def prepare(root: Path, *, target_sr: int | None = None, resample: int | None = None) -> list[Record]:
     if target_sr and target_sr != NATIVE_SR and not resample:
         raise HushError(f"NOIZEUS is 8 kHz; pass --resample {target_sr} to resample it explicitly")

@@ -1,4 +1,4 @@
-"""The corpus registry: ``@register_corpus("name")`` and the driver that runs a recipe.
+"""The corpus registry (``@register("name")``, ``get``, ``names``) and the driver that runs a recipe.
 
 A recipe is a function ``prepare(root: Path, **opts) -> list[Record]``. Its keyword-only parameters with defaults
 are its options (``hush data prepare ... --option KEY=VALUE``); two names are special and filled in by the driver:
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.errors import HushError
+from hush.registry import Registry
 
 Recipe = Callable[..., list[Record]]
 DRIVER_PARAMS = ("target_sr", "resample")
@@ -40,34 +41,23 @@ class Corpus:
         return name in inspect.signature(self.func).parameters
 
 
-_REGISTRY: dict[str, Corpus] = {}
+CORPORA: Registry[Corpus] = Registry("corpus")
+get = CORPORA.get
+names = CORPORA.names
 
 
-def register_corpus(name: str, description: str = "") -> Callable[[Recipe], Recipe]:
-    """Decorator registering ``func`` as the recipe for corpus ``name``."""
+def register(name: str, description: str = "") -> Callable[[Recipe], Recipe]:
+    """Decorator registering ``func`` as the recipe for corpus ``name`` (described by its docstring's first line
+    unless ``description`` is given)."""
 
     def deco(func: Recipe) -> Recipe:
-        if name in _REGISTRY and _REGISTRY[name].func is not func:
-            raise ValueError(f"corpus {name!r} is already registered")
+        if name in CORPORA and CORPORA.get(name).func is func:
+            return func
         doc = (func.__doc__ or "").strip().splitlines()
-        _REGISTRY[name] = Corpus(name, func, description or (doc[0] if doc else ""))
+        CORPORA.register(name)(Corpus(name, func, description or (doc[0] if doc else "")))
         return func
 
     return deco
-
-
-def corpora() -> dict[str, Corpus]:
-    """All registered corpora, by name (sorted)."""
-    from hush.data import prepare as _pkg  # noqa: F401  (imports every recipe module)
-
-    return dict(sorted(_REGISTRY.items()))
-
-
-def get_corpus(name: str) -> Corpus:
-    known = corpora()
-    if name not in known:
-        raise HushError(f"unknown corpus {name!r} (known: {', '.join(known)})")
-    return known[name]
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -117,7 +107,7 @@ def prepare_corpus(
     only records whose split (or LibriSpeech-style ``extra["subset"]``) equals it. Raises :class:`HushError` with a
     one-line message for a missing root, an unrecognised layout, unknown options or an empty result.
     """
-    corpus = get_corpus(name)
+    corpus = get(name)
     if resample is not None and resample <= 0:
         raise HushError(f"--resample must be a positive sample rate, not {resample}")
     root = Path(os.path.abspath(os.path.expanduser(os.fspath(root))))

@@ -40,7 +40,7 @@ from hush.data.prepare._common import (
     skipped,
     subdirs,
 )
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 from hush.errors import HushError
 
 NAME = "reverb"
@@ -81,7 +81,7 @@ def _train_clean(data: Path, rel: Path, utt: str, wsjcam0: Path | None) -> Path 
     return None
 
 
-@register_corpus(NAME, "REVERB challenge SimData: reverberant/clean pairs (dev, eval, generated train), RIRs")
+@register(NAME, "REVERB challenge SimData: reverberant/clean pairs (dev, eval, generated train), RIRs")
 def prepare(root: Path, *, channel: int = 1, wsjcam0: str = "") -> list[Record]:
     if not 1 <= channel <= 8:
         raise HushError(f"option channel: expected 1..8, not {channel}")

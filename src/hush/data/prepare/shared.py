@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.data.prepare._common import layout_error, number, pair_records, skipped
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 from hush.errors import HushError
 
 NAME = "shared"
@@ -76,7 +76,7 @@ def _listed(root: Path, lists: Path, name: str, kind: str, label: str, missing: 
     return out
 
 
-@register_corpus(NAME, "the project's shared 16 kHz data through its lists: train speech, train noise, dev pairs")
+@register(NAME, "the project's shared 16 kHz data through its lists: train speech, train noise, dev pairs")
 def prepare(root: Path, *, dev: bool = True) -> list[Record]:
     lists = root / "lists"
     if not (lists / "train_speech.csv").is_file() or not (lists / "train_noise.csv").is_file():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.data.prepare._common import layout_error, read_text, single_records, subdirs
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 
 NAME = "timit"
 LICENSE = "LDC User Agreement (LDC93S1)"
@@ -51,7 +51,7 @@ def _prompt(wav: Path) -> str | None:
     return None
 
 
-@register_corpus(NAME, "TIMIT: 16 kHz read speech, 630 speakers in 8 dialect regions (NIST SPHERE)")
+@register(NAME, "TIMIT: 16 kHz read speech, 630 speakers in 8 dialect regions (NIST SPHERE)")
 def prepare(root: Path, *, sa: bool = True) -> list[Record]:
     split_dirs = _split_dirs(root)
     if not split_dirs:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hush.data.manifest import Record
 from hush.data.prepare._common import layout_error, number, pair_records, read_text, skipped, subdirs
-from hush.data.prepare.registry import register_corpus
+from hush.data.prepare.registry import register
 from hush.errors import HushError
 
 NAME = "voicebank-demand"
@@ -52,7 +52,7 @@ def _read_log(base: Path, name: str) -> dict[str, tuple[str, float | int | None]
     return {}
 
 
-@register_corpus(NAME, "VoiceBank-DEMAND (Valentini et al.): 48 kHz clean/noisy pairs, 28/56-speaker train + test")
+@register(NAME, "VoiceBank-DEMAND (Valentini et al.): 48 kHz clean/noisy pairs, 28/56-speaker train + test")
 def prepare(root: Path, *, speakers: str = "auto") -> list[Record]:
     base = _base(root)
     if base is None:

@@ -1,24 +1,31 @@
-"""Every registered architecture; importing this package registers them (one module per family)."""
+"""Every registered architecture, one module each; variants that differ by one switch share their family's module
+(``recurrent``: ``gru`` and ``lstm``; ``cnn``: ``cnn1d`` and ``cnn2d``; ``manner``: ``manner`` and ``rt-manner``).
+Importing this package registers them all."""
 
-import importlib
+from hush.models.zoo import (
+    cnn,
+    crn,
+    dnn,
+    ds_unet,
+    erbdf,
+    manner,
+    recurrent,
+    tcn_denseunet,
+    transformer,
+    unet,
+    wave_u_net,
+)
 
-FAMILIES = [
-    "gru",
-    "dnn",
+__all__ = [
     "cnn",
+    "crn",
+    "dnn",
+    "ds_unet",
+    "erbdf",
+    "manner",
+    "recurrent",
+    "tcn_denseunet",
+    "transformer",
     "unet",
     "wave_u_net",
-    "ds_unet",
-    "crn",
-    "transformer",
-    "tcn_denseunet",
-    "manner",
-    "efficient",
 ]
-
-for _name in FAMILIES:
-    try:
-        importlib.import_module(f"hush.models.zoo.{_name}")
-    except ModuleNotFoundError as _e:  # a family not written yet must not break the others
-        if _e.name != f"hush.models.zoo.{_name}":
-            raise

@@ -10,9 +10,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from hush.errors import MethodError
-from hush.models.base import register_model
+from hush.models.base import register
+from hush.models.blocks import FeatureNorm, log_power, stack_context
 from hush.models.stft_mask import STFTModel
-from hush.models.zoo.dnn import FeatureNorm, log_power, stack_context
 
 
 def _per_layer(value: int | list[int] | None, n: int, default: list[int], name: str) -> list[int]:
@@ -106,7 +106,7 @@ class _ConvMask(STFTModel):
         return x, new
 
 
-@register_model("cnn1d")
+@register("cnn1d")
 class CNN1DMask(_ConvMask):
     """1-D convolutional mask network, convolving along time (bins as channels) or along frequency (per frame).
 
@@ -209,7 +209,7 @@ class CNN1DMask(_ConvMask):
         return gain, state, h.reshape(b, k, -1, f)
 
 
-@register_model("cnn2d")
+@register("cnn2d")
 class CNN2DMask(_ConvMask):
     """2-D convolutional mask network over the (time, frequency) log-power spectrogram.
 

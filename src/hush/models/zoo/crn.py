@@ -1,133 +1,20 @@
-"""Convolutional recurrent network ``crn`` (Tan & Wang 2018), with magnitude-mask or complex-ratio-mask output.
-
-Also holds the small streaming building blocks shared with the other 2-D convolutional families: a convolution
-that is causal along time and carries its last ``(kernel - 1) * dilation`` input frames as streaming state, and a
-per-frame normalisation.
-"""
+"""Convolutional recurrent network ``crn`` (Tan & Wang 2018), with magnitude-mask or complex-ratio-mask output."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hush.models.base import register_model
-from hush.models.stft_mask import STFTModel
-
-# ----------------------------------------------------------------------------------------------- building blocks
-
-
-class TimeConv(nn.Module):
-    """Convolution over ``(B, C, K, F)`` (2-D) or ``(B, C, K)`` (1-D) tensors whose time axis ``K`` is handled here.
-
-    The wrapped layer has no time padding; causal layers prepend the ``context = (kt - 1) * dilation`` previous
-    frames (zeros at the start, or the buffer carried in the streaming state) and return the new buffer, so running
-    frame by frame equals running on the whole sequence. Non-causal layers pad symmetrically (the extra frame of an
-    even kernel goes to the future side) and keep no state. ``transposed=True`` wraps a stride-1-in-time transposed
-    convolution, which with time padding ``kt - 1`` is again a causal convolution over the prepended context.
-    """
-
-    def __init__(self, layer: nn.Module, causal: bool = True):
-        super().__init__()
-        self.layer = layer
-        self.causal = causal
-        kt, dt = layer.kernel_size[0], layer.dilation[0]
-        self.context = (kt - 1) * dt
-        self.past = self.context if causal else self.context // 2
-        self.future = self.context - self.past
-
-    def forward(self, x: torch.Tensor, buf: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        if self.context == 0:
-            return self.layer(x), None
-        extra = (0, 0) if x.dim() == 4 else ()
-        if not self.causal:
-            return self.layer(F.pad(x, (*extra, self.past, self.future))), None
-        if buf is None:
-            buf = x.new_zeros(*x.shape[:2], self.context, *x.shape[3:])
-        xx = torch.cat([buf, x], dim=2)
-        return self.layer(xx), xx[:, :, xx.shape[2] - self.context :]
+from hush.models.base import register
+from hush.models.blocks import StateCursor, TimeConv, bounded_complex_mask, make_norm, spec_features
+from hush.models.stft_mask import FeatureSTFTModel
 
 
-class StateCursor:
-    """Hands out the streaming buffers of successive :class:`TimeConv` layers and collects the new ones."""
-
-    def __init__(self, bufs: list | None):
-        self._in: Iterator | None = iter(bufs) if bufs is not None else None
-        self.out: list = []
-
-    def __call__(self, conv: TimeConv, x: torch.Tensor) -> torch.Tensor:
-        y, buf = conv(x, next(self._in) if self._in is not None else None)
-        self.out.append(buf)
-        return y
-
-
-class FrameNorm(nn.Module):
-    """Layer normalisation over channels (and frequency) of each time frame: causal and streaming-safe."""
-
-    def __init__(self, channels: int, eps: float = 1e-5):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(channels))
-        self.bias = nn.Parameter(torch.zeros(channels))
-        self.eps = eps
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        dims = (1, 3) if x.dim() == 4 else (1,)
-        mean = x.mean(dims, keepdim=True)
-        var = (x - mean).square().mean(dims, keepdim=True)
-        shape = (1, -1) + (1,) * (x.dim() - 2)
-        return (x - mean) * torch.rsqrt(var + self.eps) * self.weight.view(shape) + self.bias.view(shape)
-
-
-def make_norm(kind: str, channels: int, dims: int = 2) -> nn.Module:
-    """``"batch"`` (BatchNorm: running statistics in eval mode, hence causal/streamable only in eval mode) or
-    ``"layer"`` (:class:`FrameNorm`, causal in both modes)."""
-    if kind == "batch":
-        return nn.BatchNorm2d(channels) if dims == 2 else nn.BatchNorm1d(channels)
-    if kind == "layer":
-        return FrameNorm(channels)
-    raise ValueError(f"norm must be 'batch' or 'layer', not {kind!r}")
-
-
-def spec_features(spec: torch.Tensor, complex_input: bool, power: float = 0.5) -> torch.Tensor:
-    """Power-law compressed input: ``(B, 1, K, F)`` magnitude, or ``(B, 3, K, F)`` magnitude + real + imaginary."""
-    mag = torch.sqrt(spec.real.square() + spec.imag.square() + 1e-12)
-    comp = mag**power
-    if not complex_input:
-        return comp[:, None]
-    scale = comp / mag
-    return torch.stack([comp, spec.real * scale, spec.imag * scale], dim=1)
-
-
-def bounded_complex_mask(re: torch.Tensor, im: torch.Tensor, max_gain: float = 1.0) -> torch.Tensor:
-    """Complex ratio mask with phase of ``re + j im`` and magnitude ``max_gain * tanh(|m| / max_gain)``."""
-    mag = torch.sqrt(re.square() + im.square() + 1e-12)
-    scale = max_gain * torch.tanh(mag / max_gain) / mag
-    return torch.complex(re * scale, im * scale)
-
-
-class _FeatureSTFTModel(STFTModel):
-    """STFTModel whose ``_run`` also returns intermediate features, exposed through ``enhance_spec`` / ``forward``."""
-
-    def _run(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any, dict[str, torch.Tensor]]:
-        raise NotImplementedError
-
-    def estimate(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        gain, state, _ = self._run(spec, state)
-        return gain, state
-
-    def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
-        gain, state, feats = self._run(spec, state)
-        return spec * gain, {"gain": gain, **feats}, state
-
-
-# ----------------------------------------------------------------------------------------------------- the model
-
-
-@register_model("crn")
-class CRN(_FeatureSTFTModel):
+@register("crn")
+class CRN(FeatureSTFTModel):
     """Convolutional recurrent network (Tan & Wang 2018) for real-time enhancement.
 
     The paper's CRN is an encoder-decoder on the 161-bin magnitude spectrogram (20 ms frames, 10 ms hop): five

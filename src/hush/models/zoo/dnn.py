@@ -1,8 +1,4 @@
-"""Fully connected regression network ``dnn`` (Xu et al.) on log-power or log-mel STFT features with context frames.
-
-Also holds two helpers shared with :mod:`hush.models.zoo.cnn`: :class:`FeatureNorm` (global mean/variance
-normalisation with running statistics) and :func:`stack_context` (context-frame splicing with a streaming buffer).
-"""
+"""Fully connected regression network ``dnn`` (Xu et al.) on log-power or log-mel STFT features with context frames."""
 
 from __future__ import annotations
 
@@ -14,15 +10,10 @@ from torch import nn
 
 from hush.dsp.filterbanks import mel_filterbank
 from hush.errors import MethodError
-from hush.models.base import register_model
+from hush.models.base import register
+from hush.models.blocks import FeatureNorm, log_power, stack_context
+from hush.models.blocks.features import EPS
 from hush.models.stft_mask import STFTModel
-
-EPS = 1e-10
-
-
-def log_power(spec: torch.Tensor) -> torch.Tensor:
-    """Natural log of the power spectrum, ``(B, K, F)`` complex -> real."""
-    return torch.log(spec.real.square() + spec.imag.square() + EPS)
 
 
 def soft_clamp(x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
@@ -35,55 +26,7 @@ def soft_clamp(x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     return x.clamp(lo, hi) + (smooth - smooth.detach())
 
 
-class FeatureNorm(nn.Module):
-    """Per-dimension mean/variance normalisation of ``(B, K, D)`` features with running statistics.
-
-    Stands in for the global MVN that Xu et al. compute on the training set: while training, the statistics of
-    the batch (all utterances and frames) are used and accumulated; in eval mode the running statistics are
-    used, so every frame is normalised independently (causal, streaming-safe). Returns the normalised features
-    and the ``(mean, std)`` used, so a mapping output can be de-normalised with them.
-    """
-
-    def __init__(self, dim: int, momentum: float = 0.1, eps: float = 1e-5):
-        super().__init__()
-        self.momentum, self.eps = momentum, eps
-        self.register_buffer("running_mean", torch.zeros(dim))
-        self.register_buffer("running_var", torch.ones(dim))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        flat = x.reshape(-1, x.shape[-1])
-        if self.training and flat.shape[0] > 1:
-            mean, var = flat.mean(0), flat.var(0, unbiased=False)
-            with torch.no_grad():
-                self.running_mean.lerp_(mean.detach(), self.momentum)
-                self.running_var.lerp_(flat.var(0, unbiased=True).detach(), self.momentum)
-        else:
-            mean, var = self.running_mean, self.running_var
-        std = torch.sqrt(var + self.eps)
-        return (x - mean) / std, mean, std
-
-
-def stack_context(
-    feats: torch.Tensor, state: torch.Tensor | None, past: int, future: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Splice frames ``k-past .. k+future`` around every frame of ``(B, K, D)`` features.
-
-    ``state`` holds the last ``past`` frames of the previous call (``None``: start of the signal, zeros, i.e. the
-    mean after normalisation); frames after the end are zeros too. Returns ``(B, K, past+1+future, D)`` and the
-    new state. With ``future == 0`` calling it frame by frame equals one call over all frames.
-    """
-    b, _, d = feats.shape
-    if state is None:
-        state = feats.new_zeros(b, past, d)
-    h = torch.cat([state, feats], dim=1)
-    new_state = h[:, h.shape[1] - past :]
-    if future:
-        h = torch.cat([h, feats.new_zeros(b, future, d)], dim=1)
-    ctx = h.unfold(1, past + 1 + future, 1).transpose(2, 3)  # (B, K, W, D)
-    return ctx, new_state
-
-
-@register_model("dnn")
+@register("dnn")
 class DNNMask(STFTModel):
     """Fully connected regression network on spliced log-spectral frames (Xu et al.).
 

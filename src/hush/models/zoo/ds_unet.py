@@ -7,9 +7,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from hush.models.base import register_model
+from hush.models.base import register
+from hush.models.blocks import UNetTimeConv, fit_bins
 from hush.models.stft_mask import STFTModel
-from hush.models.zoo.unet import TimeConv, fit_bins
 
 
 class _SqueezeExcite(nn.Module):
@@ -41,7 +41,7 @@ class _DSBlock(nn.Module):
             groups=c_in,
             bias=False,
         )
-        self.depthwise = TimeConv(dw, causal)
+        self.depthwise = UNetTimeConv(dw, causal)
         self.pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
         self.norm = nn.BatchNorm2d(c_out)
         self.act = nn.PReLU(c_out)
@@ -53,7 +53,7 @@ class _DSBlock(nn.Module):
         return x, buf, w
 
 
-@register_model("ds-unet")
+@register("ds-unet")
 class DSUNet(STFTModel):
     """Causal magnitude-mask U-Net built from depthwise-separable convolution blocks with squeeze-and-excitation.
 
@@ -103,7 +103,7 @@ class DSUNet(STFTModel):
         self.min_gain = 10 ** (min_gain_db / 20)
         self.in_norm = nn.BatchNorm2d(1)
         stem = nn.Conv2d(1, channels[0], (time_kernel, 3), padding=(0, 1))
-        self.stem = TimeConv(stem, self.causal)
+        self.stem = UNetTimeConv(stem, self.causal)
         self.stem_post = nn.Sequential(nn.BatchNorm2d(channels[0]), nn.PReLU(channels[0]))
         self.enc = nn.ModuleList(
             _DSBlock(channels[i], channels[i + 1], time_kernel, freq_kernel, 2, se_reduction, self.causal)

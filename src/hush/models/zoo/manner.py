@@ -25,7 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hush.models.base import SEModel, register_model
+from hush.methods.base import UNBOUNDED
+from hush.models.base import SEModel, register
 
 VIEWS = ("channel", "global", "local")
 
@@ -407,7 +408,7 @@ class _MannerBase(SEModel):
     def lookahead(self) -> int:
         if self.causal:  # output sample t is emitted at the end of its block of stride ** depth samples
             return self.block - 1
-        return self.chunk - 1 if self.chunk else 2**31 - 1  # non-causal: the whole chunk (or the whole input)
+        return self.chunk - 1 if self.chunk else UNBOUNDED  # non-causal: the whole chunk (or the whole input)
 
     @property
     def stream_delay(self) -> int:
@@ -457,7 +458,7 @@ class _MannerBase(SEModel):
         return y[:, 0], state
 
 
-@register_model("manner")
+@register("manner")
 class Manner(_MannerBase):
     """MANNER (Park, Kang, Shin, Kim & Han, 2022, "MANNER: Multi-view Attention Network for Noise Erasure", ICASSP).
 
@@ -473,7 +474,7 @@ class Manner(_MannerBase):
     pointwise, BN) per residual conformer block, MA blocks on the levels listed in ``ma_levels``, an automatic chunk
     size (about the square root of the sequence length, or ``segment``) in the global view, and optional processing
     of inputs longer than ``chunk_seconds`` in overlapping, linearly cross-faded chunks. Non-causal: the lookahead is
-    the chunk length (unbounded, reported as 2**31 - 1 samples, when ``chunk_seconds`` is 0); no streaming.
+    the chunk length (unbounded, reported as ``UNBOUNDED`` samples, when ``chunk_seconds`` is 0); no streaming.
     """
 
     def __init__(
@@ -511,7 +512,7 @@ class Manner(_MannerBase):
         }
 
 
-@register_model("rt-manner")
+@register("rt-manner")
 class RTManner(_MannerBase):
     """RT-MANNER: a causal, streaming variant of MANNER (Park et al., 2022, "MANNER: Multi-view Attention Network
     for Noise Erasure", ICASSP) in the style of real-time time-domain U-Nets (RT-SENet-like block processing).

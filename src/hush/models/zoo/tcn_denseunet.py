@@ -8,8 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hush.models.base import register_model
-from hush.models.zoo.crn import StateCursor, TimeConv, _FeatureSTFTModel, bounded_complex_mask, make_norm, spec_features
+from hush.models.base import register
+from hush.models.blocks import StateCursor, TimeConv, bounded_complex_mask, make_norm, spec_features
+from hush.models.stft_mask import FeatureSTFTModel
 
 
 class _DenseBlock(nn.Module):
@@ -52,8 +53,8 @@ class _TCNBlock(nn.Module):
         return x + self.res(y)
 
 
-@register_model("tcn-denseunet")
-class TCNDenseUNet(_FeatureSTFTModel):
+@register("tcn-denseunet")
+class TCNDenseUNet(FeatureSTFTModel):
     """TCN-DenseUNet: a U-Net over frequency built from dense blocks, with a dilated TCN bottleneck over time.
 
     In Wang, Wichern and Le Roux's TCN-DenseUNet (used for complex spectral mapping in e.g. "On the compensation

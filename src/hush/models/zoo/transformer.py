@@ -7,10 +7,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from hush.models.base import register_model
-from hush.models.zoo.crn import _FeatureSTFTModel
-
-UNBOUNDED = 2**31 - 1  # lookahead reported by the non-causal (full attention) variant: the whole input
+from hush.methods.base import UNBOUNDED
+from hush.models.base import register
+from hush.models.stft_mask import FeatureSTFTModel
 
 
 class _SelfAttention(nn.Module):
@@ -85,8 +84,8 @@ class _EncoderLayer(nn.Module):
         return x + self.drop(self.ffn(self.norm2(x))), cache, attn
 
 
-@register_model("transformer")
-class TransformerMask(_FeatureSTFTModel):
+@register("transformer")
+class TransformerMask(FeatureSTFTModel):
     """Transformer encoder over STFT frames estimating a real-valued mask.
 
     The Transformer (Vaswani et al. 2017) stacks layers of multi-head self-attention and position-wise

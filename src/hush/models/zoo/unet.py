@@ -1,62 +1,18 @@
-"""Time–frequency U-Net on the STFT: ``unet`` (real mask or bounded complex ratio mask).
-
-Also holds :class:`TimeConv`, the frame-synchronous (optionally causal, streamable) convolution wrapper shared with
-the ``ds-unet`` family.
-"""
+"""Time–frequency U-Net on the STFT: ``unet`` (real mask or bounded complex ratio mask)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from hush.models.base import register_model
+from hush.models.base import register
+from hush.models.blocks import UNetTimeConv, fit_bins
 from hush.models.stft_mask import STFTModel
 
 
-class TimeConv(nn.Module):
-    """A ``Conv2d`` or ``ConvTranspose2d`` on ``(B, C, K frames, F bins)`` with stride 1 and no padding along time.
-
-    Time padding is done here: ``past`` frames on the left (zeros, or the carried buffer of the previous call's last
-    frames when streaming) and ``look`` future frames on the right (non-causal only), so the output has exactly K
-    frames. With ``causal=True``, ``look == 0`` and calling it frame by frame with the returned buffer equals one
-    call over all frames.
-    """
-
-    def __init__(self, conv: nn.Conv2d | nn.ConvTranspose2d, causal: bool = True):
-        super().__init__()
-        self.conv = conv
-        self.transposed = isinstance(conv, nn.ConvTranspose2d)
-        kt = conv.kernel_size[0]
-        if conv.stride[0] != 1 or conv.padding[0] != 0:
-            raise ValueError("TimeConv needs stride 1 and no padding along time")
-        self.kt = kt
-        self.look = 0 if causal else (kt - 1) // 2
-        self.past = kt - 1 - self.look
-
-    def forward(self, x: torch.Tensor, buf: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        k = x.shape[2]
-        if self.past:
-            if buf is None:
-                buf = x.new_zeros(x.shape[0], x.shape[1], self.past, x.shape[3])
-            x = torch.cat([buf, x], dim=2)
-            buf = x[:, :, -self.past :]
-        if self.transposed:  # full output index n = input index + tap: frame t sits at kt - 1 + t
-            y = self.conv(x)[:, :, self.kt - 1 : self.kt - 1 + k]
-        else:
-            y = self.conv(F.pad(x, (0, 0, 0, self.look)) if self.look else x)
-        return y, buf
-
-
-def fit_bins(x: torch.Tensor, n: int) -> torch.Tensor:
-    """Crop or zero-pad the last (frequency) axis to ``n`` bins."""
-    f = x.shape[-1]
-    return x[..., :n] if f >= n else F.pad(x, (0, n - f))
-
-
-@register_model("unet")
+@register("unet")
 class UNet(STFTModel):
     """2-D time–frequency U-Net with skip connections estimating a real mask or a bounded complex ratio mask.
 
@@ -121,7 +77,7 @@ class UNet(STFTModel):
         prev = c_in
         for c in channels:
             conv = nn.Conv2d(prev, c, (time_kernel, freq_kernel), stride=(1, 2), padding=(0, pf))
-            self.enc.append(TimeConv(conv, self.causal))
+            self.enc.append(UNetTimeConv(conv, self.causal))
             self.enc_post.append(nn.Sequential(nn.BatchNorm2d(c), nn.LeakyReLU(0.2)))
             prev = c
         self.dec = nn.ModuleList()
@@ -130,7 +86,7 @@ class UNet(STFTModel):
             cin = channels[i] * (1 if i == len(channels) - 1 else 2)
             cout = channels[i - 1] if i > 0 else n_out
             conv = nn.ConvTranspose2d(cin, cout, (time_kernel, freq_kernel), stride=(1, 2), padding=(0, pf))
-            self.dec.append(TimeConv(conv, self.causal))
+            self.dec.append(UNetTimeConv(conv, self.causal))
             self.dec_post.append(nn.Sequential(nn.BatchNorm2d(cout), nn.LeakyReLU(0.2)) if i > 0 else nn.Identity())
 
     @classmethod

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hush.models.base import SEModel, register_model
+from hush.models.base import SEModel, register
 
 
 class _Conv(nn.Module):
@@ -49,7 +49,7 @@ def _upsample(x: torch.Tensor, causal: bool, prev: torch.Tensor | None) -> tuple
     return torch.stack(pair, dim=-1).flatten(-2), prev
 
 
-@register_model("wave-u-net")
+@register("wave-u-net")
 class WaveUNet(SEModel):
     """Wave-U-Net: a 1-D U-Net on the raw waveform with decimation downsampling and linear-interpolation upsampling.
 

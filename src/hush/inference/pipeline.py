@@ -1,0 +1,73 @@
+"""The one per-channel pipeline behind files, arrays and :class:`hush.Streamer`.
+
+``(C, T)`` blocks at the caller's rate are resampled to the method's working rate (soxr; its streaming form is
+bit-identical to the one-shot form), run through one stream processor per channel, and resampled back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from hush.audio.resample import QUALITY, StreamResampler
+from hush.methods.base import StreamProcessor
+
+
+def whole_sample_pad(delay: int, sr: int, work_sr: int) -> tuple[int, int]:
+    """``(pad, delay at sr)``: the working-rate zeros that make a stream delay of ``delay`` working-rate samples a
+    whole number of samples at ``sr`` (shifts by multiples of the rates' period map exactly), and that number."""
+    period = work_sr // math.gcd(work_sr, sr)
+    pad = (-delay) % period
+    return pad, (delay + pad) * sr // work_sr
+
+
+class ChannelPipeline:
+    """Resample -> one stream processor per channel -> delay handling -> resample back.
+
+    ``aligned``: drop the processors' delay, so that output sample k is input sample k (files, arrays). Otherwise
+    keep it as leading zeros (the processors' warm-up output is zeroed), padded to a whole number of samples at
+    ``sr`` (:func:`whole_sample_pad`), as :class:`hush.Streamer` promises.
+    """
+
+    def __init__(
+        self,
+        new_processor: Callable[[], StreamProcessor],
+        sr: int,
+        work_sr: int,
+        channels: int,
+        aligned: bool = True,
+        quality: str = QUALITY,
+    ):
+        self.procs = [new_processor() for _ in range(channels)]
+        self.down = StreamResampler(sr, work_sr, channels, quality)
+        self.up = StreamResampler(work_sr, sr, channels, quality)
+        self.aligned = aligned
+        delay = int(self.procs[0].delay)
+        self._skip = delay  # working-rate samples still to drop (aligned) or to zero (warm-up)
+        self._pad = 0 if aligned else whole_sample_pad(delay, sr, work_sr)[0]
+
+    def _run(self, z: np.ndarray, last: bool) -> np.ndarray:
+        outs = [p.process(c) for p, c in zip(self.procs, z, strict=True)]
+        if last:
+            outs = [np.concatenate([o, p.flush()]) for o, p in zip(outs, self.procs, strict=True)]
+        y = np.stack(outs).astype(np.float32)
+        if self._skip and y.shape[1]:
+            k = min(self._skip, y.shape[1])
+            if self.aligned:
+                y = y[:, k:]
+            else:
+                y[:, :k] = 0.0
+            self._skip -= k
+        if self._pad and (y.shape[1] or last):
+            y = np.concatenate([np.zeros((y.shape[0], self._pad), np.float32), y], axis=1)
+            self._pad = 0
+        return self.up.process(y, last=last)
+
+    def process(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        """Consume ``(C, T)`` float32 at ``sr``; return the ``(C, n)`` output ready so far (all of it when ``last``)."""
+        return self._run(self.down.process(block, last=last), last)
+
+    def flush(self) -> np.ndarray:
+        return self.process(np.zeros((len(self.procs), 0), np.float32), last=True)
