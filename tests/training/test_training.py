@@ -116,6 +116,23 @@ def test_refuses_to_clobber_a_run(tmp_path, capsys):
     assert "--resume" in capsys.readouterr().err
 
 
+def test_stop_at_ends_early_on_the_full_schedule_and_resume_goes_on(tmp_path):
+    """``--stop-at`` stops as a run stopped by hand would: same learning rates as the full run up to there, and a
+    later ``--resume`` without it continues to ``train.max_steps``."""
+    full = write_cfg(tmp_path, tiny_config(tmp_path / "full", max_steps=6, valid_every=3))
+    assert main(["train", full, "-q"]) == 0
+    (tmp_path / "cfg.yaml").unlink()
+    part = write_cfg(tmp_path, tiny_config(tmp_path / "part", max_steps=6, valid_every=3))
+    assert main(["train", part, "-q", "--stop-at", "3"]) == 0
+    rows = read_csv(tmp_path / "part" / "train.csv")
+    assert [int(r["step"]) for r in rows] == [1, 2, 3]
+    assert (tmp_path / "part" / "summary.json").exists()
+    lr_full = [float(r["lr"]) for r in read_csv(tmp_path / "full" / "train.csv")]
+    assert [float(r["lr"]) for r in rows] == lr_full[:3]
+    assert main(["train", part, "-q", "--resume"]) == 0
+    assert [int(r["step"]) for r in read_csv(tmp_path / "part" / "train.csv")] == list(range(1, 7))
+
+
 @pytest.mark.slow
 def test_interrupted_and_resumed_run_reproduces_losses(tmp_path):
     full = Trainer(from_dict(Config, tiny_config(tmp_path / "a")), progress=False)
