@@ -1,13 +1,15 @@
 """Seed the DNSMOS score cache of ``hush data score`` from the scores the bundled models were trained with.
 
-``recipes/shared/speech_dnsmos.csv`` lists DNSMOS P.835 SIG/BAK/OVRL for every training speech file of
-../shared/data (paths relative to that folder), as ``hush data score data/shared.jsonl -o data/shared-scored.jsonl
---windows 1 -j 2`` computed them (the first 1046 files, all of asterisk and the first klettres ones, with all DNSMOS
-windows: they were scored before ``--windows`` existed). Scoring anew takes about 15 minutes on 2 cores and gives
-slightly different scores for those 1046 files; seeding the cache makes the filter keep exactly the same 2083 files:
+``recipes/common/speech_dnsmos.csv`` lists DNSMOS P.835 SIG/BAK/OVRL for every training speech file of the first
+version of ../shared/data (4516 files, paths relative to that folder), as ``hush data score ... --windows 1 -j 2``
+computed them (the first 1046 files, all of asterisk and the first klettres ones, with all DNSMOS windows: they were
+scored before ``--windows`` existed). Scoring anew takes about 15 minutes on 2 cores and gives slightly different
+scores for those files, and more so on the Opus re-encoding of the data's second version; seeding the cache makes
+the filter keep exactly the same 2083 files. The listed files were FLAC; where one is gone, the score goes to the
+file of the same name with the suffix ``.ogg`` (the second version's copy):
 
-    python recipes/shared/seed_scores.py data/shared-scored.jsonl.cache --root ../shared/data
-    hush data score data/shared.jsonl -o data/shared-scored.jsonl --windows 1 -j 2   # reads the seeded cache
+    python recipes/common/seed_scores.py data/shared-v1-scored.jsonl.cache --root ../shared/data
+    hush data score data/shared-v1.jsonl -o data/shared-v1-scored.jsonl --windows 1 -j 2   # reads the seeded cache
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     with open(SCORES, newline="") as src, open(tmp, "w") as out:
         for row in csv.DictReader(src):
             scores = {k: float(row[k]) for k in ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")}
-            out.write(json.dumps({"path": os.path.join(rel, row["path"]), "scores": scores}) + "\n")
+            path = row["path"]
+            if not (args.root / path).exists() and (args.root / path).with_suffix(".ogg").exists():
+                path = str(Path(path).with_suffix(".ogg"))
+            out.write(json.dumps({"path": os.path.join(rel, path), "scores": scores}) + "\n")
             n += 1
     os.replace(tmp, args.cache)
     print(f"wrote {n} scores to {args.cache}")

@@ -32,27 +32,35 @@ manifest() {
   [ -s data/shared.jsonl ] || "$hush" data prepare shared "$shared" -o data/shared.jsonl
 }
 
-# dnsmos_filtered: DNSMOS P.835 scores of every training speech file, and the files rated SIG >= 3.2 and BAK >= 3.5
-# (data/shared-clean.jsonl). The score cache is seeded with the scores the shipped models were filtered with
-# (recipes/common/speech_dnsmos.csv), so the filter keeps exactly the same files; without the seed, scoring takes
-# about 15 minutes on 2 cores and a few files near the thresholds may flip.
-dnsmos_filtered() {
+# v1_manifest: the manifest of the shipped (v1) models' training data, data/shared-v1.jsonl: the speech of the five
+# corpora of the shared data's first version (4516 files), all of its noise and dev records
+v1_manifest() {
   manifest
-  if [ ! -s data/shared-scored.jsonl ]; then
-    [ -e data/shared-scored.jsonl.cache ] ||
-      "$python" recipes/common/seed_scores.py data/shared-scored.jsonl.cache --root "$shared"
-    "$hush" data score data/shared.jsonl -o data/shared-scored.jsonl --windows 1 -j 2
+  [ -s data/shared-v1.jsonl ] || "$python" recipes/common/select_sources.py data/shared.jsonl -o data/shared-v1.jsonl \
+    --speech speechocean762,asterisk,tuxpaint,ktuberling,klettres
+}
+
+# dnsmos_filtered: DNSMOS P.835 scores of every v1 training speech file, and the files rated SIG >= 3.2 and
+# BAK >= 3.5 (data/shared-v1-clean.jsonl). The score cache is seeded with the scores the shipped models were filtered
+# with (recipes/common/speech_dnsmos.csv), so the filter keeps exactly the same 2083 files; without the seed, scoring
+# takes about 15 minutes on 2 cores and files near the thresholds may flip.
+dnsmos_filtered() {
+  v1_manifest
+  if [ ! -s data/shared-v1-scored.jsonl ]; then
+    [ -e data/shared-v1-scored.jsonl.cache ] ||
+      "$python" recipes/common/seed_scores.py data/shared-v1-scored.jsonl.cache --root "$shared"
+    "$hush" data score data/shared-v1.jsonl -o data/shared-v1-scored.jsonl --windows 1 -j 2
   fi
-  [ -s data/shared-clean.jsonl ] || "$hush" data filter data/shared-scored.jsonl -o data/shared-clean.jsonl \
+  [ -s data/shared-v1-clean.jsonl ] || "$hush" data filter data/shared-v1-scored.jsonl -o data/shared-v1-clean.jsonl \
     --min dnsmos_sig=3.2 --min dnsmos_bak=3.5
 }
 
 # clean_targets: an MMSE-LSA-cleaned copy of each filtered speech file as its training target
-# (data/shared-clean-t.jsonl, files under data/targets-mmse-lsa)
+# (data/shared-v1-clean-t.jsonl, files under data/targets-mmse-lsa)
 clean_targets() {
   dnsmos_filtered
-  [ -s data/shared-clean-t.jsonl ] || "$hush" data clean-targets data/shared-clean.jsonl -o data/shared-clean-t.jsonl \
-    --dir data/targets-mmse-lsa --root "$shared" -j 2
+  [ -s data/shared-v1-clean-t.jsonl ] || "$hush" data clean-targets data/shared-v1-clean.jsonl \
+    -o data/shared-v1-clean-t.jsonl --dir data/targets-mmse-lsa --root "$shared" -j 2
 }
 
 # valid_set CONFIG DIR: the config's first 64 validation mixtures, frozen, for later stages' data.valid_dir

@@ -13,8 +13,8 @@ conf=recipes/hq/conf
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 if in_range 0; then
-  echo "stage 0: manifest of the shared speech, noise and dev data"
-  manifest
+  echo "stage 0: manifests: the shared data, and its v1 part (the five speech corpora these models were trained on)"
+  v1_manifest
 fi
 if in_range 1; then
   echo "stage 1: bidirectional erbdf from scratch"
