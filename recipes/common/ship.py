@@ -166,7 +166,7 @@ def architecture(model, shipped: Path, meta: dict) -> str:
     if lim is not None:
         lines.append(
             f"- default suppression limit {lim:g} dB per time-frequency bin (stored in the file; chosen on the own"
-            " validation set, BENCHMARKS.md \"own-valid\"); `--atten-lim-db N` replaces it, `--atten-lim-db inf`"
+            ' validation set, BENCHMARKS.md "own-valid"); `--atten-lim-db N` replaces it, `--atten-lim-db inf`'
             " removes it"
         )
     return "\n".join(lines)
@@ -271,8 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "src/hush/pretrained", help="where NAME.pt and NAME.md go")
     ap.add_argument("--compare", type=Path, default=ROOT / "benchmarks/results/compare_dev.json")
     ap.add_argument("--p808", type=Path, default=ROOT / "benchmarks/results/p808_dev.json")
-    ap.add_argument("--atten-lim-db", type=float, default=None,
-                    help="default suppression limit stored in the file (chosen on own validation, never dev)")
+    ap.add_argument(
+        "--atten-lim-db",
+        type=float,
+        default=None,
+        help="default suppression limit stored in the file (chosen on own validation, never dev)",
+    )
     args = ap.parse_args(argv)
     recipe = args.recipe.resolve()
     dest = args.out / f"{args.name}.pt"
