@@ -148,6 +148,8 @@ def stages_section(name: str, recipe: Path, previous: dict, meta: dict, note: st
 def architecture(model, shipped: Path, meta: dict) -> str:
     d = describe(model)
     doc = (type(model).__doc__ or model.arch).strip().splitlines()[0].rstrip(".")
+    if not model.causal:  # the family's docstring describes its causal form
+        doc = doc.replace("causal ", "bidirectional ")
     lines = [
         f"- family `{model.arch}` ({doc}), options `{json.dumps(model.config)}`",
         f"- parameters: {d['parameters']:,}; compute: {d['macs_per_second'] / 1e6:.1f} MMAC per second of audio",
