@@ -3,14 +3,15 @@
     python recipes/common/ship.py hq recipes/hq                    # the last stage of recipes/hq/run.sh
     python recipes/common/ship.py hq recipes/hq --card-only        # rewrite the card of the shipped file only
 
-RECIPE holds ``conf/NN-*.yaml`` (the training stages in order; each config's ``train.out_dir`` is its run folder)
-and ``card.yaml`` (the model-specific text of the card: version, summary, intended use, limits, the reproduce
-command, notes and the changelog). The card is ``recipes/common/model_card_template.md`` filled in with that text
-and with what is measured: the architecture and cost of the shipped file, each stage's steps and wall time (from its
-run folder; for a run folder that is gone, from the card being replaced), and the results on ../shared/data/dev from
-``benchmarks/results/compare_dev.json`` (and ``p808_dev.json``; run ``bash benchmarks/compare_dev.sh`` first, then
-ship again). Writes ``src/hush/pretrained/<name>.pt`` (the last stage's best checkpoint in fp16),
-``src/hush/pretrained/<name>.md`` and ``RECIPE/logs/stageNN-{train,valid}.csv``.
+RECIPE holds ``conf/NN-*.yaml`` (the training stages in order, or the one ``conf/train.yaml`` of a single-stage
+recipe; each config's ``train.out_dir`` is its run folder) and ``card.yaml`` (the model-specific text of the card:
+version, summary, intended use, limits, the reproduce command, notes and the changelog). The card is
+``recipes/common/model_card_template.md`` filled in with that text and with what is measured: the architecture and
+cost of the shipped file, each stage's steps and wall time (from its run folder; for a run folder that is gone, from
+the card being replaced), and the results on ../shared/data/dev from ``benchmarks/results/compare_dev.json`` (and
+``p808_dev.json``; run ``bash benchmarks/compare_dev.sh`` first, then ship again). Writes
+``src/hush/pretrained/<name>.pt`` (the last stage's best checkpoint in fp16), ``src/hush/pretrained/<name>.md`` and
+``RECIPE/logs/stageNN-{train,valid}.csv``.
 """
 
 from __future__ import annotations
@@ -71,13 +72,15 @@ def _frames(n: int) -> str:
 
 
 def stages(recipe: Path) -> list[tuple[int, Path, Path]]:
-    """``(number, config, run folder)`` of each training stage, in order."""
-    out = []
-    for conf in sorted((recipe / "conf").glob("[0-9][0-9]-*.yaml")):
-        out.append((int(conf.name[:2]), conf, Path(load_config(conf).train.out_dir)))
-    if not out:
-        raise SystemExit(f"{recipe}/conf: no stage configs (NN-name.yaml)")
-    return out
+    """``(number, config, run folder)`` of each training stage, in order: ``conf/NN-name.yaml``, or the one config
+    of a single-stage recipe (``conf/train.yaml``)."""
+    confs = sorted((recipe / "conf").glob("[0-9][0-9]-*.yaml"))
+    numbered = bool(confs)
+    if not numbered:
+        confs = sorted((recipe / "conf").glob("*.yaml"))
+    if not confs or (not numbered and len(confs) > 1):
+        raise SystemExit(f"{recipe}/conf: no stage configs (NN-name.yaml, or a single config)")
+    return [(int(c.name[:2]) if numbered else 1, c, Path(load_config(c).train.out_dir)) for c in confs]
 
 
 def previous_stages(card_text: str) -> dict[int, tuple[str, float, str]]:
