@@ -26,3 +26,15 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
     "$hush" train recipes/default/conf/train.yaml -q
   fi
 fi
+
+if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
+  echo "stage 2: the ASR validation set (validation speakers with transcripts, validation noise, 0/5/10 dB)"
+  [ -f data/asr-valid-default/transcripts.txt ] || \
+    .venv/bin/python recipes/common/make_asr_valid.py recipes/default/conf/train.yaml data/asr-valid-default
+fi
+
+if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
+  echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/default/selected.pt)"
+  .venv/bin/python recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-default --top 5
+fi
+

@@ -38,6 +38,7 @@ class HighBandKeeper:
         self.down = StreamResampler(sr, work_sr, channels, quality)
         self.up = StreamResampler(work_sr, sr, channels, quality)
         self._x = np.zeros((channels, 0), np.float32)  # input waiting for its low band
+        self._lead = delay  # leading output samples of a stream (its delay): no high band, filters kept at rest
         self._high = np.zeros((channels, delay), np.float32)  # high band waiting for the enhanced output
         self._low = np.zeros((channels, delay), np.float32)  # low band (the model's input) alongside
         top = 0.95 * work_sr / 2
@@ -70,6 +71,12 @@ class HighBandKeeper:
             pad = ((0, 0), (0, n - high.shape[1]))
             high, low = np.pad(high, pad), np.pad(low, pad)
         self._high, self._low = self._high[:, n:], self._low[:, n:]
-        e_in, e_out = self._envelope(low, 0), self._envelope(enhanced, 1)
+        k = min(self._lead, n)  # a stream's delay: the resamplers' pre-ringing must not start the envelopes early
+        self._lead -= k
+        if k == n:
+            return enhanced
+        e_in, e_out = self._envelope(low[:, k:], 0), self._envelope(enhanced[:, k:], 1)
         gain = np.where(e_in > FLOOR, np.sqrt(np.minimum(e_out / np.maximum(e_in, FLOOR), 1.0)), 0.0)
-        return (enhanced + gain * high).astype(np.float32)
+        out = enhanced.copy()
+        out[:, k:] += gain * high[:, k:]
+        return out.astype(np.float32)
