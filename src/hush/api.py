@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.layout import to_mono
 from hush.inference import FileResult, enhance_array
 from hush.inference import enhance_file as _enhance_file
@@ -76,7 +77,8 @@ def evaluate(clean: np.ndarray, enhanced: np.ndarray, sr: int, metrics: list[str
     for :func:`enhance`); see :mod:`hush.metrics`."""
     from hush.metrics import compute_metrics
 
-    clean = to_mono(np.asarray(clean, dtype=np.float64))
-    enhanced = to_mono(np.asarray(enhanced, dtype=np.float64))
+    sr = check_rate(sr)
+    clean = to_mono(as_real_audio(clean, "clean").astype(np.float64))
+    enhanced = to_mono(as_real_audio(enhanced, "enhanced").astype(np.float64))
     n = min(len(clean), len(enhanced))
     return compute_metrics(clean[:n], enhanced[:n], sr, metrics)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from hush.audio.checks import check_rate
 from hush.errors import AudioError
 
 INTEGER_SUBTYPES = {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ALAW", "ULAW"}
@@ -56,6 +57,7 @@ def probe(path: str | os.PathLike) -> AudioInfo:
         info = sf.info(str(p))
     except Exception as e:  # libsndfile raises several types
         raise AudioError(p, libsndfile_problem(e)) from None
+    check_rate(info.samplerate, p)
     frames = info.frames
     if frames < 0 or frames > 2**62:  # some compressed streams report no length: count by decoding
         frames = sum(len(b) for b in _raw_blocks(p, 65536))

@@ -46,6 +46,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.resample import QUALITY, StreamResampler
 from hush.errors import AudioError
 from hush.inference.backend import with_backend
@@ -100,8 +101,7 @@ class Streamer:
         resample_quality: str = QUALITY,
         **options,
     ):
-        if isinstance(sr, bool) or not isinstance(sr, int | np.integer) or sr <= 0:
-            raise AudioError(None, f"sample rate must be a positive integer, got {sr!r}")
+        sr = check_rate(sr, "Streamer")
         if method is None:
             method = default_method()
         self.enhancer = with_backend(resolve(method, **options), backend)
@@ -151,7 +151,7 @@ class Streamer:
         self._n_out = 0
 
     def _prepare(self, chunk: np.ndarray) -> np.ndarray:
-        x = np.asarray(chunk, dtype=np.float32)
+        x = as_real_audio(chunk, "stream block")
         if x.ndim not in (1, 2):
             raise AudioError(None, f"stream blocks must have shape (T,) or (C, T), got {x.shape}")
         x2 = x[None] if x.ndim == 1 else x
