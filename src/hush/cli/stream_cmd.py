@@ -281,5 +281,9 @@ def run(args) -> int:
     live = args.live or args.input_device is not None or args.output_device is not None or args.record is not None
     if live:
         import_sounddevice()  # fail before loading a model
+    else:
+        for stream, role in ((sys.stdin, "input"), (sys.stdout, "output")):
+            if stream is None:  # the descriptor was closed when hush started
+                raise HushError(f"standard {role} is closed; hush stream pipes raw PCM through stdin and stdout")
     streamer = _make_streamer(args)
     return run_live(args, streamer) if live else run_pipe(args, streamer)
