@@ -75,6 +75,30 @@ def test_streaming_equals_offline(demo):
     np.testing.assert_allclose(out[s.delay : s.delay + len(x)], offline, atol=1e-4)
 
 
+@pytest.mark.parametrize("block_seconds", [0.37, 10.0])
+def test_file_path_runs_blocks_of_frames_and_equals_the_array_path(demo, tmp_path, monkeypatch, block_seconds):
+    _, noisy, sr = demo
+    x = noisy[: 6 * sr]
+    sf.write(tmp_path / "in.wav", x, sr, subtype="FLOAT")
+    steps = []
+    cls = type(resolve("default").model)
+    real = cls.step
+    monkeypatch.setattr(cls, "step", lambda self, hop, state: (steps.append(hop.shape[-1]), real(self, hop, state))[1])
+    hush.enhance_file(tmp_path / "in.wav", tmp_path / "out.wav", "default", block_seconds=block_seconds)
+    hop = resolve("default").model.hop_size
+    y, _ = sf.read(tmp_path / "out.wav", dtype="float32")
+    np.testing.assert_allclose(y, hush.enhance(x, sr), atol=1e-5)
+    assert max(steps) >= 30 * hop  # many frames per forward call, not one
+
+
+def test_streamer_with_large_chunks_equals_offline(demo):
+    _, noisy, sr = demo
+    x = noisy[: 6 * sr]
+    s = hush.Streamer("default", sr=sr)
+    out = np.concatenate([s.process(x[i : i + 2 * sr]) for i in range(0, len(x), 2 * sr)] + [s.flush()])
+    np.testing.assert_allclose(out[s.delay : s.delay + len(x)], hush.enhance(x, sr), atol=1e-5)
+
+
 def test_suppression_controls(demo):
     _, noisy, sr = demo
     x = noisy[: 2 * sr]
