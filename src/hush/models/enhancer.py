@@ -10,7 +10,6 @@ import torch
 from hush.methods.base import Enhancer, HopStream, StreamProcessor
 from hush.models.base import SEModel
 
-
 MAX_BLOCK_FRAMES = 256  # hops per step() call: offline speed with bounded memory (2.6 s at 16 kHz / 160)
 
 
