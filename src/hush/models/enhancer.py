@@ -65,7 +65,7 @@ class ModelEnhancer(Enhancer):
     def stream(self, sr: int) -> StreamProcessor:
         if not self.model.supports_streaming:
             raise NotImplementedError(f"{self.name} does not support streaming")
-        return ModelStream(self.model)
+        return ModelStream(self.model, MAX_BLOCK_FRAMES)
 
     def with_control(self, atten_lim_db: float | None, mix: float) -> Enhancer | None:
         """STFT models apply the limit and mix on their own spectrum (``STFTModel.post_spec``): no added latency.
