@@ -42,6 +42,7 @@ less hold-back.
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -55,6 +56,24 @@ from hush.inference.pipeline import ChannelPipeline, whole_sample_pad
 from hush.methods import Enhancer, StreamProcessor, default_method, resolve
 
 _EMPTY = np.zeros(0, np.float32)
+MAX_ABS = 64.0  # +36 dBFS: no real float signal gets there; beyond it a sample is corrupt (random bytes, overflow)
+
+
+class NonFiniteInputWarning(UserWarning):
+    """A stream block held NaN, Inf or absurdly large samples; they were repaired (see :meth:`Streamer.process`)."""
+
+
+def repair(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """``x`` with NaN/Inf samples set to zero and samples beyond ``±MAX_ABS`` clipped, and how many were changed.
+
+    A live stream cannot refuse its input as files do; one NaN would otherwise reach every recursive estimate (GRU
+    states, noise trackers, overlap-add) and poison the output until the end of the stream."""
+    finite = np.isfinite(x)
+    bad = ~finite | (np.abs(np.where(finite, x, 0.0)) > MAX_ABS)
+    n = int(np.count_nonzero(bad))
+    if n:
+        x = np.clip(np.where(finite, x, 0.0), -MAX_ABS, MAX_ABS).astype(np.float32)
+    return x, n
 
 
 @lru_cache(maxsize=64)
@@ -146,6 +165,7 @@ class Streamer:
     def reset(self) -> None:
         """Forget all state and buffered audio; the next block starts a new signal."""
         self._pipe: ChannelPipeline | None = None
+        self.n_repaired = 0  # input samples repaired in this stream (non-finite or beyond ±MAX_ABS)
         self._mono = True
         self._n_in = 0
         self._n_out = 0
@@ -172,8 +192,23 @@ class Streamer:
         return y[0] if self._mono else y
 
     def process(self, chunk: np.ndarray) -> np.ndarray:
-        """Consume a block (``(T,)`` or ``(C, T)``, any ``T >= 0``); return the output ready so far."""
-        x = self._prepare(chunk)
+        """Consume a block (``(T,)`` or ``(C, T)``, any ``T >= 0``); return the output ready so far.
+
+        Non-finite samples (NaN, Inf) are replaced by zeros and samples beyond ``±MAX_ABS`` clipped, with one
+        :class:`NonFiniteInputWarning` per stream (the running count is ``n_repaired``): the output stays finite
+        and, once the input is clean again, returns to normal enhancement within the method's memory (one
+        analysis window for the bundled models, about 2 s for the noise trackers of the classical methods;
+        docs/robustness.md has the measured times)."""
+        x, bad = repair(self._prepare(chunk))
+        if bad:
+            if not self.n_repaired:
+                warnings.warn(
+                    f"stream input had {bad} non-finite or out-of-range sample(s) (NaN, Inf or beyond "
+                    f"±{MAX_ABS:g}); replaced by zeros or clipped, and later ones will be too",
+                    NonFiniteInputWarning,
+                    stacklevel=2,
+                )
+            self.n_repaired += bad
         self._n_in += x.shape[1]
         y = self._layout(self._pipe.process(x))
         self._n_out += y.shape[-1]
@@ -190,4 +225,4 @@ class Streamer:
         return out
 
 
-__all__ = ["Streamer", "resampler_holdback"]
+__all__ = ["MAX_ABS", "NonFiniteInputWarning", "Streamer", "repair", "resampler_holdback"]
