@@ -23,8 +23,11 @@ model's ``step`` for neural models, the frame recursion for classical ones). Non
 or centred models, peers without a stream) fall back to overlapping chunks of ``chunk_seconds`` enhanced
 offline and crossfaded over ``overlap_seconds`` (:class:`~hush.inference.chunked.ChunkedOffline` in its
 low-latency mode); their output is aligned (``delay == 0``) but a sample waits for the end of its chunk, so the
-latency is the chunk length, and the output approximates the whole-file result (each chunk only sees its own
-context). Every channel runs through the pipeline that files and arrays use too
+latency is the chunk length, and the output only approximates the whole-file result, because each chunk sees only
+its own context; a longer overlap does not close the gap, only longer chunks do. Measured for ``hq`` on 13 dev and
+demo files (speech near -25 dBFS): with the default 1 s chunks the stream is 14-21 dB SNR from the offline output,
+largest sample difference 0.14; with ``chunk_seconds=4, overlap_seconds=1`` at least 29 dB, at most 0.017. The
+equality above holds for causal methods only. Every channel runs through the pipeline that files and arrays use too
 (:class:`~hush.inference.pipeline.ChannelPipeline`).
 
 Latency. ``delay`` is the exact alignment offset (an integer number of samples at ``sr``): the method's stream
