@@ -6,8 +6,10 @@ import warnings
 
 import numpy as np
 
+from hush.audio.bandwidth import BandwidthMeter
 from hush.audio.checks import as_real_audio, check_rate, validate_array
 from hush.audio.layout import channels_first, fit_length
+from hush.inference.advice import band_limited_warning
 from hush.inference.chunked import WholeSignal
 from hush.inference.pipeline import ChannelPipeline
 from hush.methods import Enhancer, resolve
@@ -27,6 +29,10 @@ def enhance_array(audio: np.ndarray, sr: int, method: str | Enhancer = "default"
     min_len = int(np.ceil(enh.min_length(work_sr) * sr / work_sr))
     for w in validate_array(x, sr, min_len):
         warnings.warn(w, UserWarning, stacklevel=2)
+    bandwidth = BandwidthMeter(sr)
+    bandwidth.update(x)
+    if advice := band_limited_warning(enh, bandwidth):
+        warnings.warn(advice, UserWarning, stacklevel=2)
     pipe = ChannelPipeline(lambda: WholeSignal(enh, work_sr), sr, work_sr, x.shape[0])
     y = fit_length(pipe.process(x, last=True), x.shape[-1])
     y = y.T if transposed else y

@@ -20,6 +20,7 @@ import numpy as np
 import soundfile as sf
 
 from hush.atomic import scratch_file
+from hush.audio.bandwidth import BandwidthMeter
 from hush.audio.checks import SignalStats
 from hush.audio.io import (
     atomic_path,
@@ -31,6 +32,7 @@ from hush.audio.io import (
     write_problem,
 )
 from hush.errors import AudioError
+from hush.inference.advice import band_limited_warning
 from hush.inference.chunked import make_stream
 from hush.inference.pipeline import ChannelPipeline
 from hush.methods import Enhancer, resolve
@@ -93,6 +95,7 @@ def enhance_file(
         raise AudioError(dst, "output exists (use --overwrite to replace it)")
     out_subtype = subtype or (info.subtype if container_format(dst) == container_format(src) else default_subtype(dst))
     stats = SignalStats()
+    bandwidth = BandwidthMeter(info.sample_rate)
     pipe = ChannelPipeline(lambda: make_stream(enh, work_sr), info.sample_rate, work_sr, info.channels)
     blocksize = max(int(block_seconds * info.sample_rate), 1)
 
@@ -112,6 +115,7 @@ def enhance_file(
 
         for block in iter_blocks(src, blocksize):
             stats.update(block)
+            bandwidth.update(block)
             emit(pipe.process(block))
         emit(pipe.flush())
         if written < info.frames:  # resampler rounding: at most a few samples
@@ -131,6 +135,8 @@ def enhance_file(
             except Exception as e:
                 raise AudioError(dst, f"cannot write ({write_problem(e, dst)})") from None
     result = FileResult(src, dst, warnings=stats.finish())
+    if advice := band_limited_warning(enh, bandwidth):
+        result.warnings.append(advice)
     if gain < 1.0:
         result.warnings.append(f"output scaled by {20 * np.log10(gain):.1f} dB to avoid clipping")
     return result

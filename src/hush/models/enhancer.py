@@ -52,6 +52,8 @@ class ModelEnhancer(Enhancer):
         self.description = description or f"{model.arch} model"
         self.sample_rate = model.sample_rate
         self.causal = model.causal
+        # a model file says so in its metadata once it is trained and measured on telephone speech
+        self.handles_band_limited = bool(getattr(model, "meta", {}).get("handles_band_limited", False))
 
     def lookahead(self, sr: int) -> int:
         return self.model.lookahead
