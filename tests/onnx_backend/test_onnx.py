@@ -346,3 +346,29 @@ def test_cli_export_help_says_parent_folders_are_created(capsys):
     with pytest.raises(SystemExit):
         main(["export", "onnx", "--help"])
     assert "parent folders are created" in " ".join(capsys.readouterr().out.split())
+
+
+def test_export_check_probes_silence_and_refuses_a_diverging_graph(tmp_path, monkeypatch):
+    """The check runs 1000 frames with stretches of exact zeros and near-silence; a graph below 60 dB against the
+    model is refused and nothing is written."""
+    from hush.onnx_backend import export as export_mod
+    from hush.onnx_backend.graph import probe_frames
+
+    model = tiny("erbdf")
+    frames = probe_frames(model, export_mod.CHECK_FRAMES, seed=1, gaps=True)
+    power = frames.abs().square().mean(dim=-1)[0]
+    assert export_mod.CHECK_FRAMES >= 1000
+    assert int((power == 0).sum()) >= 100  # frames of digital silence
+    assert int(((power > 0) & (power < 1e-7)).sum()) >= 100  # and of near-silence
+    seen = {}
+    real_check = export_mod.check_against_model
+
+    def diverging(*args, **kw):
+        seen.update(real_check(*args, **kw))
+        return {**seen, "snr_db": 21.0}
+
+    monkeypatch.setattr(export_mod, "check_against_model", diverging)
+    with pytest.raises(ExportError, match="differs from the model"):
+        export_onnx(model, tmp_path / "m.onnx", exporter="torchscript")
+    assert seen["frames"] >= 1000 and seen["snr_db"] >= 60  # the real graph itself passes
+    assert not any(tmp_path.iterdir())

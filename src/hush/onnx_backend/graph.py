@@ -20,12 +20,21 @@ class ExportError(MethodError):
     """A model that cannot be exported, or an export that failed its numerical check."""
 
 
-def probe_frames(model: STFTModel, n: int, seed: int = 0) -> torch.Tensor:
-    """``(1, n, F)`` spectra of a deterministic test signal (noise + harmonics, speech-like level and spread)."""
+def probe_frames(model: STFTModel, n: int, seed: int = 0, gaps: bool = False) -> torch.Tensor:
+    """``(1, n, F)`` spectra of a deterministic test signal (noise + harmonics, speech-like level and spread).
+
+    ``gaps=True`` adds what real calls and edited recordings contain and a model may be fragile to: stretches of
+    exact digital silence (a muted microphone) and of near-silence at -90 dBFS, once every 100 frames.
+    """
     rng = np.random.RandomState(seed)
-    t = np.arange((n + 1) * model.hop_size + model.n_fft) / model.sample_rate
+    hop = model.hop_size
+    t = np.arange((n + 1) * hop + model.n_fft) / model.sample_rate
     x = 0.03 * rng.randn(len(t)) + sum(0.05 / k * np.sin(2 * np.pi * 150 * k * t + k) for k in range(1, 12))
     x *= 0.5 + 0.5 * np.sin(2 * np.pi * 3 * t) ** 2  # level changes so gains move
+    if gaps:
+        for k, start in enumerate(range(60 * hop, len(x), 100 * hop)):
+            stop = start + 30 * hop
+            x[start:stop] = 0.0 if k % 2 == 0 else 10 ** (-90 / 20) * rng.randn(len(x[start:stop]))
     spec = model.stft(torch.tensor(x, dtype=torch.float32)[None])
     return spec[:, :n]
 

@@ -80,7 +80,8 @@ def _log_feature(power: torch.Tensor) -> torch.Tensor:
 class ERBDeepFilter(STFTModel):
     """ERB-band gains + low-band deep filtering on a causal GRU trunk."""
 
-    INFERENCE_OPTIONS = ("post_filter_beta",)  # may be set when loading a trained file (hush.models.model_file.load)
+    # may be set when loading a trained file (hush.models.model_file.load)
+    INFERENCE_OPTIONS = ("post_filter_beta", "feature_floor")
 
     def __init__(
         self,
