@@ -1,22 +1,26 @@
 """Safe file writing: short temporary names beside the destination, the usual mode on finished files, scratch
 space that a crash cannot strand, and removal of what dead runs left behind.
 
-Every temporary file hush creates in a user's folder is named ``.hush-<kind>-<pid>-<8 random chars>``: short (a
-destination name of 255 characters still works) and attributable. :func:`remove_stale` deletes such files whose
-process no longer exists, once per folder and process, before the first write there.
+Every temporary file hush creates in a user's folder is named ``.hush-<kind>-<host>-<pid>-<8 random chars>``
+(``<host>``: 8 hex digits of the machine's name): short, so that a destination name of 255 characters still works,
+and attributable. :func:`remove_stale` deletes such files made on this machine by a process that no longer exists,
+once per folder and process, before the first write there; files of other machines (a shared folder) are left.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-_STALE = re.compile(r"^\.hush-(?:part|scratch)-(\d+)-[a-z0-9_]{8}$")
+HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:8]
+_STALE = re.compile(rf"^\.hush-(?:part|scratch)-{HOST}-(\d+)-[a-z0-9_]{{8}}$")
 _cleaned: set[str] = set()
 
 
@@ -70,7 +74,7 @@ def current_umask() -> int:
 def _mkstemp(kind: str, directory: Path) -> tuple[int, str]:
     directory.mkdir(parents=True, exist_ok=True)
     _clean_once(directory)
-    return tempfile.mkstemp(prefix=f".hush-{kind}-{os.getpid()}-", dir=directory)
+    return tempfile.mkstemp(prefix=f".hush-{kind}-{HOST}-{os.getpid()}-", dir=directory)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 import hush
-from hush.atomic import current_umask, remove_stale
+from hush.atomic import HOST, current_umask, remove_stale
 from hush.audio import io as audio_io
 from hush.cli import main
 from hush.errors import AudioError
@@ -79,8 +79,13 @@ def test_dead_runs_leftovers_are_removed_and_live_ones_kept(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     dead, live = _dead_pid(), os.getppid()
-    stale = [out / f".hush-part-{dead}-abcdefgh", out / f".hush-scratch-{dead}-a1b2c3d4"]
-    keep = [out / f".hush-part-{live}-abcdefgh", out / ".hush-part-notapid-abcdefgh", out / ".user.wav"]
+    stale = [out / f".hush-part-{HOST}-{dead}-abcdefgh", out / f".hush-scratch-{HOST}-{dead}-a1b2c3d4"]
+    keep = [
+        out / f".hush-part-{HOST}-{live}-abcdefgh",  # a live process
+        out / f".hush-part-0badc0de-{dead}-abcdefgh",  # another machine's (a shared folder): its PIDs mean nothing here
+        out / f".hush-part-{HOST}-notapid-abcdefgh",
+        out / ".user.wav",
+    ]
     for p in stale + keep:
         p.write_bytes(b"x" * 10)
     rc = main(["enhance", str(_wav(tmp_path / "in.wav")), "-o", str(out), "-m", METHOD, "-q"])
@@ -191,6 +196,14 @@ def test_libsndfile_system_error_on_a_full_disk_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(audio_io, "_free_bytes", lambda folder: 0)
     msg = audio_io.write_problem(RuntimeError("Error : System error."), tmp_path / "x.wav")
     assert msg == f"no space left on device in {tmp_path.resolve()}"
+
+
+def test_output_folder_that_cannot_be_made_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    dst = tmp_path / "afile" / "out.wav"
+    with pytest.raises(AudioError) as e:
+        hush.enhance_file(_wav(tmp_path / "in.wav"), dst, method=METHOD)
+    assert str(e.value) == f"{dst}: cannot write (exists and is not a folder)"
 
 
 def test_output_that_is_a_file_is_one_line(tmp_path, capsys):

@@ -10,6 +10,7 @@ writes the final file, which is renamed into place only when complete. Memory st
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,6 +49,17 @@ class FileResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def _scratch_for(dst: Path) -> Iterator[BinaryIO]:
+    """The scratch file in ``dst``'s folder; a folder that cannot take it is the one-line error of ``dst``."""
+    with contextlib.ExitStack() as stack:
+        try:
+            f = stack.enter_context(scratch_file(dst.parent))
+        except OSError as e:
+            raise AudioError(dst, f"cannot write ({write_problem(e, dst)})") from None
+        yield f
 
 
 def _scratch_blocks(f: BinaryIO, channels: int, frames: int) -> Iterator[np.ndarray]:
@@ -99,7 +111,7 @@ def enhance_file(
     pipe = ChannelPipeline(lambda: make_stream(enh, work_sr), info.sample_rate, work_sr, info.channels)
     blocksize = max(int(block_seconds * info.sample_rate), 1)
 
-    with scratch_file(dst.parent) as scratch:
+    with _scratch_for(dst) as scratch:
         peak, written = 0.0, 0
 
         def emit(y: np.ndarray) -> None:
