@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hush.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +40,7 @@ def test_evaluate_with_an_unknown_metric_fails_once_up_front(tmp_path, capsys):
     assert rc == 1 and len(err) == 1 and err[0].startswith("hush: error: unknown metric(s) foo; available: pesq_wb")
 
 
+@pytest.mark.slow
 def test_train_with_missing_data_names_the_path(tmp_path, capsys):
     cfg = tmp_path / "t.yaml"
     cfg.write_text(

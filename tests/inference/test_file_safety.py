@@ -95,10 +95,11 @@ def test_dead_runs_leftovers_are_removed_and_live_ones_kept(tmp_path):
     assert remove_stale(out) == []
 
 
+@pytest.mark.slow
 def test_sigterm_is_reported_and_leaves_nothing_behind(tmp_path):
     src = tmp_path / "in"
-    for i in range(6):
-        _wav(src / f"{i}.wav", 20.0)
+    for i in range(12):  # far more work than the test waits for
+        _wav(src / f"{i:02d}.wav", 20.0)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(

@@ -80,6 +80,7 @@ def test_single_nan_no_longer_poisons_the_stream():
     assert np.isfinite(y).all() and n == 1 and len(caught) == 1
 
 
+@pytest.mark.slow
 def test_hush_stream_f32le_with_random_bytes_is_finite_and_warns_once():
     x = _noisy(3.0)
     pcm = bytearray(encode(x[None], "f32le"))
