@@ -98,7 +98,7 @@ def main() -> None:
                 results[name] = (json.loads(js.read_text()), wall)
     snrs = sorted(set(snr.values()))
     lines = [
-        "## Classical enhancers on ../shared/data/dev (issue 3)",
+        "## Classical enhancers on ../shared/data/dev",
         "",
         "Command: `python benchmarks/classical_dev.py` (runs `hush enhance -m METHOD:noise_tracker=T` then "
         "`hush evaluate`).",

@@ -1,10 +1,11 @@
-"""Distillation ablation (issue 8) on ../shared/data/dev: the students of recipes/distill/ and the distilled `default`.
+"""Distillation ablation on ../shared/data/dev: the students of recipes/distill/ and the distilled `default`.
 
     python benchmarks/distill_ablation.py                # runs `hush compare`, then writes the tables
     python benchmarks/distill_ablation.py --no-compare   # tables from benchmarks/results/distill_dev.json
 
 Runs one `hush compare` (one thread) over the trained students `runs/distill-<config>/best.pt` and, when both exist,
-the plain and distilled `default` runs (`runs/shared-default/best.pt`, `runs/shared-default-distill/best.pt`).
+the plain and distilled `default` runs (`runs/default-v1/02-rewarm/best.pt`, `runs/distill-default/best.pt`;
+recipes/distill/run.sh makes them all).
 Writes the "distillation" section of BENCHMARKS.md: dev means, paired-bootstrap differences against the
 no-distillation student, the non-causal vs causal teacher comparison, and each run's own validation score (the
 held-back speakers the runs select on; never dev).
@@ -32,8 +33,8 @@ CONFIGS = {  # config -> (teacher, distillation terms)
     "both-causal": ("causal `erbdf` 192×2", "output + features"),
 }
 DEFAULTS = {
-    "default (plain)": "runs/shared-default/best.pt",
-    "default (distilled)": "runs/shared-default-distill/best.pt",
+    "default (plain)": "runs/default-v1/02-rewarm/best.pt",
+    "default (distilled)": "runs/distill-default/best.pt",
 }
 METRICS = ("pesq_wb", "estoi", "si_sdr", "dnsmos_ovrl")
 LABEL = {"pesq_wb": "PESQ-WB", "estoi": "ESTOI", "si_sdr": "SI-SDR", "dnsmos_ovrl": "OVRL"}
@@ -83,13 +84,14 @@ def run_compare(sys_map: dict[str, str], dev: str, out_json: Path) -> None:
 
 def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
     lines = [
-        "## Distillation ablation (issue 8)",
+        "## Distillation ablation",
         "",
         f"Command: `{cmd}` (one `hush compare` run, one thread, ../shared/data/dev, 120 files).",
         "Students: causal `erbdf` hidden 96 × 1 GRU layer, 1500 steps of batch 16 × 3 s, seed 0 (identical training",
-        "segments in every run), recipes in `recipes/distill/`. Teachers: the bundled `hq` (non-causal, bidirectional",
-        "GRU) and the causal stage-1 `erbdf` 192 × 2 (`runs/shared-erbdf-s1`). Own validation: PESQ-WB of the",
-        "selected checkpoint on held-back speakers and noise (what the runs select on; never dev).",
+        "segments in every run), recipes in `recipes/distill/`. Teachers: `hq` as bundled then (stage 1 of",
+        "recipes/hq; non-causal, bidirectional GRU) and the causal `erbdf` 192 × 2 (stage 1 of recipes/default/v1).",
+        "Own validation: PESQ-WB of the selected checkpoint on held-back speakers and noise (what the runs select on;",
+        "never dev).",
         "Δ cells: mean difference against the no-distillation student [95% paired-bootstrap interval].",
         "",
     ]
@@ -129,7 +131,7 @@ def tables(doc: dict, sys_map: dict[str, str], cmd: str) -> str:
         va, vb = own_validation(a), own_validation(b)
         lines += [
             "",
-            "The bundled-size model (`erbdf` 192 × 2): `recipes/shared/default-distill.yaml` warm-starts from the",
+            "The bundled-size model (`erbdf` 192 × 2): `recipes/distill/default-distill.yaml` warm-starts from the",
             "plain run's selected checkpoint and trains on with output + feature distillation from `hq`. It therefore",
             "also has more steps than the plain run; the student ablation above isolates distillation itself.",
             "",

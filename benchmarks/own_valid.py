@@ -5,7 +5,7 @@ The mixtures come from the config's held-back speakers and noise files (``data.v
 options) do not select on dev. ``--n`` can ask for more mixtures than the training run validates on; the first
 ``valid_size`` of them are the run's own validation set.
 
-    python benchmarks/own_valid.py recipes/shared/default.yaml runs/own-valid --n 200
+    python benchmarks/own_valid.py recipes/default/v1/conf/02-rewarm.yaml runs/own-valid --n 200
     hush compare --clean runs/own-valid/clean --noisy runs/own-valid/noisy --systems default,hq
 
 ``--fixed-set`` instead writes the first ``--n`` validation mixtures as a :class:`hush.data.mixing.mixtures.FixedSet`
@@ -13,7 +13,7 @@ options) do not select on dev. ``--n`` can ask for more mixtures than the traini
 ``data.valid_dir``, so that a run training on a different mixture distribution is still selected on the same
 validation mixtures:
 
-    python benchmarks/own_valid.py recipes/shared/default.yaml runs/valid-default64 --n 64 --fixed-set
+    python benchmarks/own_valid.py recipes/default/v1/conf/02-rewarm.yaml runs/default-v1/valid64 --n 64 --fixed-set
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Streaming latency, real-time factor and per-hop time on one thread; int8 quantization effect (issue 9).
+"""Streaming latency, real-time factor and per-hop time on one thread; int8 quantization effect.
 
     python benchmarks/streaming.py [--methods default,mmse-lsa,wiener] [MODEL.pt ...] [--files 20] [--repeats 3]
-    python benchmarks/streaming.py --quick --no-write --methods runs/shared-erbdf-s1/best.pt,mmse-lsa   (smoke test)
+    python benchmarks/streaming.py --quick --no-write --methods default,mmse-lsa   (smoke test)
 
 For every method (a registered name or a model file; names that do not resolve are skipped with a note):
 
@@ -269,7 +269,7 @@ def render(doc: dict) -> str:
     rows = doc["rows"]
     cmd = doc["command"]
     lines = [
-        "## Streaming latency and real-time factor (issue 9)",
+        "## Streaming latency and real-time factor",
         "",
         f"Command: `{cmd}` ({doc['date']}, {doc['cores']} cores, {doc['machine']}; load average "
         f"{doc['loadavg']:.1f} at start).",

@@ -1,4 +1,4 @@
-"""Issue-7 targets from one `hush compare` run: paired-bootstrap differences of the bundled models against peers.
+"""The bundled models' targets from one `hush compare` run: paired-bootstrap differences against the peers.
 
     python benchmarks/targets.py [benchmarks/results/compare_dev.json]
 
@@ -48,7 +48,7 @@ def main(path: str = "benchmarks/results/compare_dev.json") -> str:
     systems = doc["systems"]
     have = [p for p in ("rnnoise", "nsnet2", "gtcrn", "noisereduce") if p in systems]
     lines = [
-        "## Bundled models against the peers (issue 7 targets)",
+        "## Bundled models against the peers (targets)",
         "",
         f"Command: `python benchmarks/targets.py {path}` on the per-file scores of"
         " `bash benchmarks/compare_dev.sh`"

@@ -33,7 +33,7 @@ def test_files_and_limits():
     assert (PRETRAINED / "default.md").exists()
     default = resolve("default").model
     assert default.causal and default.supports_streaming and default.sample_rate == 16000
-    assert default.latency_ms <= 32.0  # the issue-7 budget: window plus lookahead
+    assert default.latency_ms <= 32.0  # the real-time budget: window plus lookahead
     assert hush.api.default_method() == "default"
     if "hq" in names():
         assert (PRETRAINED / "hq.pt").stat().st_size <= 8_000_000 and (PRETRAINED / "hq.md").exists()

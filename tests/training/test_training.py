@@ -117,6 +117,23 @@ def test_refuses_to_clobber_a_run(tmp_path, capsys):
     assert "--resume" in capsys.readouterr().err
 
 
+def test_stop_at_ends_early_on_the_full_schedule_and_resume_goes_on(tmp_path):
+    """``--stop-at`` stops as a run stopped by hand would: same learning rates as the full run up to there, and a
+    later ``--resume`` without it continues to ``train.max_steps``."""
+    full = write_cfg(tmp_path, tiny_config(tmp_path / "full", max_steps=6, valid_every=3))
+    assert main(["train", full, "-q"]) == 0
+    (tmp_path / "cfg.yaml").unlink()
+    part = write_cfg(tmp_path, tiny_config(tmp_path / "part", max_steps=6, valid_every=3))
+    assert main(["train", part, "-q", "--stop-at", "3"]) == 0
+    rows = read_csv(tmp_path / "part" / "train.csv")
+    assert [int(r["step"]) for r in rows] == [1, 2, 3]
+    assert (tmp_path / "part" / "summary.json").exists()
+    lr_full = [float(r["lr"]) for r in read_csv(tmp_path / "full" / "train.csv")]
+    assert [float(r["lr"]) for r in rows] == lr_full[:3]
+    assert main(["train", part, "-q", "--resume"]) == 0
+    assert [int(r["step"]) for r in read_csv(tmp_path / "part" / "train.csv")] == list(range(1, 7))
+
+
 @pytest.mark.slow
 def test_interrupted_and_resumed_run_reproduces_losses(tmp_path):
     full = Trainer(from_dict(Config, tiny_config(tmp_path / "a")), progress=False)
@@ -436,3 +453,53 @@ def test_excluded_speakers_never_train_or_validate(corpus_manifests):
     cfg["data"]["valid_noise_by"] = "source"  # the three noise files are cut from one recording
     with pytest.raises(HushError, match="leaves no training noise"):
         manifest_mixers(from_dict(Config, cfg))
+
+
+def test_training_on_fixed_pairs_holds_out_speakers_and_learns(tmp_path):
+    """``data.kind: pairs`` crops clean/noisy pair records (VoiceBank-DEMAND style), whole speakers held back."""
+    import soundfile as sf
+
+    from hush.data.manifest import Record, write_manifest
+    from tests.helpers.signals import speech_like
+
+    rng = np.random.default_rng(0)
+    records = []
+    for spk in range(4):
+        for utt in range(3):
+            clean = speech_like(seconds=1.0 + 0.3 * utt, seed=10 * spk + utt)
+            noisy = clean + 0.05 * rng.standard_normal(len(clean)).astype(np.float32)
+            paths = [tmp_path / kind / f"p{spk}_{utt}.wav" for kind in ("clean", "noisy")]
+            for p, x in zip(paths, (clean, noisy), strict=True):
+                p.parent.mkdir(exist_ok=True)
+                sf.write(p, x, 16000)
+            records.append(
+                Record(
+                    id=f"p{spk}_{utt}",
+                    path=str(paths[0]),
+                    noisy_path=str(paths[1]),
+                    kind="pair",
+                    corpus="t",
+                    duration=len(clean) / 16000,
+                    sample_rate=16000,
+                    speaker=f"p{spk}",
+                    split="train",
+                )
+            )
+    write_manifest(records, tmp_path / "pairs.jsonl")
+    cfg = tiny_config(tmp_path / "run", max_steps=16, valid_every=8)
+    cfg["data"] = {
+        "kind": "pairs",
+        "speech": [str(tmp_path / "pairs.jsonl")],
+        "epoch_size": 32,
+        "valid_size": 6,
+        "valid_speakers": 1,
+        "mix": {"segment_seconds": 1.2},
+    }
+    trainer = Trainer(from_dict(Config, cfg), progress=False)
+    item = trainer.train_ds[0]
+    assert item["noisy"].shape == (19200,) and torch.allclose(item["noisy"], item["clean"] + item["noise"], atol=1e-6)
+    assert 0 < float(item["mask"].mean()) <= 1 and abs(float(item["snr_db"]) - 20 * np.log10(0.1 / 0.05)) < 10
+    assert len({r.speaker for r in trainer.train_ds.pairs}) == 3
+    trainer.fit()
+    valid = read_csv(tmp_path / "run" / "valid.csv")
+    assert float(valid[-1]["loss"]) < float(valid[0]["loss"])

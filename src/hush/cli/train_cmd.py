@@ -15,6 +15,13 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue from OUT_DIR/checkpoint.pt")
     p.add_argument("--out-dir", help="override train.out_dir")
     p.add_argument("--max-steps", type=int, help="override train.max_steps")
+    p.add_argument(
+        "--stop-at",
+        type=int,
+        metavar="STEP",
+        help="end the run after STEP steps without shortening its schedule (train.max_steps), as a run stopped by hand;"
+        " a later --resume without it goes on",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -36,7 +43,9 @@ def run(args) -> int:
     if not args.resume and (out / "checkpoint.pt").exists():
         raise HushError(f"{out} already holds a run; pass --resume to continue it or choose another --out-dir")
     try:
-        trainer = Trainer(cfg, resume=args.resume, progress=not args.quiet and sys.stderr.isatty())
+        trainer = Trainer(
+            cfg, resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), stop_at=args.stop_at
+        )
         try:
             best = trainer.fit()
         finally:

@@ -163,7 +163,7 @@ def manifest_mixers(cfg: Config, rank: int = 0) -> tuple[MixingDataset, MixingDa
 
 def _build_pair_datasets(cfg: Config, rank: int):
     """Fixed pairs: whole speakers of the training pairs are held back for validation."""
-    from hush.data.paired import PairedDataset
+    from hush.data.mixing.paired import PairedDataset
 
     d = cfg.data
     pairs = [r for p in d.speech for r in read_manifest(p) if r.kind == "pair" and r.split in (None, "train")]

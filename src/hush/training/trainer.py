@@ -87,8 +87,12 @@ class Trainer:
         task: Task | None = None,
         dist: DistInfo | None = None,
         progress: bool = True,
+        stop_at: int | None = None,
     ):
         self.cfg, self.resume = cfg, resume
+        # End the run after this many steps while the schedule still runs towards train.max_steps, as a run stopped
+        # by hand (a recipe reproducing such a run uses it); ``--resume`` without it goes on to max_steps.
+        self.stop_at = stop_at
         self.dist = dist or init_from_env()
         self.out = Path(cfg.train.out_dir)
         if self.dist.is_main:
@@ -258,11 +262,12 @@ class Trainer:
         return save(self.model, path, metrics=metrics, meta=meta, half=self.cfg.train.save_half)
 
     def fit(self) -> Path:
-        """Train to ``max_steps`` (or early stop)."""
+        """Train to ``max_steps`` (or early stop, or ``stop_at``)."""
         cfg = self.cfg.train
+        limit = min(cfg.max_steps, self.stop_at) if self.stop_at else cfg.max_steps
         self.model.train()
         bar = tqdm(
-            total=cfg.max_steps,
+            total=limit,
             initial=self.state.step,
             desc="train",
             unit="step",
@@ -273,7 +278,7 @@ class Trainer:
         steps_per_epoch = shard_len // self.rank_batch
         if steps_per_epoch == 0:
             raise ValueError("data.epoch_size is smaller than one batch per rank")
-        finished = False
+        finished = self.state.step >= limit
         while not finished:
             if self.state.offset + self.rank_batch > shard_len:
                 self.state.epoch, self.state.offset = self.state.epoch + 1, 0
@@ -304,7 +309,7 @@ class Trainer:
                             **terms,
                         },
                     )
-                finished = self.state.step >= cfg.max_steps
+                finished = self.state.step >= limit
                 if self.state.step % cfg.valid_every == 0 or finished:
                     finished = self._validate_and_save() or finished
                 elif cfg.checkpoint_every and self.state.step % cfg.checkpoint_every == 0 and self.dist.is_main:

@@ -1,0 +1,102 @@
+"""The recipes: every run.sh parses, the shipped models' stage chains are consistent, and the model cards are written
+from one template by recipes/common/ship.py."""
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hush.models import build_model, save
+from hush.training import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPES = ROOT / "recipes"
+TEMPLATE = RECIPES / "common" / "model_card_template.md"
+CHAINS = {"hq": RECIPES / "hq", "default": RECIPES / "default" / "v1"}
+
+
+def _ship():
+    spec = importlib.util.spec_from_file_location("ship", RECIPES / "common" / "ship.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _headings(text: str) -> list[str]:
+    return re.findall(r"^## (.+)$", text, re.M)
+
+
+@pytest.mark.parametrize("script", sorted(RECIPES.glob("**/run.sh")) + [RECIPES / "common" / "stages.sh"], ids=str)
+def test_scripts_parse(script):
+    subprocess.run(["bash", "-n", str(script)], check=True)
+
+
+@pytest.mark.parametrize("name", sorted(CHAINS))
+def test_chain_warm_starts_from_the_previous_stage(name):
+    confs = sorted((CHAINS[name] / "conf").glob("[0-9][0-9]-*.yaml"))
+    assert [int(c.name[:2]) for c in confs] == list(range(1, len(confs) + 1))
+    runs = [load_config(c).train for c in confs]
+    assert runs[0].init_from is None
+    for prev, cur in zip(runs[:-1], runs[1:], strict=True):
+        assert cur.init_from == f"{prev.out_dir}/best.pt"
+    assert len({r.out_dir for r in runs}) == len(runs)
+    run_sh = (CHAINS[name] / "run.sh").read_text()
+    for c in confs:  # every stage config is trained by run.sh
+        assert f"$conf/{c.name}" in run_sh
+
+
+@pytest.mark.parametrize("name", sorted(CHAINS))
+def test_bundled_card_follows_the_template(name):
+    card = (ROOT / "src" / "hush" / "pretrained" / f"{name}.md").read_text()
+    assert _headings(card) == _headings(TEMPLATE.read_text())
+    assert f"bash {CHAINS[name].relative_to(ROOT)}/run.sh" in card
+    assert "recipes/shared" not in card and "git show" not in card
+    info = yaml.safe_load((CHAINS[name] / "card.yaml").read_text())
+    assert info["changelog"] and all(len(line.splitlines()) == 1 for line in info["changelog"])
+
+
+def test_ship_writes_weights_card_and_logs_and_rewrites_the_card_alone(tmp_path):
+    ship = _ship()
+    recipe, out = tmp_path / "recipe", tmp_path / "pretrained"
+    (recipe / "conf").mkdir(parents=True)
+    out.mkdir()
+    model = build_model("gru", hidden=16, layers=1, n_fft=128, hop=64)
+    for n, steps in ((1, 40), (2, 20)):
+        run = tmp_path / "runs" / f"0{n}-x"
+        run.mkdir(parents=True)
+        conf = {"model": {"arch": "gru"}, "data": {"kind": "synthetic"}, "train": {"out_dir": str(run)}}
+        (recipe / "conf" / f"0{n}-x.yaml").write_text(yaml.safe_dump(conf))
+        meta = {"config": {"train": {"select_metric": "pesq_wb"}}, "step": steps, "wall_seconds": 36.0 * n}
+        save(model, run / "best.pt", meta=meta)
+        (run / "summary.json").write_text(json.dumps({"steps": steps, "wall_seconds": 360.0 * n}))
+        for part in ("train", "valid"):
+            (run / f"{part}.csv").write_text("step,loss\n1,0.5\n")
+    (recipe / "card.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "version": "v1",
+                "summary": "A tiny model.",
+                "intended_use": "Tests.",
+                "limits": ["None worth naming."],
+                "command": "bash recipes/tiny/run.sh",
+                "changelog": ["v1: first."],
+            }
+        )
+    )
+    args = ["tiny", str(recipe), "--out", str(out), "--compare", str(tmp_path / "none.json")]
+    assert ship.main(args) == 0
+    card = (out / "tiny.md").read_text()
+    assert _headings(card) == _headings(TEMPLATE.read_text())
+    assert "| 1 | `01-x.yaml` | 40 | 0.10 h (6 min) |" in card and "| 2 | `02-x.yaml` | 20 | 0.20 h (12 min) |" in card
+    assert "Total: 0.30 h (18 min)" in card and "- v1: first." in card
+    assert (out / "tiny.pt").exists() and (recipe / "logs" / "stage02-valid.csv").exists()
+    weights = (out / "tiny.pt").read_bytes()
+    shutil.rmtree(tmp_path / "runs")  # run folders gone: the stages' steps and wall times come from the card
+    assert ship.main([*args, "--card-only"]) == 0
+    assert (out / "tiny.md").read_text() == card
+    assert (out / "tiny.pt").read_bytes() == weights
