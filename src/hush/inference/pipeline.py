@@ -1,7 +1,9 @@
 """The one per-channel pipeline behind files, arrays and :class:`hush.Streamer`.
 
 ``(C, T)`` blocks at the caller's rate are resampled to the method's working rate (soxr; its streaming form is
-bit-identical to the one-shot form), run through one stream processor per channel, and resampled back.
+bit-identical to the one-shot form), run through one stream processor per channel, and resampled back. When the
+caller's rate is above the method's, the band the method cannot see is added back, gated by the method's own
+top-band gain (:mod:`hush.inference.fullband`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from hush.audio.resample import QUALITY, StreamResampler
+from hush.inference.fullband import HighBandKeeper
 from hush.methods.base import StreamProcessor
 
 
@@ -24,7 +27,7 @@ def whole_sample_pad(delay: int, sr: int, work_sr: int) -> tuple[int, int]:
 
 
 class ChannelPipeline:
-    """Resample -> one stream processor per channel -> delay handling -> resample back.
+    """Resample -> one stream processor per channel -> delay handling -> resample back (+ the high band).
 
     ``aligned``: drop the processors' delay, so that output sample k is input sample k (files, arrays). Otherwise
     keep it as leading zeros (the processors' warm-up output is zeroed), padded to a whole number of samples at
@@ -39,6 +42,7 @@ class ChannelPipeline:
         channels: int,
         aligned: bool = True,
         quality: str = QUALITY,
+        keep_high_band: bool = True,
     ):
         self.procs = [new_processor() for _ in range(channels)]
         self.down = StreamResampler(sr, work_sr, channels, quality)
@@ -46,7 +50,10 @@ class ChannelPipeline:
         self.aligned = aligned
         delay = int(self.procs[0].delay)
         self._skip = delay  # working-rate samples still to drop (aligned) or to zero (warm-up)
-        self._pad = 0 if aligned else whole_sample_pad(delay, sr, work_sr)[0]
+        self._pad, delay_sr = (0, 0) if aligned else whole_sample_pad(delay, sr, work_sr)
+        self.high = (
+            HighBandKeeper(sr, work_sr, channels, quality, delay_sr) if keep_high_band and work_sr < sr else None
+        )
 
     def _run(self, z: np.ndarray, last: bool) -> np.ndarray:
         outs = [p.process(c) for p, c in zip(self.procs, z, strict=True)]
@@ -67,7 +74,10 @@ class ChannelPipeline:
 
     def process(self, block: np.ndarray, last: bool = False) -> np.ndarray:
         """Consume ``(C, T)`` float32 at ``sr``; return the ``(C, n)`` output ready so far (all of it when ``last``)."""
-        return self._run(self.down.process(block, last=last), last)
+        if self.high is not None:
+            self.high.push(block, last=last)
+        y = self._run(self.down.process(block, last=last), last)
+        return self.high.apply(y) if self.high is not None else y
 
     def flush(self) -> np.ndarray:
         return self.process(np.zeros((len(self.procs), 0), np.float32), last=True)
