@@ -5,7 +5,8 @@
 
 RECIPE holds ``conf/NN-*.yaml`` (the training stages in order, or the one ``conf/train.yaml`` of a single-stage
 recipe; each config's ``train.out_dir`` is its run folder) and ``card.yaml`` (the model-specific text of the card:
-version, summary, intended use, limits, the reproduce command, notes and the changelog). The card is
+version, summary, intended use, limits, the reproduce command, notes, the changelog, and optionally
+``inference_config``: inference-only options the shipped file carries, such as ``feature_floor``). The card is
 ``recipes/common/model_card_template.md`` filled in with that text and with what is measured: the architecture and
 cost of the shipped file, each stage's steps and wall time (from its run folder; for a run folder that is gone, from
 the card being replaced), and the results on ../shared/data/dev from ``benchmarks/results/compare_dev.json`` (and
@@ -289,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = previous_stages(card_path.read_text()) if card_path.exists() else {}
     if not args.card_only:
         runs = stages(recipe)
-        model = load(runs[-1][2] / args.checkpoint)
+        info = yaml.safe_load((recipe / "card.yaml").read_text())
+        # inference-only settings the shipped file carries (the architecture's INFERENCE_OPTIONS, same weights)
+        model = load(runs[-1][2] / args.checkpoint, **(info.get("inference_config") or {}))
         meta = dict(model.meta)
         if args.atten_lim_db is not None:
             meta["inference"] = {"atten_lim_db": args.atten_lim_db}
