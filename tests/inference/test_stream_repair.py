@@ -16,7 +16,7 @@ from tests.helpers.signals import mix_at_snr, speech_like
 
 SR = 16000
 ROOT = Path(__file__).resolve().parents[2]
-RECOVERY_S = 2.0  # what docs/robustness.md states; measured 1.6 s for default, 0.3 s for the classical methods
+RECOVERY_S = 2.0  # what docs/robustness.md states; measured 1.0-1.6 s for default, 0.3 s for the classical methods
 B0, B1 = int(2.0 * SR), int(2.05 * SR)  # a 50 ms burst at 2 s
 
 

@@ -24,10 +24,10 @@ or centred models, peers without a stream) fall back to overlapping chunks of ``
 offline and crossfaded over ``overlap_seconds`` (:class:`~hush.inference.chunked.ChunkedOffline` in its
 low-latency mode); their output is aligned (``delay == 0``) but a sample waits for the end of its chunk, so the
 latency is the chunk length, and the output only approximates the whole-file result, because each chunk sees only
-its own context; a longer overlap does not close the gap, only longer chunks do. Measured for ``hq`` on 13 dev and
-demo files (speech near -25 dBFS): with the default 1 s chunks the stream is 14-21 dB SNR from the offline output,
-largest sample difference 0.14; with ``chunk_seconds=4, overlap_seconds=1`` at least 29 dB, at most 0.017. The
-equality above holds for causal methods only. Every channel runs through the pipeline that files and arrays use too
+its own context; a longer overlap does not close the gap, only longer chunks do. Measured for ``hq`` (v1.1) on 13
+dev and demo files (speech near -25 dBFS): with the default 1 s chunks the stream is 13-21 dB SNR from the offline
+output, largest sample difference 0.09; with ``chunk_seconds=4, overlap_seconds=1`` at least 27 dB, at most 0.02.
+The equality above holds for causal methods only. Every channel runs through the pipeline that files and arrays use too
 (:class:`~hush.inference.pipeline.ChannelPipeline`).
 
 Latency. ``delay`` is the exact alignment offset (an integer number of samples at ``sr``): the method's stream
@@ -200,7 +200,7 @@ class Streamer:
         Non-finite samples (NaN, Inf) are replaced by zeros and samples beyond ``±MAX_ABS`` clipped, with one
         :class:`NonFiniteInputWarning` per stream (the running count is ``n_repaired``): the output stays finite
         and, once the input is clean again, returns to normal enhancement within 2 s (measured after a 50 ms burst:
-        1.6 s for ``default``, whose GRU remembers it, 0.3 s for the classical methods; docs/robustness.md)."""
+        up to 1.6 s for ``default``, whose GRU remembers it, 0.3 s for the classical methods; docs/robustness.md)."""
         x, bad = repair(self._prepare(chunk))
         if bad:
             if not self.n_repaired:
