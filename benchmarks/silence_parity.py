@@ -2,7 +2,7 @@
 noise, on dev audio with and without stretches of digital silence; writes the "silence-robustness" section of
 BENCHMARKS.md and benchmarks/results/silence_parity.json.
 
-    python benchmarks/silence_parity.py [--models default,hq] [--compare benchmarks/results/floor_dev.json]
+    python benchmarks/silence_parity.py [--models ...] [--compare benchmarks/results/floor_dev.json]
 
 The audio is the first 24 noisy dev files joined, once with 0.5 s of exact zeros between them (a muted microphone,
 VoIP silence suppression, an edited podcast) and once without. For each model: output SNR of PyTorch streaming
@@ -72,7 +72,7 @@ def _fmt(v) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "data" / "dev")
-    ap.add_argument("--models", default="default,hq")
+    ap.add_argument("--models", default="default:feature_floor=0,default,hq:feature_floor=0,hq")
     ap.add_argument("--compare", type=Path, help="hush compare --json of the models with and without the floor")
     args = ap.parse_args()
     os.environ.setdefault("HUSH_CACHE_DIR", tempfile.mkdtemp(prefix="hush-parity-"))
@@ -92,7 +92,8 @@ def main() -> None:
         + "`. Output SNR in dB (higher: closer); audio: the first 24 noisy dev files joined with 0.5 s of exact zeros "
         'between them ("gaps", 90 s) or without. *perturbation*: output on the input plus white noise at −100 dBFS '
         "against the output on the input; *stream*: PyTorch streaming in 10 ms chunks against PyTorch offline; "
-        "*onnx*: the onnx backend (on-the-fly export) against PyTorch offline.",
+        "*onnx*: the onnx backend (on-the-fly export) against PyTorch offline. `NAME:feature_floor=0` is the same "
+        "weights without the feature floor, as they shipped before v1.1.",
         "",
         "| model | perturbation, gaps | perturbation, no gaps | stream, gaps | stream, no gaps | onnx, gaps "
         "| onnx, no gaps |",
