@@ -40,7 +40,7 @@ _ERRNO_TEXT = {
     "ENAMETOOLONG": "file name too long",
     "ENOENT": "no such file or folder",
     "EISDIR": "is a folder",
-    "EEXIST": "exists and is not a folder",
+    "EEXIST": "a file is in the way of its folder",  # mkdir of a parent that is a file
     "ENOTDIR": "a parent is not a folder",
     "EIO": "input/output error",
 }

@@ -204,7 +204,7 @@ def test_output_folder_that_cannot_be_made_is_one_line(tmp_path):
     dst = tmp_path / "afile" / "out.wav"
     with pytest.raises(AudioError) as e:
         hush.enhance_file(_wav(tmp_path / "in.wav"), dst, method=METHOD)
-    assert str(e.value) == f"{dst}: cannot write (exists and is not a folder)"
+    assert str(e.value) == f"{dst}: cannot write (a file is in the way of its folder)"
 
 
 def test_output_that_is_a_file_is_one_line(tmp_path, capsys):

@@ -330,7 +330,7 @@ def test_cli_export_checks_the_destination_before_any_work(tmp_path, capsys, mon
     out = tmp_path / "afile" / "m.onnx"
     assert main(["export", "onnx", "-m", "default", "-o", str(out)]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"hush: error: {out}: cannot write (exists and is not a folder)"
+        f"hush: error: {out}: cannot write (a file is in the way of its folder)"
     ]
 
     def read_only(*a, **k):
