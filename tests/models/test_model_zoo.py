@@ -7,7 +7,8 @@ import torch
 from hush import models
 from hush.models import build_model, load, save
 from hush.models.complexity import describe
-from hush.models.enhancer import ModelEnhancer
+from hush.models.enhancer import ModelEnhancer, ModelStream
+from hush.models.stft_mask import STFTModel
 
 ARCHS = models.names()
 
@@ -69,6 +70,24 @@ def test_step_equals_enhance(arch):
     out = out[stream.delay :]
     assert len(out) == len(x)
     np.testing.assert_allclose(out, offline, atol=1e-4)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_block_steps_equal_the_whole_signal(arch):
+    """Many hops per step() call (the file path's speed) give the offline output, whatever the block size."""
+    model = make(arch).eval()
+    if not model.supports_streaming:
+        pytest.skip("no streaming")
+    noisy, _ = batch(model, seconds=1.3, n=1)
+    x = noisy[0].numpy()
+    offline = model.enhance(x)
+    for max_frames in (1, 5, 64, 10_000):
+        stream = ModelStream(model, max_frames=max_frames)
+        out = np.concatenate([stream.process(x[i : i + 3001]) for i in range(0, len(x), 3001)] + [stream.flush()])
+        np.testing.assert_allclose(out[stream.delay : stream.delay + len(x)], offline, atol=1e-5, err_msg=max_frames)
+    if isinstance(model, STFTModel):
+        with pytest.raises(ValueError, match="whole hops"):
+            model.step(torch.zeros(1, model.hop_size + 1), model.init_state(1))
 
 
 @pytest.mark.parametrize("arch", ARCHS)

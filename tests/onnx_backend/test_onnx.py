@@ -316,6 +316,38 @@ def test_state_flatten_round_trip():
     torch.testing.assert_close(back["past"], state["past"])
 
 
+def test_cli_export_checks_the_destination_before_any_work(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import hush.atomic
+    import hush.onnx_backend.cache
+
+    def no_work(*a, **k):
+        raise AssertionError("the model was loaded before the destination was checked")
+
+    monkeypatch.setattr(hush.onnx_backend.cache, "resolve_model", no_work)
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "m.onnx"
+    assert main(["export", "onnx", "-m", "default", "-o", str(out)]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"hush: error: {out}: cannot write (a file is in the way of its folder)"
+    ]
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(hush.atomic.tempfile, "mkstemp", read_only)
+    out = tmp_path / "ro" / "m.onnx"
+    assert main(["export", "onnx", "-m", "default", "-o", str(out)]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [f"hush: error: {out}: cannot write (read-only file system)"]
+
+
+def test_cli_export_help_says_parent_folders_are_created(capsys):
+    with pytest.raises(SystemExit):
+        main(["export", "onnx", "--help"])
+    assert "parent folders are created" in " ".join(capsys.readouterr().out.split())
+
+
 def test_export_check_probes_silence_and_refuses_a_diverging_graph(tmp_path, monkeypatch):
     """The check runs 1000 frames with stretches of exact zeros and near-silence; a graph below 60 dB against the
     model is refused and nothing is written."""

@@ -75,6 +75,42 @@ def test_streaming_equals_offline(demo):
     np.testing.assert_allclose(out[s.delay : s.delay + len(x)], offline, atol=1e-4)
 
 
+@pytest.mark.parametrize("block_seconds", [0.37, 10.0])
+def test_file_path_runs_blocks_of_frames_and_equals_the_array_path(demo, tmp_path, monkeypatch, block_seconds):
+    _, noisy, sr = demo
+    x = noisy[: 6 * sr]
+    sf.write(tmp_path / "in.wav", x, sr, subtype="FLOAT")
+    steps = []
+    cls = type(resolve("default").model)
+    real = cls.step
+    monkeypatch.setattr(cls, "step", lambda self, hop, state: (steps.append(hop.shape[-1]), real(self, hop, state))[1])
+    hush.enhance_file(tmp_path / "in.wav", tmp_path / "out.wav", "default", block_seconds=block_seconds)
+    hop = resolve("default").model.hop_size
+    y, _ = sf.read(tmp_path / "out.wav", dtype="float32")
+    np.testing.assert_allclose(y, hush.enhance(x, sr), atol=1e-5)
+    assert max(steps) >= 30 * hop  # many frames per forward call, not one
+
+
+def test_streamer_with_large_chunks_equals_offline(demo):
+    _, noisy, sr = demo
+    x = noisy[: 6 * sr]
+    s = hush.Streamer("default", sr=sr)
+    out = np.concatenate([s.process(x[i : i + 2 * sr]) for i in range(0, len(x), 2 * sr)] + [s.flush()])
+    np.testing.assert_allclose(out[s.delay : s.delay + len(x)], hush.enhance(x, sr), atol=1e-5)
+
+
+@pytest.mark.parametrize("chunk,overlap,min_snr_db", [(1.0, 0.25, 13.0), (4.0, 1.0, 27.0)])
+def test_hq_stream_is_within_the_stated_bound_of_offline(demo, chunk, overlap, min_snr_db):
+    """README and the Streamer docstring state these bounds for the non-causal chunked fallback."""
+    _, noisy, sr = demo
+    offline = hush.enhance(noisy, sr, "hq")
+    s = hush.Streamer("hq", sr=sr, chunk_seconds=chunk, overlap_seconds=overlap)
+    out = np.concatenate([s.process(noisy[i : i + 480]) for i in range(0, len(noisy), 480)] + [s.flush()])
+    diff = out[s.delay : s.delay + len(noisy)] - offline
+    assert 10 * np.log10(np.sum(offline**2) / np.sum(diff**2)) >= min_snr_db
+    assert np.abs(diff).max() <= (0.1 if chunk == 1.0 else 0.02)
+
+
 def test_suppression_controls(demo):
     _, noisy, sr = demo
     x = noisy[: 2 * sr]

@@ -15,6 +15,7 @@ from hush.training import load_config
 from hush.training.config import Config, from_dict
 from hush.training.distributed import DistInfo
 from hush.training.trainer import Trainer
+from tests.helpers.pickles import RunsCode
 
 
 def tiny_config(out_dir, **train) -> dict:
@@ -376,23 +377,13 @@ def test_warm_start_can_grow_a_model(tmp_path):
         Trainer(from_dict(Config, shrink), progress=False)
 
 
-class _RunsCode:
-    """A pickle that creates a marker file when it is unpickled by a loader that executes code."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def test_checkpoints_are_plain_data_and_code_in_a_checkpoint_never_runs(tmp_path):
     cfg = tiny_config(tmp_path / "run", max_steps=4, valid_every=4)
     Trainer(from_dict(Config, cfg), progress=False).fit()
     doc = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)  # tensors and plain containers only
     assert doc["progress"]["step"] == 4
     evil, marker = tmp_path / "evil.pt", tmp_path / "marker"
-    torch.save({"model": _RunsCode(marker)}, evil)
+    torch.save({"model": RunsCode(marker)}, evil)
     warm = tiny_config(tmp_path / "warm", max_steps=2, valid_every=2, init_from=str(evil))
     with pytest.raises(ValueError, match="evil.pt: not a loadable"):
         Trainer(from_dict(Config, warm), progress=False)

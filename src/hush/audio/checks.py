@@ -8,6 +8,8 @@ import numpy as np
 
 from hush.errors import AudioError
 
+MIN_RATE = 8000  # supported sample rates (Hz); outside them a file or array is refused
+MAX_RATE = 96000
 SILENCE_PEAK = 10 ** (-90 / 20)  # below -90 dBFS the file is treated as digital silence
 CLIP_LEVEL = 0.999
 CLIP_FRACTION = 1e-4  # more than 0.01 % of samples at full scale counts as clipped
@@ -41,10 +43,35 @@ class SignalStats:
         return self.warnings
 
 
+def check_rate(sr: object, source: object = "input") -> int:
+    """``sr`` as an int if it is a whole number of Hz within ``MIN_RATE..MAX_RATE`` (``16000.0`` is accepted);
+    otherwise :class:`AudioError`. Every entry point checks this first, so no header can make the resamplers or
+    frame sizes grow without bound."""
+    if isinstance(sr, bool) or not isinstance(sr, int | float | np.integer | np.floating):
+        raise AudioError(source, f"invalid sample rate {sr!r} (need a whole number of Hz)")
+    if not np.isfinite(sr) or float(sr) != int(sr):
+        raise AudioError(source, f"invalid sample rate {sr!r} (need a whole number of Hz)")
+    rate = int(sr)
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioError(
+            source, f"unsupported sample rate {rate} Hz (supported: {MIN_RATE}-{MAX_RATE} Hz; resample it first)"
+        )
+    return rate
+
+
+def as_real_audio(audio: object, source: object = "input") -> np.ndarray:
+    """``audio`` as a float32 array; complex or non-numeric arrays are refused (they would lose information)."""
+    x = np.asarray(audio)
+    if np.iscomplexobj(x):
+        raise AudioError(source, "complex samples are not audio; pass the real signal (e.g. x.real) explicitly")
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
+        raise AudioError(source, f"audio must be a numeric array, got dtype {x.dtype}")
+    return x.astype(np.float32, copy=False)
+
+
 def validate_array(x: np.ndarray, sr: int, min_length: int = 1, source: object = "input") -> list[str]:
     """Raise :class:`AudioError` for unusable signals; return warnings for silent or clipped ones."""
-    if not isinstance(sr, int | np.integer) or sr <= 0:
-        raise AudioError(source, f"invalid sample rate {sr!r}")
+    check_rate(sr, source)
     if x.size == 0:
         raise AudioError(source, "empty audio (0 samples)")
     if not np.isfinite(x).all():

@@ -6,8 +6,10 @@ Arrays are float32 and channel-first: ``(channels, samples)``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import shutil
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from hush.errors import AudioError
+from hush.atomic import replace_into
+from hush.audio.checks import check_rate
+from hush.errors import AudioError, os_problem
 
 INTEGER_SUBTYPES = {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ALAW", "ULAW"}
 AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif", ".au", ".w64", ".caf", ".oga"}
@@ -44,18 +48,24 @@ def libsndfile_problem(err: Exception) -> str:
 
 
 def probe(path: str | os.PathLike) -> AudioInfo:
-    """Header information; raises :class:`AudioError` for missing, empty or non-audio files."""
+    """Header information; raises :class:`AudioError` for missing, unreadable, empty or non-audio files and for
+    sample rates outside the supported range."""
     p = Path(path)
-    if not p.exists():
-        raise AudioError(p, "no such file")
-    if p.is_dir():
-        raise AudioError(p, "is a directory, not an audio file")
-    if p.stat().st_size == 0:
+    try:
+        st = os.stat(p)
+        if stat.S_ISDIR(st.st_mode):
+            raise AudioError(p, "is a directory, not an audio file")
+        with open(p, "rb"):  # libsndfile reports unreadable files as "System error."
+            pass
+    except OSError as e:
+        raise AudioError(p, "no such file" if e.errno == errno.ENOENT else os_problem(e)) from None
+    if st.st_size == 0:
         raise AudioError(p, "empty file (0 bytes)")
     try:
         info = sf.info(str(p))
     except Exception as e:  # libsndfile raises several types
         raise AudioError(p, libsndfile_problem(e)) from None
+    check_rate(info.samplerate, p)
     frames = info.frames
     if frames < 0 or frames > 2**62:  # some compressed streams report no length: count by decoding
         frames = sum(len(b) for b in _raw_blocks(p, 65536))
@@ -112,20 +122,37 @@ def default_subtype(path: Path, fmt: str | None = None) -> str:
 
 @contextlib.contextmanager
 def atomic_path(dst: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside ``dst``; it is renamed onto ``dst`` only if the block succeeds."""
+    """Yield a temporary path beside ``dst`` (short name, so any valid ``dst`` works); it is renamed onto ``dst``
+    with the usual umask-derived mode only if the block succeeds."""
     dst = Path(dst)
     if dst.exists() and not overwrite:
         raise AudioError(dst, "output exists (use --overwrite to replace it)")
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=f".part{dst.suffix}", dir=dst.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.replace(tmp_path, dst)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        with replace_into(dst) as tmp:
+            yield tmp
+    except OSError as e:
+        raise AudioError(dst, f"cannot write ({write_problem(e, dst)})") from None
+
+
+def write_problem(err: Exception, dst: Path) -> str:
+    """What went wrong writing ``dst``: the OS error, or for libsndfile's bare "System error." the likely cause
+    (a full disk, which it does not name)."""
+    if isinstance(err, OSError) and err.errno:
+        problem = os_problem(err)
+    else:
+        problem = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        if "System error" in problem and _free_bytes(dst.parent) < 1 << 20:
+            problem = "no space left on device"
+    if problem in ("no space left on device", "disk quota exceeded"):
+        problem += f" in {dst.parent.resolve()}"
+    return problem
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 1 << 62
 
 
 def peak_gain(peak: float, subtype: str, ceiling: float = 0.999) -> float:
@@ -158,7 +185,7 @@ def write(
         try:
             sf.write(str(tmp), (x * gain).T, sr, subtype=subtype, format=fmt or container_format(p))
         except Exception as e:
-            raise AudioError(p, f"cannot write ({str(e).strip().splitlines()[-1]})") from None
+            raise AudioError(p, f"cannot write ({write_problem(e, p)})") from None
     return gain
 
 
@@ -182,13 +209,3 @@ def container_format(p: Path) -> str:
     return table[ext]
 
 
-@contextlib.contextmanager
-def scratch_path(directory: str | os.PathLike, suffix: str = ".w64") -> Iterator[Path]:
-    """A hidden temporary file in ``directory`` that is always removed afterwards."""
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".hush-scratch.", suffix=suffix, dir=directory)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-    finally:
-        Path(tmp).unlink(missing_ok=True)

@@ -6,12 +6,20 @@ import numpy as np
 import soxr
 
 QUALITY = "HQ"
+MAX_RATIO = 64  # supported rates (8-96 kHz) need at most 12; anything beyond is a bug or a forged header
+
+
+def _check_ratio(sr_in: int, sr_out: int) -> None:
+    """Refuse conversions whose output could be arbitrarily larger or whose filters arbitrarily long."""
+    if sr_in <= 0 or sr_out <= 0 or max(sr_in / sr_out, sr_out / sr_in) > MAX_RATIO:
+        raise ValueError(f"refusing to resample {sr_in} Hz -> {sr_out} Hz (ratio beyond {MAX_RATIO})")
 
 
 def resample(x: np.ndarray, sr_in: int, sr_out: int, quality: str = QUALITY) -> np.ndarray:
     """Resample ``(samples,)`` or ``(channels, samples)`` float audio; output length is round(T·sr_out/sr_in)."""
     if sr_in == sr_out:
         return x
+    _check_ratio(sr_in, sr_out)
     x = np.asarray(x, dtype=np.float32)
     if x.ndim == 1:
         return soxr.resample(x, sr_in, sr_out, quality=quality)
@@ -23,6 +31,8 @@ class StreamResampler:
 
     def __init__(self, sr_in: int, sr_out: int, channels: int, quality: str = QUALITY):
         self.sr_in, self.sr_out, self.channels = sr_in, sr_out, channels
+        if sr_in != sr_out:
+            _check_ratio(sr_in, sr_out)
         self._rs = (
             None if sr_in == sr_out else soxr.ResampleStream(sr_in, sr_out, channels, dtype="float32", quality=quality)
         )

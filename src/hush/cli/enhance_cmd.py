@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from hush.errors import HushError
 from hush.methods import default_method
 
 
@@ -51,11 +52,15 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from tqdm import tqdm
+
     from hush.inference import enhance_jobs, expand_inputs, plan_jobs, with_backend
     from hush.methods import resolve
     from hush.threads import set_threads
 
     method = args.method or default_method()
+    if args.output.exists() and not args.output.is_dir():
+        raise HushError(f"{args.output}: exists and is not a folder (-o names the output folder)")
     set_threads(args.threads)
     options = {k: v for k, v in (("atten_lim_db", args.atten_lim_db), ("mix", args.mix)) if v is not None}
     # fail fast, once, on an unknown method or a bad option value; with onnx this also exports into the cache
@@ -63,6 +68,15 @@ def run(args) -> int:
     pairs, errors = expand_inputs(args.inputs, args.recursive)
     jobs, more = plan_jobs(pairs, args.output, args.suffix)
     errors += more
+    for e in errors:
+        print(f"hush: error: {e}", file=sys.stderr)
+
+    def report(r) -> None:  # as each file finishes, above the progress bar
+        for w in r.warnings:
+            tqdm.write(f"hush: warning: {r.src}: {w}", file=sys.stderr)
+        if not r.ok:
+            tqdm.write(f"hush: error: {r.error}", file=sys.stderr)
+
     results = enhance_jobs(
         jobs,
         method,
@@ -72,14 +86,9 @@ def run(args) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
         options=options,
         backend=args.backend,
+        report=report,
     )
-    for r in results:
-        for w in r.warnings:
-            print(f"hush: warning: {r.src}: {w}", file=sys.stderr)
-        if not r.ok:
-            errors.append(r.error)
-    for e in errors:
-        print(f"hush: error: {e}", file=sys.stderr)
+    errors += [r.error for r in results if not r.ok]
     n_ok = sum(r.ok for r in results)
     if not args.quiet:
         print(

@@ -28,6 +28,12 @@ def add_parser(sub) -> None:
     p.add_argument("--json", type=Path, help="write means and per-file scores as JSON")
     p.add_argument("--csv", type=Path, help="write per-file scores as CSV")
     p.add_argument("--per-file", action="store_true", help="print per-file scores too")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit non-zero when an enhanced file is silent or constant where its clean reference has speech "
+        "(such files are always scored with each metric's worst value and reported in one warning line)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -57,6 +63,14 @@ def run(args) -> int:
     for s in scored:
         for w in s.warnings:
             print(f"hush: warning: {w}", file=sys.stderr)
+    failed = doc["failed_outputs"]
+    if failed:
+        names = ", ".join(list(failed)[:5]) + (", ..." if len(failed) > 5 else "")
+        print(
+            f"hush: warning: {len(failed)} of {doc['n_files']} enhanced file(s) are silent or constant where the "
+            f"clean reference has speech ({names}): scored with each metric's worst value",
+            file=sys.stderr,
+        )
     errors = problems + [s.error for s in scored if s.error]
     if args.per_file:
         print(format_per_file(doc))
@@ -69,4 +83,4 @@ def run(args) -> int:
         write_csv(doc, args.csv)
     for e in errors:
         print(f"hush: error: {e}", file=sys.stderr)
-    return 1 if errors else 0
+    return 1 if errors or (args.strict and failed) else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hush.errors import HushError
+from hush.errors import HushError, os_problem
 
 
 def add_parser(sub) -> None:
@@ -27,7 +27,14 @@ def add_parser(sub) -> None:
         default=None,
         help="model name (see `hush list`) or model file (.pt); default: the bundled default",
     )
-    o.add_argument("-o", "--output", required=True, type=Path, metavar="FILE", help="output .onnx file")
+    o.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="output .onnx file (missing parent folders are created)",
+    )
     o.add_argument(
         "--quantize",
         choices=["none", "int8"],
@@ -47,6 +54,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from hush.atomic import check_writable
     from hush.methods import default_method
     from hush.onnx_backend.cache import resolve_model
     from hush.onnx_backend.export import export_onnx
@@ -58,6 +66,10 @@ def run(args) -> int:
         raise HushError(f"{out}: the output file name must end in .onnx")
     if out.exists() and not args.overwrite:
         raise HushError(f"{out}: output exists (use --overwrite to replace it)")
+    try:  # before the export work, which takes seconds
+        check_writable(out)
+    except OSError as e:
+        raise HushError(f"{out}: cannot write ({os_problem(e)})") from None
     method = args.method or default_method()
     model = resolve_model(method)
     export_onnx(model, out, opset=args.opset, quantize=args.quantize == "int8", exporter=args.exporter)

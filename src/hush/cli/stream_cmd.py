@@ -12,6 +12,7 @@ Live mode (``--live``, or any of ``--input-device``/``--output-device``/``--reco
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -77,8 +78,9 @@ def add_parser(sub) -> None:
 
 
 def _check(args) -> None:
-    if args.rate <= 0:
-        raise HushError(f"--rate must be a positive number of Hz, got {args.rate}")
+    from hush.audio.checks import check_rate
+
+    check_rate(args.rate, "--rate")
     if not 1 <= args.channels <= 64:
         raise HushError(f"--channels must be between 1 and 64, got {args.channels}")
     if not args.block_ms > 0:
@@ -125,6 +127,18 @@ class _Aligner:
         return y
 
 
+def _report_repairs(streamer) -> None:
+    """One line for the whole stream instead of the streamer's warning at the first bad block."""
+    from hush.inference.streamer import MAX_ABS
+
+    if streamer.n_repaired:
+        print(
+            f"hush: warning: repaired {streamer.n_repaired} non-finite or out-of-range input sample(s) (NaN, Inf or "
+            f"beyond ±{MAX_ABS:g}): replaced by zeros or clipped",
+            file=sys.stderr,
+        )
+
+
 # ----------------------------------------------------------------------------------------------------- pipe mode
 
 
@@ -149,6 +163,7 @@ def run_pipe(args, streamer, stdin=None, stdout=None) -> int:
                 stdout.flush()
     if rest:
         print(f"hush: warning: dropped {len(rest)} trailing byte(s) that do not make a whole frame", file=sys.stderr)
+    _report_repairs(streamer)
     y = streamer.flush()
     y = align(y if y.ndim == 2 else np.zeros((args.channels, 0), np.float32))
     if y.shape[1]:
@@ -253,6 +268,7 @@ def run_live(args, streamer) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        _report_repairs(streamer)
         try:
             y = streamer.flush()
             emit(y if y.ndim == 2 else np.zeros((c, 0), np.float32))
@@ -277,9 +293,16 @@ def run_live(args, streamer) -> int:
 
 
 def run(args) -> int:
+    from hush.inference.streamer import NonFiniteInputWarning
+
     _check(args)
+    warnings.simplefilter("ignore", NonFiniteInputWarning)  # counted and reported once at the end
     live = args.live or args.input_device is not None or args.output_device is not None or args.record is not None
     if live:
         import_sounddevice()  # fail before loading a model
+    else:
+        for stream, role in ((sys.stdin, "input"), (sys.stdout, "output")):
+            if stream is None:  # the descriptor was closed when hush started
+                raise HushError(f"standard {role} is closed; hush stream pipes raw PCM through stdin and stdout")
     streamer = _make_streamer(args)
     return run_live(args, streamer) if live else run_pipe(args, streamer)

@@ -29,6 +29,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import sys
 
+    from hush.errors import HushError
     from hush.training import load_config
     from hush.training.distributed import cleanup
     from hush.training.trainer import Trainer
@@ -40,16 +41,17 @@ def run(args) -> int:
         cfg.train.max_steps = args.max_steps
     out = Path(cfg.train.out_dir)
     if not args.resume and (out / "checkpoint.pt").exists():
-        from hush.errors import HushError
-
         raise HushError(f"{out} already holds a run; pass --resume to continue it or choose another --out-dir")
-    trainer = Trainer(
-        cfg, resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), stop_at=args.stop_at
-    )
     try:
-        best = trainer.fit()
-    finally:
-        cleanup(trainer.dist)
+        trainer = Trainer(
+            cfg, resume=args.resume, progress=not args.quiet and sys.stderr.isatty(), stop_at=args.stop_at
+        )
+        try:
+            best = trainer.fit()
+        finally:
+            cleanup(trainer.dist)
+    except FileNotFoundError as e:  # a data path of the config that does not exist
+        raise HushError(f"{e.filename or e}: no such file or folder (check the paths in {args.config})") from None
     if trainer.dist.is_main:
         print(f"best model: {best}  (use: hush enhance INPUT -o OUT --method {best})")
     return 0

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from hush.errors import HushError
+from hush.errors import HushError, os_problem
 
 KINDS = ("speech", "noise", "rir", "pair")
 
@@ -72,7 +72,11 @@ def read_manifest(path: str | os.PathLike) -> list[Record]:
     names = {f.name for f in fields(Record)}
     base = os.path.abspath(Path(path).parent)
     out = []
-    with open(path) as fh:
+    try:
+        fh = open(path)
+    except OSError as e:
+        raise HushError(f"{path}: cannot read manifest ({os_problem(e)})") from None
+    with fh:
         for i, line in enumerate(fh, 1):
             if not line.strip():
                 continue

@@ -10,6 +10,7 @@ from pathlib import Path
 from hush.evaluation.scoring import Scored
 from hush.metrics import AVAILABLE_METRICS, mean_metrics
 from hush.metrics.asr import ASR_METRICS, COUNTS, pooled_rate
+from hush.metrics.degenerate import WORST
 
 # Table column order: the metric registry's own order.
 ORDER = [*AVAILABLE_METRICS, *ASR_METRICS]
@@ -24,6 +25,7 @@ def summarize(scored: list[Scored]) -> dict:
         "nan_counts": {k: v for k, v in nans.items() if v},
         "n_files": len(ok),
         "n_failed": len(scored) - len(ok),
+        "failed_outputs": {s.name: s.failure for s in ok if s.failure},
     }
     if ok and ok[0].noisy:
         noisy_mean, _ = _pooled(mean_metrics([s.noisy for s in ok]), [s.noisy for s in ok])
@@ -34,6 +36,8 @@ def summarize(scored: list[Scored]) -> dict:
         row: dict = {"file": s.name}
         if s.error:
             row["error"] = s.error
+        if s.failure:
+            row["failure"] = f"{s.failure} output"
         row.update(s.metrics)
         row.update({f"noisy_{k}": v for k, v in s.noisy.items()})
         files.append(row)
@@ -65,13 +69,17 @@ def _ordered(keys) -> list[str]:
 def format_table(doc: dict) -> str:
     """A plain-text table of means (and noisy means and improvements when present)."""
     keys = _ordered(doc["mean"].keys())
+    failed = doc.get("failed_outputs", {})
     cols = ["metric", "enhanced"] + (["noisy", "improvement"] if "noisy_mean" in doc else []) + ["n_nan"]
+    cols += ["n_silent"] if failed else []
     rows = []
     for k in keys:
         r = [k, _fmt(doc["mean"][k])]
         if "noisy_mean" in doc:
             r += [_fmt(doc["noisy_mean"].get(k)), _fmt(doc["improvement"].get(k))]
         r.append(str(doc["nan_counts"].get(k, 0)))
+        if failed:  # outputs with no signal, counted with the metric's worst value
+            r.append(str(len(failed) if k in WORST else 0))
         rows.append(r)
     widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(cols)]
     line = lambda r: "  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731

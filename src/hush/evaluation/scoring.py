@@ -16,6 +16,7 @@ from hush.errors import AudioError, HushError
 from hush.evaluation.pairing import Pair
 from hush.metrics import AVAILABLE_METRICS, compute_metrics
 from hush.metrics.asr import ASR_METRICS, asr_scores, transcript_for
+from hush.metrics.degenerate import degenerate_output, worst_scores
 
 MAX_LENGTH_MISMATCH_S = 0.016  # one hop of the 32 ms / 16 ms analysis used throughout
 
@@ -27,6 +28,7 @@ class Scored:
     noisy: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    failure: str | None = None  # "silent" or "constant": the enhanced output carries no signal (scored worst)
 
 
 def _load_matched(ref_path, path, sr_ref: int, n_ref: int, warnings: list[str]) -> np.ndarray:
@@ -79,6 +81,9 @@ def score_pair(pair: Pair, metrics: list[str] | None = None, transcripts: dict[s
         ref = ref.mean(axis=0)
         est = _load_matched(pair.clean, pair.enhanced, sr, len(ref), out.warnings)
         out.metrics = _scores(ref, est, sr, signal, text)
+        out.failure = degenerate_output(ref, est)
+        if out.failure:
+            out.metrics = worst_scores(out.metrics)
         if pair.noisy is not None:
             noisy = _load_matched(pair.clean, pair.noisy, sr, len(ref), out.warnings)
             out.noisy = _scores(ref, noisy, sr, signal, text)

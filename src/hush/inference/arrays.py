@@ -6,8 +6,10 @@ import warnings
 
 import numpy as np
 
-from hush.audio.checks import validate_array
+from hush.audio.bandwidth import BandwidthMeter
+from hush.audio.checks import as_real_audio, check_rate, validate_array
 from hush.audio.layout import channels_first, fit_length
+from hush.inference.advice import band_limited_warning
 from hush.inference.chunked import WholeSignal
 from hush.inference.pipeline import ChannelPipeline
 from hush.methods import Enhancer, resolve
@@ -17,15 +19,20 @@ def enhance_array(audio: np.ndarray, sr: int, method: str | Enhancer = "default"
     """Enhance ``audio`` at rate ``sr`` and return it in the same shape, layout and rate (float32).
 
     Channels are enhanced independently, each in one piece (offline). Silent or clipped input is processed with a
-    :class:`UserWarning`; empty, non-finite or too-short input raises ``AudioError``.
+    :class:`UserWarning`; empty, complex, non-finite or too-short input, or a rate outside 8-96 kHz (a whole
+    number of Hz; ``16000.0`` is fine), raises ``AudioError``.
     """
+    sr = check_rate(sr)
     enh = resolve(method, **options)
-    x, transposed = channels_first(audio)
-    x = x.astype(np.float32, copy=False)
+    x, transposed = channels_first(as_real_audio(audio))
     work_sr = enh.sample_rate or sr
     min_len = int(np.ceil(enh.min_length(work_sr) * sr / work_sr))
     for w in validate_array(x, sr, min_len):
         warnings.warn(w, UserWarning, stacklevel=2)
+    bandwidth = BandwidthMeter(sr)
+    bandwidth.update(x)
+    if advice := band_limited_warning(enh, bandwidth):
+        warnings.warn(advice, UserWarning, stacklevel=2)
     pipe = ChannelPipeline(lambda: WholeSignal(enh, work_sr), sr, work_sr, x.shape[0])
     y = fit_length(pipe.process(x, last=True), x.shape[-1])
     y = y.T if transposed else y

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from hush.audio.io import AUDIO_EXTENSIONS
-from hush.errors import HushError
+from hush.errors import HushError, os_problem
 from hush.inference.backend import with_backend
 from hush.inference.files import FileResult, enhance_file
 from hush.methods import resolve
@@ -53,7 +54,12 @@ def expand_inputs(inputs: list[str], recursive: bool = False) -> tuple[list[tupl
                 errors.append(f"{arg}: no file matches this pattern")
             pairs += [(f, Path(f.name)) for f in files]
         else:
-            errors.append(f"{arg}: no such file or folder")
+            try:
+                os.stat(p)
+                problem = "not a regular file or folder"
+            except OSError as e:
+                problem = os_problem(e)
+            errors.append(f"{arg}: {problem}")
     return pairs, errors
 
 
@@ -107,26 +113,41 @@ def enhance_jobs(
     progress: bool = True,
     options: dict | None = None,
     backend: str = "torch",
+    report: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
     """Run jobs in this process (``n_jobs == 1``) or in a pool of worker processes; results keep job order.
 
     Each worker resolves ``method`` with ``options`` once, on ``backend`` (see :mod:`hush.inference.backend`).
+    ``report`` is called with each result as soon as it is known (in completion order), so that a run that is
+    killed has already told what failed; it should print through ``tqdm.write`` to stay above the progress bar.
     """
     options = options or {}
     bar = tqdm(total=len(jobs), unit="file", desc="enhance", disable=not progress, leave=False)
     results: dict[int, FileResult] = {}
-    if n_jobs <= 1 or len(jobs) <= 1:
-        _init_worker(method, threads, options, backend)
-        for i, job in enumerate(jobs):
-            results[i] = _run_job(job, overwrite)
-            bar.update()
-    else:
-        workers = min(n_jobs, len(jobs), os.cpu_count() or 1)
-        init = (method, threads, options, backend)
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init) as pool:
-            futs = {pool.submit(_run_job, job, overwrite): i for i, job in enumerate(jobs)}
-            for fut in as_completed(futs):
-                results[futs[fut]] = fut.result()
-                bar.update()
-    bar.close()
+
+    def done(i: int, res: FileResult) -> None:
+        results[i] = res
+        if report is not None:
+            report(res)
+        bar.update()
+
+    try:
+        if n_jobs <= 1 or len(jobs) <= 1:
+            _init_worker(method, threads, options, backend)
+            for i, job in enumerate(jobs):
+                done(i, _run_job(job, overwrite))
+        else:
+            workers = min(n_jobs, len(jobs), os.cpu_count() or 1)
+            init = (method, threads, options, backend)
+            pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init)
+            try:
+                futs = {pool.submit(_run_job, job, overwrite): i for i, job in enumerate(jobs)}
+                for fut in as_completed(futs):
+                    done(futs[fut], fut.result())
+            except BaseException:  # interrupted: start no new file; running ones finish or die with the group
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
+    finally:
+        bar.close()
     return [results[i] for i in range(len(jobs))]

@@ -2,20 +2,26 @@
 
 The input is decoded block by block and run through the per-channel pipeline
 (:class:`~hush.inference.pipeline.ChannelPipeline`: resampled to the method's rate, one stream processor per
-channel, resampled back) and written as float32 to a scratch file beside the destination. A second pass applies peak
-protection for integer formats and writes the final file, which is renamed into place only when complete. Memory
-stays bounded by the block size (plus a method's chunk for non-causal models) whatever the file length.
+channel, resampled back) and written as raw float32 to a scratch file beside the destination, unlinked as soon as
+it is opened so that no crash or kill can strand it. A second pass applies peak protection for integer formats and
+writes the final file, which is renamed into place only when complete. Memory stays bounded by the block size
+(plus a method's chunk for non-causal models) whatever the file length.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
 
+from hush.atomic import scratch_file
+from hush.audio.bandwidth import BandwidthMeter
 from hush.audio.checks import SignalStats
 from hush.audio.io import (
     atomic_path,
@@ -24,9 +30,10 @@ from hush.audio.io import (
     iter_blocks,
     peak_gain,
     probe,
-    scratch_path,
+    write_problem,
 )
 from hush.errors import AudioError
+from hush.inference.advice import band_limited_warning
 from hush.inference.chunked import make_stream
 from hush.inference.pipeline import ChannelPipeline
 from hush.methods import Enhancer, resolve
@@ -42,6 +49,23 @@ class FileResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def _scratch_for(dst: Path) -> Iterator[BinaryIO]:
+    """The scratch file in ``dst``'s folder; a folder that cannot take it is the one-line error of ``dst``."""
+    with contextlib.ExitStack() as stack:
+        try:
+            f = stack.enter_context(scratch_file(dst.parent))
+        except OSError as e:
+            raise AudioError(dst, f"cannot write ({write_problem(e, dst)})") from None
+        yield f
+
+
+def _scratch_blocks(f: BinaryIO, channels: int, frames: int) -> Iterator[np.ndarray]:
+    """``(frames, channels)`` float32 blocks of the raw interleaved scratch data, from the current position."""
+    while chunk := f.read(frames * channels * 4):
+        yield np.frombuffer(chunk, np.float32).reshape(-1, channels)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -83,40 +107,48 @@ def enhance_file(
         raise AudioError(dst, "output exists (use --overwrite to replace it)")
     out_subtype = subtype or (info.subtype if container_format(dst) == container_format(src) else default_subtype(dst))
     stats = SignalStats()
+    bandwidth = BandwidthMeter(info.sample_rate)
     pipe = ChannelPipeline(lambda: make_stream(enh, work_sr), info.sample_rate, work_sr, info.channels)
     blocksize = max(int(block_seconds * info.sample_rate), 1)
 
-    with scratch_path(dst.parent) as scratch:
+    with _scratch_for(dst) as scratch:
         peak, written = 0.0, 0
-        with sf.SoundFile(str(scratch), "w", info.sample_rate, info.channels, subtype="FLOAT", format="W64") as sc:
 
-            def emit(y: np.ndarray) -> None:
-                nonlocal peak, written
-                y = y[:, : max(info.frames - written, 0)]
-                if y.size:
-                    peak = max(peak, float(np.abs(y).max()))
-                    sc.write(y.T)
-                written += y.shape[1]
+        def emit(y: np.ndarray) -> None:
+            nonlocal peak, written
+            y = y[:, : max(info.frames - written, 0)]
+            if y.size:
+                peak = max(peak, float(np.abs(y).max()))
+                try:
+                    scratch.write(np.ascontiguousarray(y.T, dtype=np.float32).tobytes())
+                except OSError as e:
+                    raise AudioError(dst, f"cannot write ({write_problem(e, dst)})") from None
+            written += y.shape[1]
 
-            for block in iter_blocks(src, blocksize):
-                stats.update(block)
-                emit(pipe.process(block))
-            emit(pipe.flush())
-            if written < info.frames:  # resampler rounding: at most a few samples
-                emit(np.zeros((info.channels, info.frames - written), np.float32))
+        for block in iter_blocks(src, blocksize):
+            stats.update(block)
+            bandwidth.update(block)
+            emit(pipe.process(block))
+        emit(pipe.flush())
+        if written < info.frames:  # resampler rounding: at most a few samples
+            emit(np.zeros((info.channels, info.frames - written), np.float32))
         gain = peak_gain(peak, out_subtype)
+        scratch.flush()
+        scratch.seek(0)
         with atomic_path(dst, overwrite=overwrite) as tmp:
             try:
                 with sf.SoundFile(
                     str(tmp), "w", info.sample_rate, info.channels, subtype=out_subtype, format=container_format(dst)
                 ) as out:
-                    for block in iter_blocks(scratch, blocksize):
-                        out.write((block * gain).T)
+                    for block in _scratch_blocks(scratch, info.channels, blocksize):
+                        out.write(block * gain)
             except AudioError:
                 raise
             except Exception as e:
-                raise AudioError(dst, f"cannot write ({str(e).strip().splitlines()[-1]})") from None
+                raise AudioError(dst, f"cannot write ({write_problem(e, dst)})") from None
     result = FileResult(src, dst, warnings=stats.finish())
+    if advice := band_limited_warning(enh, bandwidth):
+        result.warnings.append(advice)
     if gain < 1.0:
         result.warnings.append(f"output scaled by {20 * np.log10(gain):.1f} dB to avoid clipping")
     return result

@@ -23,8 +23,11 @@ model's ``step`` for neural models, the frame recursion for classical ones). Non
 or centred models, peers without a stream) fall back to overlapping chunks of ``chunk_seconds`` enhanced
 offline and crossfaded over ``overlap_seconds`` (:class:`~hush.inference.chunked.ChunkedOffline` in its
 low-latency mode); their output is aligned (``delay == 0``) but a sample waits for the end of its chunk, so the
-latency is the chunk length, and the output approximates the whole-file result (each chunk only sees its own
-context). Every channel runs through the pipeline that files and arrays use too
+latency is the chunk length, and the output only approximates the whole-file result, because each chunk sees only
+its own context; a longer overlap does not close the gap, only longer chunks do. Measured for ``hq`` (v1.1) on 13
+dev and demo files (speech near -25 dBFS): with the default 1 s chunks the stream is 13-21 dB SNR from the offline
+output, largest sample difference 0.09; with ``chunk_seconds=4, overlap_seconds=1`` at least 27 dB, at most 0.02.
+The equality above holds for causal methods only. Every channel runs through the pipeline that files and arrays use too
 (:class:`~hush.inference.pipeline.ChannelPipeline`).
 
 Latency. ``delay`` is the exact alignment offset (an integer number of samples at ``sr``): the method's stream
@@ -42,10 +45,12 @@ less hold-back.
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 
 import numpy as np
 
+from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.resample import QUALITY, StreamResampler
 from hush.errors import AudioError
 from hush.inference.backend import with_backend
@@ -54,6 +59,24 @@ from hush.inference.pipeline import ChannelPipeline, whole_sample_pad
 from hush.methods import Enhancer, StreamProcessor, default_method, resolve
 
 _EMPTY = np.zeros(0, np.float32)
+MAX_ABS = 64.0  # +36 dBFS: no real float signal gets there; beyond it a sample is corrupt (random bytes, overflow)
+
+
+class NonFiniteInputWarning(UserWarning):
+    """A stream block held NaN, Inf or absurdly large samples; they were repaired (see :meth:`Streamer.process`)."""
+
+
+def repair(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """``x`` with NaN/Inf samples set to zero and samples beyond ``±MAX_ABS`` clipped, and how many were changed.
+
+    A live stream cannot refuse its input as files do; one NaN would otherwise reach every recursive estimate (GRU
+    states, noise trackers, overlap-add) and poison the output until the end of the stream."""
+    finite = np.isfinite(x)
+    bad = ~finite | (np.abs(np.where(finite, x, 0.0)) > MAX_ABS)
+    n = int(np.count_nonzero(bad))
+    if n:
+        x = np.clip(np.where(finite, x, 0.0), -MAX_ABS, MAX_ABS).astype(np.float32)
+    return x, n
 
 
 @lru_cache(maxsize=64)
@@ -100,8 +123,7 @@ class Streamer:
         resample_quality: str = QUALITY,
         **options,
     ):
-        if isinstance(sr, bool) or not isinstance(sr, int | np.integer) or sr <= 0:
-            raise AudioError(None, f"sample rate must be a positive integer, got {sr!r}")
+        sr = check_rate(sr, "Streamer")
         if method is None:
             method = default_method()
         self.enhancer = with_backend(resolve(method, **options), backend)
@@ -146,12 +168,13 @@ class Streamer:
     def reset(self) -> None:
         """Forget all state and buffered audio; the next block starts a new signal."""
         self._pipe: ChannelPipeline | None = None
+        self.n_repaired = 0  # input samples repaired in this stream (non-finite or beyond ±MAX_ABS)
         self._mono = True
         self._n_in = 0
         self._n_out = 0
 
     def _prepare(self, chunk: np.ndarray) -> np.ndarray:
-        x = np.asarray(chunk, dtype=np.float32)
+        x = as_real_audio(chunk, "stream block")
         if x.ndim not in (1, 2):
             raise AudioError(None, f"stream blocks must have shape (T,) or (C, T), got {x.shape}")
         x2 = x[None] if x.ndim == 1 else x
@@ -172,8 +195,22 @@ class Streamer:
         return y[0] if self._mono else y
 
     def process(self, chunk: np.ndarray) -> np.ndarray:
-        """Consume a block (``(T,)`` or ``(C, T)``, any ``T >= 0``); return the output ready so far."""
-        x = self._prepare(chunk)
+        """Consume a block (``(T,)`` or ``(C, T)``, any ``T >= 0``); return the output ready so far.
+
+        Non-finite samples (NaN, Inf) are replaced by zeros and samples beyond ``±MAX_ABS`` clipped, with one
+        :class:`NonFiniteInputWarning` per stream (the running count is ``n_repaired``): the output stays finite
+        and, once the input is clean again, returns to normal enhancement within 2 s (measured after a 50 ms burst:
+        up to 1.6 s for ``default``, whose GRU remembers it, 0.3 s for the classical methods; docs/robustness.md)."""
+        x, bad = repair(self._prepare(chunk))
+        if bad:
+            if not self.n_repaired:
+                warnings.warn(
+                    f"stream input had {bad} non-finite or out-of-range sample(s) (NaN, Inf or beyond "
+                    f"±{MAX_ABS:g}); replaced by zeros or clipped, and later ones will be too",
+                    NonFiniteInputWarning,
+                    stacklevel=2,
+                )
+            self.n_repaired += bad
         self._n_in += x.shape[1]
         y = self._layout(self._pipe.process(x))
         self._n_out += y.shape[-1]
@@ -190,4 +227,4 @@ class Streamer:
         return out
 
 
-__all__ = ["Streamer", "resampler_holdback"]
+__all__ = ["MAX_ABS", "NonFiniteInputWarning", "Streamer", "repair", "resampler_holdback"]

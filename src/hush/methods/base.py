@@ -73,12 +73,15 @@ class Enhancer(ABC):
         description: one line for ``hush list``.
         sample_rate: working rate in Hz, or ``None`` when the method works at any rate.
         causal: output at time t depends only on input up to t + lookahead.
+        handles_band_limited: the method is fit for band-limited (telephone) input; when False, files and arrays
+            detected as such get a warning naming a method that is (:mod:`hush.inference.advice`).
     """
 
     name: str = ""
     description: str = ""
     sample_rate: int | None = None
     causal: bool = True
+    handles_band_limited: bool = True
 
     def lookahead(self, sr: int) -> int:
         """Algorithmic lookahead in samples at rate ``sr`` (window plus lookahead frames)."""

@@ -138,6 +138,7 @@ class ControlledEnhancer(Enhancer):
         self.inner = inner
         self.name, self.description = inner.name, inner.description
         self.sample_rate, self.causal = inner.sample_rate, inner.causal
+        self.handles_band_limited = inner.handles_band_limited
 
     def lookahead(self, sr: int) -> int:
         la = self.inner.lookahead(sr)

@@ -103,5 +103,7 @@ class SEModel(nn.Module):
         raise NotImplementedError(f"{self.arch} is not a streaming model")
 
     def step(self, hop: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
-        """Consume ``(B, hop_size)`` samples and return ``(B, hop_size)`` output samples and the next state."""
+        """Consume ``(B, n * hop_size)`` samples (``n >= 1`` whole hops) and return as many output samples and the
+        next state. Feeding many hops per call gives the same output as one hop at a time (to float rounding) at
+        close to offline speed; ``ModelStream`` feeds blocks of up to ``MAX_BLOCK_FRAMES`` hops."""
         raise NotImplementedError(f"{self.arch} is not a streaming model")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from hush.atomic import replace_into
 from hush.errors import MethodError
 from hush.methods.base import Enhancer
 from hush.methods.control import with_file_defaults
@@ -49,15 +49,8 @@ def save(
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     """``torch.save`` to a temporary file beside ``path``, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with replace_into(path) as tmp, open(tmp, "wb") as f:
+        torch.save(obj, f)  # a file object: torch derives the archive's inner name from a path's, needing a stem
 
 
 def read_doc(path: str | os.PathLike) -> dict[str, Any]:

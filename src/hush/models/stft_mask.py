@@ -117,14 +117,24 @@ class STFTModel(SEModel):
         }
 
     def step(self, hop: torch.Tensor, state: dict[str, Any]) -> tuple[torch.Tensor, dict[str, Any]]:
-        frame = torch.cat([state["in"], hop], dim=-1)
-        spec = torch.fft.rfft(frame * self.window, dim=-1)[:, None]  # (B, 1, F)
+        """Consume ``(B, n * hop_size)`` samples (``n >= 1`` whole hops) as ``n`` frames in one ``enhance_spec``
+        call, with the framing, model and overlap-add state carried; return ``(B, n * hop_size)`` samples."""
+        h, n_fft = self.hop_size, self.n_fft
+        n = hop.shape[-1] // h
+        if n < 1 or hop.shape[-1] != n * h:
+            raise ValueError(f"step takes whole hops of {h} samples, got {hop.shape[-1]}")
+        buf = torch.cat([state["in"], hop], dim=-1)  # (B, n_fft - h + n * h)
+        frames = buf.unfold(-1, n_fft, h)  # (B, n, n_fft)
+        spec = torch.fft.rfft(frames * self.window, dim=-1)  # (B, n, F)
         out_spec, extra, net = self.enhance_spec(spec, state["net"])
         out_spec = self.post_spec(extra.get("input_spec", spec), out_spec)
-        y = torch.fft.irfft(out_spec, n=self.n_fft, dim=-1)[:, 0] * self.syn_window
-        acc = torch.cat([state["ola"], torch.zeros_like(hop)], dim=-1) + y
-        out = acc[:, : self.hop_size]
-        return out, {"in": frame[:, self.hop_size :], "ola": acc[:, self.hop_size :], "net": net}
+        y = torch.fft.irfft(out_spec, n=n_fft, dim=-1) * self.syn_window  # (B, n, n_fft)
+        total = (n - 1) * h + n_fft
+        acc = torch.nn.functional.fold(
+            y.transpose(1, 2), output_size=(1, total), kernel_size=(1, n_fft), stride=(1, h)
+        ).reshape(y.shape[0], total)
+        acc = torch.cat([acc[:, : n_fft - h] + state["ola"], acc[:, n_fft - h :]], dim=-1)
+        return acc[:, : n * h], {"in": buf[:, n * h :], "ola": acc[:, n * h :], "net": net}
 
 
 class FeatureSTFTModel(STFTModel):

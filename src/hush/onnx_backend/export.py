@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from hush import models
+from hush.atomic import replace_into
 from hush.dsp.stft import sqrt_hann
 from hush.models.base import SEModel
 from hush.models.stft_mask import STFTModel
@@ -302,17 +303,8 @@ def export_onnx(
                 check = {**check, "quantized": check_against_model(model, qpath, spec, names, init, check_frames)}
             write_metadata(proto, _metadata(model, names, init, used_opset, kind, check, quantized))
             proto.producer_name, proto.doc_string = "hush", f"hush {model.arch} streaming frame graph"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, part = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            os.close(fd)
-            try:
-                onnx.save(proto, part)
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(part, 0o666 & ~umask)  # mkstemp's 0600 is for scratch files, not deliverables
-                os.replace(part, path)
-            finally:
-                Path(part).unlink(missing_ok=True)
+            with replace_into(path) as part:
+                onnx.save(proto, str(part))
     finally:
         model.train(training)
     return path

@@ -149,6 +149,7 @@ class OnnxEnhancer(Enhancer):
         q = self.model.meta.get("quantized")
         self.description = description or f"{self.model.arch} model (ONNX{', ' + q if q else ''})"
         self.sample_rate = self.model.sample_rate
+        self.handles_band_limited = bool(self.model.meta.get("handles_band_limited", False))
 
     def lookahead(self, sr: int) -> int:
         return self.model.lookahead
