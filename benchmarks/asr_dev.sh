@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=${DEV:-data/dev-asr}
+CALLER_SYSTEMS=${SYSTEMS:-}
 SYSTEMS=${SYSTEMS:-default,hq,wiener,mmse-lsa,wpe,noisereduce,rnnoise,nsnet2,gtcrn,deepfilternet3}
 HUSH=${HUSH:-.venv/bin/hush}
 REUSE=${REUSE:-}
@@ -20,7 +21,7 @@ md=$(mktemp)
 {
   echo "## Speech recognition after enhancement: WER on held-out LibriSpeech speakers"
   echo
-  echo "Command: \`${REUSE:+SYSTEMS=$SYSTEMS REUSE=$REUSE }bash benchmarks/asr_dev.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, 1 thread)."
+  echo "Command: \`${CALLER_SYSTEMS:+SYSTEMS=$CALLER_SYSTEMS }${REUSE:+REUSE=$REUSE }bash benchmarks/asr_dev.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, 1 thread for enhancement)."
   echo "60 utterances of the 3 LibriSpeech speakers no bundled model trains or validates on, in the dev set's held-out"
   echo "noise at 0, 5 and 10 dB (20 each). The recognizer is PocketSphinx 5 with the US-English model its wheel bundles:"
   echo "an older-generation recognizer, so read the WER relative to \`noisy\` and between systems, not as a"
