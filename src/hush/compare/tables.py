@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from hush.compare.bootstrap import Interval, paired_bootstrap
+from hush.compare.bootstrap import Interval, paired_bootstrap, paired_bootstrap_ratio
 from hush.compare.runner import SystemRun
 from hush.errors import HushError
 from hush.metrics.asr import COUNTS, pooled_rate
@@ -40,18 +40,10 @@ def means(run: SystemRun, metrics: list[str], select: list[bool] | None = None) 
 def _pooled_difference(a: list[dict], b: list[dict], metric: str, seed: int) -> Interval:
     """Paired bootstrap of a pooled rate (errors over reference length) of ``a`` minus ``b``, resampling files."""
     err, length = COUNTS[metric]
-    keep = [
-        i for i in range(len(a)) if all(k in r and math.isfinite(r[k]) for r in (a[i], b[i]) for k in (err, length))
-    ]
-    if not keep:
-        return Interval(float("nan"), float("nan"), float("nan"), 0)
-    ea = np.array([a[i][err] for i in keep])
-    eb = np.array([b[i][err] for i in keep])
-    n = np.array([a[i][length] for i in keep])
-    idx = np.random.default_rng(seed).integers(0, len(keep), size=(2000, len(keep)))
-    d = (ea[idx].sum(axis=1) - eb[idx].sum(axis=1)) / n[idx].sum(axis=1)
-    lo, hi = np.quantile(d, [0.025, 0.975])
-    return Interval(float((ea.sum() - eb.sum()) / n.sum()), float(lo), float(hi), len(keep))
+    nan = float("nan")
+    return paired_bootstrap_ratio(
+        [r.get(err, nan) for r in a], [r.get(err, nan) for r in b], [r.get(length, nan) for r in a], seed=seed
+    )
 
 
 def differences(runs: list[SystemRun], metrics: list[str], baseline: str, seed: int = 0) -> dict:
