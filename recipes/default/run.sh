@@ -6,35 +6,29 @@
 set -euo pipefail
 stage=${1:-0}
 stop_stage=${2:-100}
-shared=${SHARED:-../shared/data}
-hush=${HUSH:-.venv/bin/hush}
+. recipes/common/stages.sh
 run=runs/default
 # One compute thread beside the data-loading worker: on two cores, two spinning compute threads plus the worker made
 # a step five times slower.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
-if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
+if in_range 0; then
   echo "stage 0: manifest of the shared speech, noise and dev data"
-  [ -s data/shared.jsonl ] || "$hush" data prepare shared "$shared" -o data/shared.jsonl
+  manifest
 fi
 
-if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
+if in_range 1; then
   echo "stage 1: train from scratch (checkpoints every 250 steps; the RIR banks are simulated once, about 7 minutes)"
-  if [ -f "$run/checkpoint.pt" ]; then
-    "$hush" train recipes/default/conf/train.yaml --resume -q
-  else
-    "$hush" train recipes/default/conf/train.yaml -q
-  fi
+  train recipes/default/conf/train.yaml
 fi
 
-if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
+if in_range 2; then
   echo "stage 2: the ASR validation set (validation speakers with transcripts, validation noise, 0/5/10 dB)"
-  [ -f data/asr-valid-default/transcripts.txt ] || \
-    .venv/bin/python recipes/common/make_asr_valid.py recipes/default/conf/train.yaml data/asr-valid-default
+  [ -f data/asr-valid-default/transcripts.txt ] ||
+    "$python" recipes/common/make_asr_valid.py recipes/default/conf/train.yaml data/asr-valid-default
 fi
 
-if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
+if in_range 3; then
   echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/default/selected.pt)"
-  .venv/bin/python recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-default --top 5
+  "$python" recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-default --top 5
 fi
-

@@ -6,23 +6,18 @@
 set -euo pipefail
 stage=${1:-0}
 stop_stage=${2:-100}
-shared=${SHARED:-../shared/data}
-hush=${HUSH:-.venv/bin/hush}
+. recipes/common/stages.sh
 run=runs/tiny
 # One compute thread beside the data-loading worker: on two cores, two spinning compute threads plus the worker made
 # a step five times slower.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
-if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
+if in_range 0; then
   echo "stage 0: manifest of the shared speech, noise and dev data"
-  [ -s data/shared.jsonl ] || "$hush" data prepare shared "$shared" -o data/shared.jsonl
+  manifest
 fi
 
-if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
+if in_range 1; then
   echo "stage 1: train from scratch (checkpoints every 250 steps; the RIR banks are simulated once, about 7 minutes)"
-  if [ -f "$run/checkpoint.pt" ]; then
-    "$hush" train recipes/tiny/conf/train.yaml --resume -q
-  else
-    "$hush" train recipes/tiny/conf/train.yaml -q
-  fi
+  train recipes/tiny/conf/train.yaml
 fi
