@@ -51,6 +51,7 @@ from functools import lru_cache
 import numpy as np
 
 from hush.audio.checks import as_real_audio, check_rate
+from hush.audio.layout import channels_first
 from hush.audio.resample import QUALITY, StreamResampler
 from hush.errors import AudioError
 from hush.inference.backend import with_backend
@@ -59,6 +60,7 @@ from hush.inference.pipeline import ChannelPipeline, whole_sample_pad
 from hush.methods import Enhancer, StreamProcessor, default_method, resolve
 
 _EMPTY = np.zeros(0, np.float32)
+LAYOUTS = ("auto", "channels_first", "channels_last")
 MAX_ABS = 64.0  # +36 dBFS: no real float signal gets there; beyond it a sample is corrupt (random bytes, overflow)
 
 
@@ -105,11 +107,15 @@ class Streamer:
         backend: ``"torch"`` or ``"onnx"`` (neural models run their exported one-frame graph in onnxruntime).
         chunk_seconds, overlap_seconds: chunk and crossfade length for non-causal methods (latency = chunk).
         resample_quality: soxr quality for the internal resamplers (``"HQ"`` matches :func:`hush.enhance`).
+        layout: how 2-D blocks are read: ``"channels_first"`` ``(C, T)``, ``"channels_last"`` ``(T, C)`` as
+            ``sounddevice`` and ``soundfile`` deliver them, or ``"auto"``: the first 2-D block decides, by the rule
+            of :func:`hush.audio.layout.channels_first` (more than 16 rows and at most 16 columns is ``(T, C)``,
+            so ``(480, 1)`` and ``(480, 2)`` are frames by channels; anything else ``(C, T)``).
         **options: method options, as for :func:`hush.load_method`.
 
-    ``process`` accepts float arrays of shape ``(T,)`` or ``(C, T)`` (one independent stream per channel; the
-    channel count is fixed until ``flush``/``reset``) and returns float32 of the same layout. ``flush`` returns
-    the tail and resets; ``reset`` drops all state and buffered audio.
+    ``process`` accepts float (or int16/int32 PCM) arrays of shape ``(T,)``, ``(C, T)`` or ``(T, C)`` (one
+    independent stream per channel; the channel count and layout are fixed until ``flush``/``reset``) and returns
+    float32 in the same layout. ``flush`` returns the tail and resets; ``reset`` drops all state and buffered audio.
     """
 
     def __init__(
@@ -121,9 +127,13 @@ class Streamer:
         chunk_seconds: float = 1.0,
         overlap_seconds: float = 0.25,
         resample_quality: str = QUALITY,
+        layout: str = "auto",
         **options,
     ):
         sr = check_rate(sr, "Streamer")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        self.layout = layout
         if method is None:
             method = default_method()
         self.enhancer = with_backend(resolve(method, **options), backend)
@@ -170,6 +180,7 @@ class Streamer:
         self._pipe: ChannelPipeline | None = None
         self.n_repaired = 0  # input samples repaired in this stream (non-finite or beyond ±MAX_ABS)
         self._mono = True
+        self._channels_last = self.layout == "channels_last"
         self._n_in = 0
         self._n_out = 0
 
@@ -177,22 +188,30 @@ class Streamer:
         x = as_real_audio(chunk, "stream block")
         if x.ndim not in (1, 2):
             raise AudioError(None, f"stream blocks must have shape (T,) or (C, T), got {x.shape}")
-        x2 = x[None] if x.ndim == 1 else x
+        if self._pipe is None and x.ndim == 2 and self.layout == "auto":
+            self._channels_last = channels_first(x)[1]
+        x2 = x[None] if x.ndim == 1 else (x.T if self._channels_last else x)
         if self._pipe is None:
             self._mono = x.ndim == 1
             self._pipe = ChannelPipeline(
                 self._new_processor, self.sr, self.work_sr, x2.shape[0], aligned=False, quality=self.quality
             )
         elif x2.shape[0] != len(self._pipe.procs) or (x.ndim == 1) != self._mono:
+            started = "1-D blocks" if self._mono else f"{len(self._pipe.procs)} channel(s) as {self._shape_name()}"
             raise AudioError(
                 None,
-                f"stream block has {x2.shape[0]} channel(s) (shape {x.shape}) but the stream "
-                f"started with {len(self._pipe.procs)}; call flush() or reset() first",
+                f"stream block of shape {x.shape} does not match the stream, which started with {started}; "
+                "call flush() or reset() first, or pass layout= to Streamer",
             )
         return x2
 
+    def _shape_name(self) -> str:
+        return "(T, C) frames by channels" if self._channels_last else "(C, T) channels by frames"
+
     def _layout(self, y: np.ndarray) -> np.ndarray:
-        return y[0] if self._mono else y
+        if self._mono:
+            return y[0]
+        return np.ascontiguousarray(y.T) if self._channels_last else y
 
     def process(self, chunk: np.ndarray) -> np.ndarray:
         """Consume a block (``(T,)`` or ``(C, T)``, any ``T >= 0``); return the output ready so far.
@@ -212,9 +231,9 @@ class Streamer:
                 )
             self.n_repaired += bad
         self._n_in += x.shape[1]
-        y = self._layout(self._pipe.process(x))
-        self._n_out += y.shape[-1]
-        return y
+        y = self._pipe.process(x)
+        self._n_out += y.shape[1]
+        return self._layout(y)
 
     def flush(self) -> np.ndarray:
         """Return the rest of the output (total output = input length + ``delay``) and reset the streamer."""

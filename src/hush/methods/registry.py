@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hush.errors import MethodError
+from hush.errors import MethodError, ModelFileNotFoundError
 from hush.methods.base import Enhancer
 from hush.methods.control import apply_control, split_control, validate_control
 
@@ -159,7 +159,7 @@ def _build(method: str, options: dict) -> Enhancer:
     if fmt is None:
         get(method)  # raises, naming the known methods
     if not Path(method).exists():
-        raise MethodError(f"{method}: model file not found")
+        raise ModelFileNotFoundError(f"{method}: model file not found")
     return _FORMATS[fmt](Path(method), **options)
 
 
