@@ -72,12 +72,10 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from hush.inference import enhance_jobs, expand_inputs, plan_jobs, with_backend
+    from hush.audio.io import AUDIO_EXTENSIONS
+    from hush.inference import Job, enhance_jobs, expand_inputs, plan_jobs, with_backend
     from hush.methods import resolve
     from hush.threads import set_threads
-
-    from hush.audio.io import AUDIO_EXTENSIONS
-    from hush.inference import Job
 
     method = args.method or default_method()
     named = args.output.suffix.lower() in AUDIO_EXTENSIONS and not args.output.is_dir()

@@ -62,9 +62,8 @@ def expand_inputs(
         elif p.is_file():
             pairs.append((p, Path(p.name)))
         elif glob.has_magic(arg):
-            files = sorted(
-                Path(f) for f in glob.glob(arg, recursive=recursive) if Path(f).is_file() and not _inside(Path(f), exclude)
-            )
+            matches = (Path(f) for f in glob.glob(arg, recursive=recursive))
+            files = sorted(f for f in matches if f.is_file() and not _inside(f, exclude))
             if not files:
                 errors.append(f"{arg}: no file matches this pattern")
             pairs += [(f, Path(f.name)) for f in files]
