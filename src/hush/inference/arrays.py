@@ -11,6 +11,7 @@ from hush.audio.checks import as_real_audio, check_rate, validate_array
 from hush.audio.layout import channels_first, fit_length
 from hush.inference.advice import band_limited_warning
 from hush.inference.chunked import WholeSignal, make_stream
+from hush.inference.fullband import min_gain
 from hush.inference.pipeline import ChannelPipeline
 from hush.inference.progress import Progress, ProgressCallback
 from hush.methods import Enhancer, resolve
@@ -55,12 +56,13 @@ def enhance_array(
     if downmix:
         x = x.mean(axis=0, keepdims=True)
     report = Progress(progress, n, sr)
+    lowest = min_gain(enh)
     if progress is not None and enh.causal:  # block by block, as files: reports as it goes
-        pipe = ChannelPipeline(lambda: make_stream(enh, work_sr), sr, work_sr, x.shape[0])
+        pipe = ChannelPipeline(lambda: make_stream(enh, work_sr), sr, work_sr, x.shape[0], high_band_min_gain=lowest)
         parts = [pipe.process(piece) for piece in report.pieces(x)]
         y = fit_length(np.concatenate([*parts, pipe.flush()], axis=1), n)
     else:
-        pipe = ChannelPipeline(lambda: WholeSignal(enh, work_sr), sr, work_sr, x.shape[0])
+        pipe = ChannelPipeline(lambda: WholeSignal(enh, work_sr), sr, work_sr, x.shape[0], high_band_min_gain=lowest)
         y = fit_length(pipe.process(x, last=True), n)
     report.finish()
     if downmix and not keep_channels:

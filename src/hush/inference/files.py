@@ -41,6 +41,7 @@ from hush.audio.io import (
 from hush.errors import AudioError
 from hush.inference.advice import band_limited_warning
 from hush.inference.chunked import make_stream
+from hush.inference.fullband import min_gain
 from hush.inference.pipeline import ChannelPipeline
 from hush.inference.progress import Progress, ProgressCallback
 from hush.methods import Enhancer, resolve
@@ -139,7 +140,11 @@ def enhance_file(
     stats = SignalStats()
     bandwidth = BandwidthMeter(info.sample_rate)
     pipe = ChannelPipeline(
-        lambda: make_stream(enh, work_sr), info.sample_rate, work_sr, 1 if downmix else info.channels
+        lambda: make_stream(enh, work_sr),
+        info.sample_rate,
+        work_sr,
+        1 if downmix else info.channels,
+        high_band_min_gain=min_gain(enh),
     )
     blocksize = max(int(block_seconds * info.sample_rate), 1)
     report = Progress(progress, info.frames, info.sample_rate)

@@ -31,7 +31,8 @@ class ChannelPipeline:
 
     ``aligned``: drop the processors' delay, so that output sample k is input sample k (files, arrays). Otherwise
     keep it as leading zeros (the processors' warm-up output is zeroed), padded to a whole number of samples at
-    ``sr`` (:func:`whole_sample_pad`), as :class:`hush.Streamer` promises.
+    ``sr`` (:func:`whole_sample_pad`), as :class:`hush.Streamer` promises. ``high_band_min_gain``: the method's
+    suppression control in the band above its rate (:func:`hush.inference.fullband.min_gain`).
     """
 
     def __init__(
@@ -43,6 +44,7 @@ class ChannelPipeline:
         aligned: bool = True,
         quality: str = QUALITY,
         keep_high_band: bool = True,
+        high_band_min_gain: float = 0.0,
     ):
         self.procs = [new_processor() for _ in range(channels)]
         self.down = StreamResampler(sr, work_sr, channels, quality)
@@ -52,7 +54,9 @@ class ChannelPipeline:
         self._skip = delay  # working-rate samples still to drop (aligned) or to zero (warm-up)
         self._pad, delay_sr = (0, 0) if aligned else whole_sample_pad(delay, sr, work_sr)
         self.high = (
-            HighBandKeeper(sr, work_sr, channels, quality, delay_sr) if keep_high_band and work_sr < sr else None
+            HighBandKeeper(sr, work_sr, channels, quality, delay_sr, high_band_min_gain)
+            if keep_high_band and work_sr < sr
+            else None
         )
 
     def _run(self, z: np.ndarray, last: bool) -> np.ndarray:

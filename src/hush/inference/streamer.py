@@ -56,6 +56,7 @@ from hush.audio.resample import QUALITY, StreamResampler
 from hush.errors import AudioError
 from hush.inference.backend import with_backend
 from hush.inference.chunked import ChunkedOffline, make_stream
+from hush.inference.fullband import min_gain
 from hush.inference.pipeline import ChannelPipeline, whole_sample_pad
 from hush.methods import Enhancer, StreamProcessor, default_method, resolve
 
@@ -194,7 +195,13 @@ class Streamer:
         if self._pipe is None:
             self._mono = x.ndim == 1
             self._pipe = ChannelPipeline(
-                self._new_processor, self.sr, self.work_sr, x2.shape[0], aligned=False, quality=self.quality
+                self._new_processor,
+                self.sr,
+                self.work_sr,
+                x2.shape[0],
+                aligned=False,
+                quality=self.quality,
+                high_band_min_gain=min_gain(self.enhancer),
             )
         elif x2.shape[0] != len(self._pipe.procs) or (x.ndim == 1) != self._mono:
             started = "1-D blocks" if self._mono else f"{len(self._pipe.procs)} channel(s) as {self._shape_name()}"
