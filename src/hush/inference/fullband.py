@@ -21,7 +21,7 @@ import math
 import numpy as np
 from scipy.signal import butter, lfilter, sosfilt
 
-from hush.audio.resample import QUALITY, StreamResampler
+from hush.audio.resample import LOW_LATENCY, StreamResampler
 from hush.methods.base import Enhancer
 from hush.methods.control import floor_gain
 
@@ -45,7 +45,7 @@ class HighBandKeeper:
     """
 
     def __init__(
-        self, sr: int, work_sr: int, channels: int, quality: str = QUALITY, delay: int = 0, lowest: float = 0.0
+        self, sr: int, work_sr: int, channels: int, quality: str = LOW_LATENCY, delay: int = 0, lowest: float = 0.0
     ):
         if not work_sr < sr:
             raise ValueError(f"the high band exists only when the model's rate ({work_sr}) is below the input's ({sr})")

@@ -1,7 +1,9 @@
 """The one per-channel pipeline behind files, arrays and :class:`hush.Streamer`.
 
-``(C, T)`` blocks at the caller's rate are resampled to the method's working rate (soxr; its streaming form is
-bit-identical to the one-shot form), run through one stream processor per channel, and resampled back. When the
+``(C, T)`` blocks at the caller's rate are resampled to the method's working rate (by default the low-latency
+polyphase resampler of :mod:`hush.audio.polyphase`, 3 ms per direction, whose streaming form is bit-identical to its
+one-shot form, so files, arrays and streams agree), run through one stream processor per channel, and resampled
+back. When the
 caller's rate is above the method's, the band the method cannot see is added back, gated by the method's own
 top-band gain (:mod:`hush.inference.fullband`).
 """
@@ -13,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from hush.audio.resample import QUALITY, StreamResampler
+from hush.audio.resample import LOW_LATENCY, StreamResampler
 from hush.inference.fullband import HighBandKeeper
 from hush.methods.base import StreamProcessor
 
@@ -42,7 +44,7 @@ class ChannelPipeline:
         work_sr: int,
         channels: int,
         aligned: bool = True,
-        quality: str = QUALITY,
+        quality: str = LOW_LATENCY,
         keep_high_band: bool = True,
         high_band_min_gain: float = 0.0,
     ):

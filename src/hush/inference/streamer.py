@@ -11,12 +11,12 @@ resampler's pre-ringing of the first samples), ``out[delay : delay + n]`` equals
 and the total length is ``n + delay`` for ``n`` input samples. Drop the first ``delay`` samples to get output
 aligned with the input and of the same length (what ``hush stream`` does by default).
 
-Offline here means exactly what :func:`hush.enhance` computes: resample to the method's working rate (soxr),
-enhance the whole signal from a zero initial state with causal (left, zero) padding and no centring, resample
-back, cut to the input length. Every causal model and classical method defines ``enhance`` and its
-``stream()`` processor that way, so at the working rate the stream equals the offline output to float rounding;
-``soxr``'s streaming resampler is bit-identical to its one-shot form, so at other rates they agree to within
-resampler rounding (see ``tests/inference/test_streamer.py`` for the measured numbers).
+Offline here means exactly what :func:`hush.enhance` computes: resample to the method's working rate (the
+low-latency polyphase resampler, :mod:`hush.audio.polyphase`), enhance the whole signal from a zero initial state
+with causal (left, zero) padding and no centring, resample back, cut to the input length. Every causal model and
+classical method defines ``enhance`` and its ``stream()`` processor that way, so at the working rate the stream
+equals the offline output to float rounding; the resampler's streaming form is bit-identical to its one-shot
+form, so at other rates they agree too (see ``tests/inference/test_streamer.py`` for the measured numbers).
 
 Methods. Causal methods stream through their own processor (:meth:`Enhancer.stream`: ``ModelStream`` over a
 model's ``step`` for neural models, the frame recursion for classical ones). Non-causal methods (bidirectional
@@ -35,11 +35,10 @@ delay (``n_fft - hop`` for STFT methods), plus, when resampling, a few working-r
 the offset is a whole number of output samples. ``latency`` / ``latency_ms`` is the *algorithmic* latency, the
 longest a sample waits (fed one sample at a time) until ``process`` returns its enhanced counterpart: ``delay``
 plus the buffering of one hop (``delay + hop - 1 = n_fft - 1`` samples at the working rate, the method's
-``lookahead``) plus the hold-back of the two streaming resamplers. soxr's HQ streaming resampler releases its
-output in bursts and holds back up to ~37 ms between 16 and 48 kHz and ~60-115 ms between 8 and 16 kHz, per
-direction; run at the method's rate (``sr=16000`` for the 16 kHz models, any rate for classical methods) for
-the lowest latency, or pass ``resample_quality="MQ"``/``"LQ"`` to trade exactness against the offline path for
-less hold-back.
+``lookahead``) plus the hold-back of the two streaming resamplers: the polyphase resampler's filter half length,
+3 ms per direction (5 ms between 8 and 16 kHz), so ``default`` has 36 ms at 44.1 and 48 kHz, 40 ms at 8 kHz and
+30 ms at 16 kHz. soxr's streaming resampler (``resample_quality="HQ"``) releases its output in bursts and holds back
+up to ~37 ms between 16 and 48 kHz and ~60-115 ms between 8 and 16 kHz, per direction.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ import numpy as np
 
 from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.layout import channels_first
-from hush.audio.resample import QUALITY, StreamResampler
+from hush.audio.resample import LOW_LATENCY, QUALITY, StreamResampler
 from hush.errors import AudioError
 from hush.inference.backend import with_backend
 from hush.inference.chunked import ChunkedOffline, make_stream
@@ -107,7 +106,9 @@ class Streamer:
         sr: sample rate of the audio passed in and returned (resampled internally to the method's rate).
         backend: ``"torch"`` or ``"onnx"`` (neural models run their exported one-frame graph in onnxruntime).
         chunk_seconds, overlap_seconds: chunk and crossfade length for non-causal methods (latency = chunk).
-        resample_quality: soxr quality for the internal resamplers (``"HQ"`` matches :func:`hush.enhance`).
+        resample_quality: the internal resamplers: ``"LL"`` (default), the low-latency polyphase resampler that
+            :func:`hush.enhance` and files use too, or a soxr quality (``"HQ"``, ...: more latency, and no longer
+            the offline path's resampler).
         layout: how 2-D blocks are read: ``"channels_first"`` ``(C, T)``, ``"channels_last"`` ``(T, C)`` as
             ``sounddevice`` and ``soundfile`` deliver them, or ``"auto"``: the first 2-D block decides, by the rule
             of :func:`hush.audio.layout.channels_first` (more than 16 rows and at most 16 columns is ``(T, C)``,
@@ -127,7 +128,7 @@ class Streamer:
         *,
         chunk_seconds: float = 1.0,
         overlap_seconds: float = 0.25,
-        resample_quality: str = QUALITY,
+        resample_quality: str = LOW_LATENCY,
         layout: str = "auto",
         **options,
     ):
