@@ -96,19 +96,21 @@ def plan_jobs(pairs: list[tuple[Path, Path]], outdir: Path, suffix: str = "") ->
 
 
 _worker_method = None
+_worker_file_options: dict = {}
 
 
-def _init_worker(method: str, threads: int, options: dict, backend: str) -> None:
-    global _worker_method
+def _init_worker(method: str, threads: int, options: dict, backend: str, file_options: dict | None = None) -> None:
+    global _worker_method, _worker_file_options
     set_threads(threads)
     _worker_method = with_backend(resolve(method, **options), backend)
     _worker_method.set_threads(threads)
+    _worker_file_options = dict(file_options or {})
 
 
-def _run_job(job: Job, overwrite: bool, file_options: dict) -> FileResult:
+def _run_job(job: Job, overwrite: bool) -> FileResult:
     t0 = time.perf_counter()
     try:
-        res = enhance_file(job.src, job.dst, _worker_method, overwrite=overwrite, **file_options)
+        res = enhance_file(job.src, job.dst, _worker_method, overwrite=overwrite, **_worker_file_options)
     except HushError as e:
         return FileResult(job.src, job.dst, ok=False, error=str(e))
     except Exception as e:  # never let one file stop the batch
@@ -151,15 +153,15 @@ def enhance_jobs(
 
     try:
         if n_jobs <= 1 or len(jobs) <= 1:
-            _init_worker(method, threads, options, backend)
+            _init_worker(method, threads, options, backend, file_options)
             for i, job in enumerate(jobs):
-                done(i, _run_job(job, overwrite, file_options))
+                done(i, _run_job(job, overwrite))
         else:
             workers = min(n_jobs, len(jobs), os.cpu_count() or 1)
-            init = (method, threads, options, backend)
+            init = (method, threads, options, backend, file_options)
             pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init)
             try:
-                futs = {pool.submit(_run_job, job, overwrite, file_options): i for i, job in enumerate(jobs)}
+                futs = {pool.submit(_run_job, job, overwrite): i for i, job in enumerate(jobs)}
                 for fut in as_completed(futs):
                     done(futs[fut], fut.result())
             except BaseException:  # interrupted: start no new file; running ones finish or die with the group
