@@ -166,3 +166,20 @@ def test_int16_arrays_are_scaled_from_the_integer_range(noisy):
     assert np.abs(y).max() < 1.0
     with pytest.raises(ValueError, match="int16"):
         hush.enhance(pcm.astype(np.int64), 16000, METHOD)
+
+
+@pytest.mark.parametrize(
+    ("src_ext", "subtype", "dst_ext", "want"),
+    [
+        ("flac", "PCM_24", "wav", "PCM_24"),
+        ("wav", "PCM_24", "flac", "PCM_24"),
+        ("wav", "FLOAT", "flac", "PCM_24"),  # FLAC has no float: its deepest
+        ("wav", "FLOAT", "aiff", "FLOAT"),
+        ("flac", "PCM_16", "wav", "PCM_16"),
+    ],
+)
+def test_a_container_change_keeps_the_bit_depth(tmp_path, noisy, src_ext, subtype, dst_ext, want):
+    src = tmp_path / f"in.{src_ext}"
+    sf.write(src, 0.5 * noisy, 16000, subtype=subtype)
+    res = hush.enhance_file(src, tmp_path / f"out.{dst_ext}", METHOD)
+    assert sf.info(str(res.dst)).subtype == want
