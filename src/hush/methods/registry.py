@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hush.errors import MethodError
 from hush.methods.base import Enhancer
-from hush.methods.control import apply_control, split_control, validate_control
+from hush.methods.control import apply_control, preset_control, split_control, validate_control
 
 PROVIDERS = ("hush.classical", "hush.models.model_file", "hush.onnx_backend.runtime", "hush.pretrained", "hush.peers")
 DEFAULT_FORMAT = ".pt"  # how an existing file with an unregistered suffix is read
@@ -135,15 +135,20 @@ def resolve(method: str | Enhancer, **options) -> Enhancer:
 
     ``atten_lim_db`` and ``mix`` (also in a spec: ``"default:atten_lim_db=12,mix=0.8"``) are accepted for every
     method, and for an Enhancer instance too (a controlled copy is returned); see :mod:`hush.methods.control`.
+    ``preset`` (``"default:preset=asr"``) takes the limit and mix from a setting the model file names; explicit
+    ``atten_lim_db`` / ``mix`` still override it.
     """
     if not isinstance(method, Enhancer):
         _load_providers()
         method, spec_opts = parse_spec(method)
         options = {**spec_opts, **options}
     control = split_control(options)
+    preset = options.pop("preset", None)
     if control:
         validate_control(**control)  # before loading a model
     enh = method if isinstance(method, Enhancer) else _build(method, options)
+    if preset is not None:
+        control = {**preset_control(enh, str(preset)), **control}
     if control:  # a model file's own default (methods.control.with_file_defaults) stays unless replaced
         control = {**getattr(enh, "control_defaults", {}), **control}
     return apply_control(enh, **control) if control else enh
