@@ -7,8 +7,10 @@ The grid (``--limits`` in dB, ``inf`` for none; ``--mixes``) is scored with Pock
 (``recipes/common/make_asr_valid.py``: the recipe's validation speakers in its validation noise at 0, 5 and 10 dB,
 never the ASR dev set that reports the result). WER is pooled per SNR. A setting is admissible when its WER at every
 SNR is at most the unprocessed input's minus ``--margin``; the admissible one with the lowest pooled WER wins. The
-table goes to ``--out`` and the winner is printed as the JSON that ``ship.py --preset asr=...`` stores in the model
-file (``hush enhance -m default:preset=asr``).
+table goes to ``--out`` and the winner is printed; put it under ``presets: asr:`` in the recipe's ``card.yaml`` and
+``ship.py`` stores it in the model file (``hush enhance -m default:preset=asr``). The recognizer is slow (about real
+time on noisy speech), so each setting's per-file scores are kept in ``--out`` with the suffix ``.jsonl`` and a rerun
+scores only the settings it has not seen.
 """
 
 from __future__ import annotations
@@ -64,24 +66,35 @@ def main() -> None:
     snrs = [snr_of[f.name] for f in files]
 
     grid = [(float(lim), float(mix)) for lim in args.limits.split(",") for mix in args.mixes.split(",")]
+    cache_path = args.out.with_suffix(".jsonl")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    cache = {}
+    if cache_path.exists():
+        for line in cache_path.read_text().splitlines():
+            rec = json.loads(line)
+            if rec["method"] == args.method and rec["files"] == [f.name for f in files]:
+                cache[rec["setting"]] = rec["scores"]
     table = []
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(_score, [(x, sr, ref) for (x, sr), ref in zip(noisy, refs, strict=True)]))
-        base = _row("unprocessed", rows, snrs)
-        table.append(base)
-        print(json.dumps(base), flush=True)
-        for lim, mix in grid:
-            enh = hush.load_method(args.method, **_setting(lim, mix))
-            outs = [(hush.enhance(x, sr, method=enh), sr, ref) for (x, sr), ref in zip(noisy, refs, strict=True)]
-            row = _row(json.dumps(_setting(lim, mix)), list(pool.map(_score, outs)), snrs)
-            table.append(row)
-            print(json.dumps(row), flush=True)
+        for name, setting in [("unprocessed", None)] + [(json.dumps(_setting(*g)), _setting(*g)) for g in grid]:
+            if name not in cache:
+                enh = None if setting is None else hush.load_method(args.method, **setting)
+                outs = [
+                    (x if enh is None else hush.enhance(x, sr, method=enh), sr, ref)
+                    for (x, sr), ref in zip(noisy, refs, strict=True)
+                ]
+                cache[name] = list(pool.map(_score, outs))
+                rec = {"method": args.method, "setting": name, "files": [f.name for f in files], "scores": cache[name]}
+                with open(cache_path, "a") as fh:
+                    fh.write(json.dumps(rec) + "\n")
+            table.append(_row(name, cache[name], snrs))
+            print(json.dumps(table[-1]), flush=True)
+    base = table[0]
 
     per_snr = [k for k in base if k.startswith("wer_")]
     for row in table[1:]:
         row["admissible"] = all(row[k] <= base[k] - args.margin for k in per_snr)
     base["admissible"] = ""
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(table[1]))
         w.writeheader()
