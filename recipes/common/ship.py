@@ -1,7 +1,7 @@
 """Ship the last stage of a recipe as a bundled model: fp16 weights, the model card and the stages' logs.
 
-    python recipes/common/ship.py hq recipes/hq                    # the last stage of recipes/hq/run.sh
-    python recipes/common/ship.py hq recipes/hq --card-only        # rewrite the card of the shipped file only
+    python recipes/common/ship.py hq recipes/hq/v1                  # the last stage of recipes/hq/v1/run.sh
+    python recipes/common/ship.py hq recipes/hq/v1 --card-only      # rewrite the card of the shipped file only
 
 RECIPE holds ``conf/NN-*.yaml`` (the training stages in order, or the one ``conf/train.yaml`` of a single-stage
 recipe; each config's ``train.out_dir`` is its run folder) and ``card.yaml`` (the model-specific text of the card:

@@ -19,7 +19,7 @@ from hush.training import load_config
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = ROOT / "recipes"
 TEMPLATE = RECIPES / "common" / "model_card_template.md"
-CHAINS = {"hq": RECIPES / "hq", "default": RECIPES / "default" / "v1"}
+CHAINS = {"hq": RECIPES / "hq" / "v1", "default": RECIPES / "default" / "v1"}
 
 
 def _ship():
