@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -12,6 +13,8 @@ from hush.service.catalog import Catalog
 from hush.service.config import ServiceConfig
 from hush.service.errors import ApiError
 from hush.service.pool import QueueFull, WorkerPool
+
+log = logging.getLogger("hush.service")
 
 
 @dataclass
@@ -44,10 +47,16 @@ class ServiceState:
             raise busy(QueueFull(self.pool.retry_after()))
 
     async def run(self, fn, *args):
+        """``fn(*args)`` on the worker pool; a failure that is not the client's is a 500 without internals."""
         try:
             return await self.pool.run(fn, *args)
         except QueueFull as e:
             raise busy(e) from None
+        except ApiError:
+            raise
+        except Exception as e:
+            log.error("%s failed: %s: %s", getattr(fn, "__name__", fn), type(e).__name__, e, exc_info=e)
+            raise ApiError(500, f"the request failed on the server ({type(e).__name__})") from None
 
 
 def busy(e: QueueFull) -> ApiError:
