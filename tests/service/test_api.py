@@ -76,8 +76,9 @@ def test_enhance_multipart_equals_enhance_file(client, tmp_path):
     seconds, rtf = float(r.headers["x-hush-processing-seconds"]), float(r.headers["x-hush-rtf"])
     assert 0 < seconds < 10 and rtf == pytest.approx(seconds / 2.0, abs=1e-3)
     assert r.headers["server-timing"].startswith("enhance;dur=")
-    assert 'filename="my take_enhanced.wav"' in r.headers["content-disposition"] or "my%20take_enhanced.wav" in (
-        r.headers["content-disposition"]
+    assert (
+        'filename="my take_enhanced.wav"' in r.headers["content-disposition"]
+        or "my%20take_enhanced.wav" in (r.headers["content-disposition"])
     )
 
 
@@ -214,8 +215,20 @@ def test_evaluate_returns_the_hush_evaluate_document(client, tmp_path):
         (tmp_path / kind).mkdir()
         (tmp_path / kind / "utt.wav").write_bytes(wav_bytes(x, subtype="FLOAT"))
     metrics = "si_sdr,snr,stoi"
-    assert main(["evaluate", *[f"--{k}={tmp_path / k}" for k in ("clean", "enhanced", "noisy")],
-                 "--metrics", metrics, "--json", str(tmp_path / "cli.json"), "-q"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "evaluate",
+                *[f"--{k}={tmp_path / k}" for k in ("clean", "enhanced", "noisy")],
+                "--metrics",
+                metrics,
+                "--json",
+                str(tmp_path / "cli.json"),
+                "-q",
+            ]
+        )
+        == 0
+    )
     files = {k: ("utt.wav", (tmp_path / k / "utt.wav").read_bytes(), WAV) for k in ("clean", "enhanced", "noisy")}
     r = client.post("/v1/evaluate", files=files, data={"metrics": metrics})
     assert r.status_code == 200, r.text
@@ -246,7 +259,8 @@ def test_dnsmos(client):
     r = client.post("/v1/dnsmos", files={"file": ("n.wav", wav_bytes(x), WAV)})
     assert r.status_code == 200, r.text
     noisy = r.json()
-    clean = client.post("/v1/dnsmos", content=wav_bytes(hush.enhance(x, 16000, "default")), headers={"content-type": WAV})
+    enhanced = wav_bytes(hush.enhance(x, 16000, "default"))
+    clean = client.post("/v1/dnsmos", content=enhanced, headers={"content-type": WAV})
     assert set(noisy) == {"dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl", "dnsmos_p808", "seconds"}
     assert all(1 <= noisy[k] <= 5 for k in ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl", "dnsmos_p808"))
     assert clean.json()["dnsmos_bak"] > noisy["dnsmos_bak"] + 0.5  # the background got quieter

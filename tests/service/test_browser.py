@@ -57,7 +57,13 @@ def page(browser, server):
     pg = context.new_page()
     foreign, errors = [], []
     host = urlparse(server.url).netloc
-    pg.on("request", lambda r: urlparse(r.url).scheme in ("http", "https", "ws", "wss") and urlparse(r.url).netloc != host and foreign.append(r.url))
+
+    def check(request) -> None:
+        u = urlparse(request.url)
+        if u.scheme in ("http", "https", "ws", "wss") and u.netloc != host:
+            foreign.append(request.url)
+
+    pg.on("request", check)
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
     pg.goto(server.url)
@@ -81,7 +87,9 @@ def canvas_spread(page, selector: str) -> float:
         selector,
         """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                   let s = 0, s2 = 0, n = 0;
-                  for (let i = 0; i < d.length; i += 4) { const v = d[i] + d[i + 1] + d[i + 2]; s += v; s2 += v * v; n++; }
+                  for (let i = 0; i < d.length; i += 4) {
+                    const v = d[i] + d[i + 1] + d[i + 2]; s += v; s2 += v * v; n++;
+                  }
                   return Math.sqrt(Math.max(s2 / n - (s / n) ** 2, 0)); }""",
     )
 
@@ -103,7 +111,8 @@ def test_upload_enhance_play_and_spectrograms(page, tmp_path):
         assert page.eval_on_selector(canvas, "c => c.dataset.drawn") == "true"
         assert canvas_spread(page, canvas) > 20, f"{canvas} is blank"
     # the enhanced spectrogram is darker: the noise between the harmonics is gone
-    mean = "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s / (d.length / 4); }"
+    mean = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                     let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s / (d.length / 4); }"""
     assert page.eval_on_selector("#enhanced-spec", mean) < 0.8 * page.eval_on_selector("#noisy-spec", mean)
 
     link = page.get_attribute("#download", "download")
