@@ -1,7 +1,8 @@
-"""A real ``hush serve`` process on a free loopback port (the system picks it: ``--port 0``)."""
+"""A real ``hush serve`` process on a free loopback port (the system picks it: ``--port 0``), and uploads."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -15,7 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
+
 import hush
+from tests.helpers.signals import mix_at_snr, speech_like
 
 SRC = Path(hush.__file__).resolve().parents[1]  # this checkout's code, not an installed copy
 
@@ -78,3 +83,14 @@ def hush_server(*args: str, timeout: float = 90.0) -> Iterator[Server]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def wav_bytes(x: np.ndarray, sr: int = 16000, fmt: str = "WAV", subtype: str = "PCM_16") -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, x, sr, format=fmt, subtype=subtype)
+    return buf.getvalue()
+
+
+def noisy_signal(seconds: float = 2.0, sr: int = 16000, seed: int = 0) -> np.ndarray:
+    clean = speech_like(sr=sr, seconds=seconds, seed=seed)
+    return mix_at_snr(clean, np.random.default_rng(seed + 1).standard_normal(len(clean)), 5.0)

@@ -10,9 +10,12 @@ import pytest
 import soundfile as sf
 
 import hush
-from tests.service.conftest import noisy_signal, wav_bytes
+from tests.helpers.server import noisy_signal, wav_bytes
 
 WAV = "audio/wav"
+
+pytest.importorskip("fastapi", reason="hush[serve] not installed")
+pytest.importorskip("httpx", reason="httpx not installed (hush[serve-test])")
 
 
 def post_enhance(client, data: bytes, ctype: str = WAV, **params):

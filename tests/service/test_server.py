@@ -17,9 +17,9 @@ import pytest
 import soundfile as sf
 
 from hush.cli import main
-from tests.helpers.server import hush_server
-from tests.service.conftest import noisy_signal, wav_bytes
+from tests.helpers.server import hush_server, noisy_signal, wav_bytes
 
+pytest.importorskip("fastapi", reason="hush[serve] not installed")
 httpx = pytest.importorskip("httpx", reason="httpx not installed (hush[serve-test])")
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 
 import hush
-from tests.service.conftest import noisy_signal
+from tests.helpers.server import noisy_signal
+
+pytest.importorskip("fastapi", reason="hush[serve] not installed")
+pytest.importorskip("httpx", reason="httpx not installed (hush[serve-test])")
 
 
 def receive_all(ws, x, frame, dtype=np.float32, scale=1.0):
