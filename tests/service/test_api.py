@@ -110,6 +110,12 @@ def test_enhance_keeps_container_channels_and_model(client):
     assert ogg.status_code == 200 and sf.info(io.BytesIO(ogg.content)).format == "OGG"
 
 
+def test_enhance_warnings_travel_in_a_header(client):
+    r = post_enhance(client, wav_bytes(np.zeros(8000, np.float32)))
+    assert r.status_code == 200
+    assert "silent" in r.headers["x-hush-warning"] and "hush-serve" not in r.headers["x-hush-warning"]
+
+
 @pytest.mark.parametrize(
     ("params", "words"),
     [
@@ -290,3 +296,19 @@ def test_page_and_static_files_are_served_offline(client):
     assert "https://" not in page.text and "http://" not in page.text
     assert client.get("/docs").status_code == 404  # FastAPI's docs page would load from a CDN
     check_error(client.get("/static/../config.py"), 404)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--methods", "wiener,nope"], "unknown method 'nope'"),
+        (["--workers", "0"], "workers must be at least 1"),
+        (["--max-upload-mb", "-1"], "must be positive"),
+    ],
+)
+def test_serve_command_refuses_bad_settings_in_one_line(capsys, args, words):
+    from hush.cli import main
+
+    assert main(["serve", "--port", "0", *args]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hush: error:") and words in err[0]

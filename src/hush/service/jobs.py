@@ -71,9 +71,8 @@ def enhance(up: Upload, opts: EnhanceOptions, folder: Path, max_seconds: float) 
             rate = opts.sample_rate
     except HushError as e:
         raise audio_problem(e, up.field) from None
-    return Enhanced(
-        dst, FORMATS[fmt], fmt, rate, info.channels, info.duration, time.perf_counter() - t0, result.warnings
-    )
+    warnings = [w.replace(str(up.path), up.field) for w in result.warnings]  # never show a scratch path
+    return Enhanced(dst, FORMATS[fmt], fmt, rate, info.channels, info.duration, time.perf_counter() - t0, warnings)
 
 
 def dnsmos(up: Upload, max_seconds: float) -> dict:
