@@ -182,3 +182,21 @@ def test_keyboard_tabs_and_live_stream(page):
     page.wait_for_function("() => document.querySelector('#live-status').textContent === 'Stopped.'")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "serve-live.png"))
+
+
+def test_record_from_the_microphone_then_enhance(page):
+    page.wait_for_selector("#method option[value=wiener]", state="attached")
+    page.click("#record")
+    page.wait_for_function("() => document.querySelector('#record').getAttribute('aria-pressed') === 'true'")
+    page.wait_for_timeout(1500)
+    page.click("#record")
+    page.wait_for_function("() => document.querySelector('#file-name').textContent.startsWith('recording.wav')")
+    page.select_option("#method", "wiener")
+    page.keyboard.press("Tab")  # keyboard only from here: the submit button is enabled and reachable
+    page.focus("#enhance")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#enhanced-spec').dataset.drawn === 'true'", timeout=60000)
+    page.wait_for_function("() => document.querySelector('#enhanced-audio').readyState >= 1")
+    recorded = page.eval_on_selector("#noisy-audio", "a => a.duration")
+    assert 1.0 < recorded < 3.0
+    assert page.eval_on_selector("#enhanced-audio", "a => a.duration") == pytest.approx(recorded, abs=0.01)
