@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"classical", "models", "peers", "onnx_backend", "pretrained", "losses"},  # method providers, trainable parts
     {"inference"},  # arrays, files, streams: one pipeline over any method
     {"data", "training", "evaluation", "compare"},  # applications of inference and models
-    {"api", "cli", "__init__", "__main__"},  # the public surface
+    {"api", "cli", "service", "__init__", "__main__"},  # the public surface
 ]
 
 
