@@ -136,7 +136,9 @@ class ERBDeepFilter(STFTModel):
         if feature_floor:
             extra["feature_floor"] = float(feature_floor)
         if trunk != "gru":  # only then: configs of GRU-trunk files stay as they were
-            extra.update(trunk=trunk, dp_channels=int(dp_channels), dp_blocks=int(dp_blocks), dp_df_group=int(dp_df_group))
+            extra.update(
+                trunk=trunk, dp_channels=int(dp_channels), dp_blocks=int(dp_blocks), dp_df_group=int(dp_df_group)
+            )
         super().__init__(
             n_fft=n_fft,
             hop=hop,
@@ -213,9 +215,7 @@ class ERBDeepFilter(STFTModel):
     def init_estimator_state(self, batch: int) -> Any:
         return None
 
-    def _dual_path(
-        self, erb_f: torch.Tensor, df_f: torch.Tensor, states: list | None
-    ) -> tuple[torch.Tensor, list]:
+    def _dual_path(self, erb_f: torch.Tensor, df_f: torch.Tensor, states: list | None) -> tuple[torch.Tensor, list]:
         """The dual-path trunk: ``(B, K, hidden)`` features and the time-GRU states of every block."""
         b, k, _ = erb_f.shape
         d, g = self.df_bins, self.dp_group

@@ -2,8 +2,8 @@
 (Lee, Cheong, Han & Shin 2025, "FlowSE: Flow matching-based speech enhancement", ICASSP; the spectral representation
 and conditioning of SGMSE+, Richter et al. 2023; Lipman et al. 2023, "Flow matching for generative modeling").
 
-Representation: the STFT (512/128 by default, as SGMSE+ but with the Nyquist bin kept) of the peak-normalised waveform, amplitude-compressed as
-``β |X|^α e^{j∠X}`` (``α = 0.5``, ``β = 0.15``). The probability path runs from the clean spectrogram ``X`` at
+Representation: the STFT (512/128 by default; SGMSE+ uses 510/128) of the peak-normalised waveform,
+amplitude-compressed as ``β |X|^α e^{j∠X}`` (``α = 0.5``, ``β = 0.15``). The probability path runs from the clean spectrogram ``X`` at
 ``t = 0`` to the noisy one ``Y`` at ``t = 1``: ``x_t = (1 - t) X + t Y + σ_t z`` with ``σ_t = (1 - t) σ_min + t σ_max``
 and ``z`` complex Gaussian. Its conditional velocity is ``u = Y - X + (σ_max - σ_min) z``; a velocity network
 ``v(x_t, Y, t)`` is trained to match it (the ``flow-matching`` loss on the ``velocity`` / ``target_velocity``
@@ -79,7 +79,9 @@ class VelocityUNet(nn.Module):
         self.up = nn.ModuleList()
         for i in reversed(range(levels)):
             self.up.append(_ResBlock(2 * widths[i], widths[max(i - 1, 0)], emb))
-        self.out = nn.Sequential(nn.GroupNorm(min(8, widths[0]), widths[0]), nn.SiLU(), nn.Conv2d(widths[0], 2, 3, padding=1))
+        self.out = nn.Sequential(
+            nn.GroupNorm(min(8, widths[0]), widths[0]), nn.SiLU(), nn.Conv2d(widths[0], 2, 3, padding=1)
+        )
         nn.init.zeros_(self.out[-1].weight)
         nn.init.zeros_(self.out[-1].bias)
         self.levels = levels

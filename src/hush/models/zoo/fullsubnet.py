@@ -213,7 +213,9 @@ def _shrink(x: torch.Tensor, t0: int, carry: Any, s: int) -> tuple[torch.Tensor,
     else:
         carry = (cs[:, -1] - cs[:, prev], k - 1 - prev)
     steps = (
-        torch.stack([a / c for a, c in zip(sums, counts, strict=True)], dim=1) if done else x.new_zeros(x.shape[0], 0, x.shape[2])
+        torch.stack([a / c for a, c in zip(sums, counts, strict=True)], dim=1)
+        if done
+        else x.new_zeros(x.shape[0], 0, x.shape[2])
     )
     index = torch.tensor([sum(1 for d in done if d <= i) - 1 for i in range(k)], device=x.device)
     return steps, index, carry
@@ -302,7 +304,9 @@ class FastFullSubNet(_FullSubBase):
         enc_in, st["n1"] = laplace_norm(mel, st["n1"], self.norm)
         h, st["e1"] = self.enc1(enc_in, st["e1"])
         enc_out, st["e2"] = self.enc2(h, st["e2"])  # (B, K, M)
-        sb_in = torch.cat([unfold_neighbours(mel, self.sb_neighbors), unfold_neighbours(enc_out, self.fb_neighbors)], -1)
+        sb_in = torch.cat(
+            [unfold_neighbours(mel, self.sb_neighbors), unfold_neighbours(enc_out, self.fb_neighbors)], -1
+        )
         sb_in = sb_in.permute(0, 2, 1, 3).reshape(b * m, k, -1)
         if self.norm == "offline":  # the reference normalises the down-sampled sequence as a whole
             steps, index, _ = _shrink(sb_in, 0, None, self.shrink)

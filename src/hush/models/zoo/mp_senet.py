@@ -129,7 +129,9 @@ class MPSENet(STFTModel):
         self.trunk = nn.ModuleList([TSConformer(c, heads, conformer_kernel, dropout) for _ in range(blocks)])
         self.mag_dense = DenseBlock(c, dense_depth)
         self.mag_up = nn.ConvTranspose2d(c, c, (1, 3), (1, 2))
-        self.mag_out = nn.Sequential(nn.Conv2d(c, 1, 1), nn.InstanceNorm2d(1, affine=True), nn.PReLU(1), nn.Conv2d(1, 1, 1))
+        self.mag_out = nn.Sequential(
+            nn.Conv2d(c, 1, 1), nn.InstanceNorm2d(1, affine=True), nn.PReLU(1), nn.Conv2d(1, 1, 1)
+        )
         self.mask_act = LearnableSigmoid(f, beta)
         self.pha_dense = DenseBlock(c, dense_depth)
         self.pha_up = nn.Sequential(
@@ -140,7 +142,15 @@ class MPSENet(STFTModel):
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:
-        return {"n_fft": 128, "hop": 64, "channels": 8, "blocks": 1, "heads": 2, "conformer_kernel": 7, "dense_depth": 2}
+        return {
+            "n_fft": 128,
+            "hop": 64,
+            "channels": 8,
+            "blocks": 1,
+            "heads": 2,
+            "conformer_kernel": 7,
+            "dense_depth": 2,
+        }
 
     @property
     def lookahead(self) -> int:
