@@ -3,11 +3,11 @@
 and conditioning of SGMSE+, Richter et al. 2023; Lipman et al. 2023, "Flow matching for generative modeling").
 
 Representation: the STFT (512/128 by default; SGMSE+ uses 510/128) of the peak-normalised waveform,
-amplitude-compressed as ``β |X|^α e^{j∠X}`` (``α = 0.5``, ``β = 0.15``). The probability path runs from the clean spectrogram ``X`` at
-``t = 0`` to the noisy one ``Y`` at ``t = 1``: ``x_t = (1 - t) X + t Y + σ_t z`` with ``σ_t = (1 - t) σ_min + t σ_max``
-and ``z`` complex Gaussian. Its conditional velocity is ``u = Y - X + (σ_max - σ_min) z``; a velocity network
-``v(x_t, Y, t)`` is trained to match it (the ``flow-matching`` loss on the ``velocity`` / ``target_velocity``
-outputs, ``t ~ U(t_eps, 1)``).
+amplitude-compressed as ``β |X|^α e^{j∠X}`` (``α = 0.5``, ``β = 0.15``). The probability path runs from the clean
+spectrogram ``X`` at ``t = 0`` to the noisy one ``Y`` at ``t = 1``: ``x_t = (1 - t) X + t Y + σ_t z`` with
+``σ_t = (1 - t) σ_min + t σ_max`` and ``z`` complex Gaussian. Its conditional velocity is
+``u = Y - X + (σ_max - σ_min) z``; a velocity network ``v(x_t, Y, t)`` is trained to match it (the ``flow-matching``
+loss on the ``velocity`` / ``target_velocity`` outputs, ``t ~ U(t_eps, 1)``).
 
 Sampling: start from ``Y + σ_max z`` at ``t = 1`` and take ``steps`` Euler steps ``x ← x - Δt · v(x, Y, t)`` over
 ``t = linspace(1, t_eps, steps)``, the last one down to 0 (1 to N steps; ``steps`` and the noise ``seed`` are
