@@ -139,6 +139,10 @@ class Trainer:
             from hush.training.distill import DistillTask
 
             return DistillTask(build_loss(self.cfg.loss), self.cfg.distill, self.model)
+        if self.cfg.metric_gan is not None:  # adversarial training against a metric discriminator
+            from hush.training.metric_gan import MetricGANTask
+
+            return MetricGANTask(build_loss(self.cfg.loss), self.cfg.metric_gan, self.model.sample_rate)
         return Task(build_loss(self.cfg.loss))
 
     # ---------------------------------------------------------------------------------------------- files
@@ -153,7 +157,7 @@ class Trainer:
             "schedule": self.sched.state_dict(),
             "progress": vars(self.state).copy(),
             "rng": _rng_state(),
-            "extra": {k: m.state_dict() for k, m in self.task.extra_modules().items()},
+            "extra": {k: m.state_dict() for k, m in self.task.checkpoint_modules().items()},
             "config": to_dict(self.cfg),
         }
         atomic_torch_save(doc, self.checkpoint_path)
@@ -165,7 +169,7 @@ class Trainer:
         self.model.load_state_dict(doc["model"])
         self.opt.load_state_dict(doc["optimizer"])
         self.sched.load_state_dict(doc["schedule"])
-        for k, m in self.task.extra_modules().items():
+        for k, m in self.task.checkpoint_modules().items():
             m.load_state_dict(doc["extra"][k])
         self.state = Progress(**doc["progress"])
         _set_rng_state(doc["rng"])
