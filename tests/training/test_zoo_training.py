@@ -1,6 +1,8 @@
 """Training the DNS-era zoo systems: the target-conditioned forward of generative models and the metric
 discriminator (MetricGAN) task, including its exact resume."""
 
+import csv
+
 import numpy as np
 import pytest
 import torch
@@ -10,7 +12,21 @@ from hush.training import load_config
 from hush.training.config import Config, ConfigError, MetricGANConfig, from_dict
 from hush.training.task import Task
 from hush.training.trainer import Trainer
-from tests.training.test_training import read_csv, tiny_config
+
+
+def tiny_config(out_dir, **train) -> dict:
+    return {
+        "model": {"arch": "gru", "options": {"hidden": 16, "layers": 1, "n_fft": 256, "hop": 128}},
+        "data": {"kind": "synthetic", "epoch_size": 16, "valid_size": 4, "mix": {"segment_seconds": 1.0}},
+        "loss": {"mse": 1.0},
+        "optim": {"lr": 3e-3, "warmup_steps": 1},
+        "train": {"batch_size": 4, "log_every": 1, "out_dir": str(out_dir), "tensorboard": False, "seed": 3, **train},
+    }
+
+
+def read_csv(path):
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
 
 
 def test_task_hands_the_target_to_models_that_need_it():
@@ -66,8 +82,6 @@ def test_discriminator_learns_the_metric_and_the_enhancer_gets_its_gradient():
 def test_metric_gan_run_resumes_exactly(tmp_path):
     def cfg(out):
         c = tiny_config(out, max_steps=4, valid_every=2)
-        c["data"]["mix"] = {"segment_seconds": 1.0}
-        c["data"]["epoch_size"] = 16
         c["metric_gan"] = {"channels": 4}
         return from_dict(Config, c)
 
