@@ -227,6 +227,9 @@ class Trainer:
             num_workers=self.cfg.data.num_workers,
             collate_fn=collate,
             persistent_workers=False,
+            # its own generator: starting an iterator draws a seed, which from the global generator would shift the
+            # random stream of tasks that draw during training (dropout, flow-matching times) on a resumed run
+            generator=torch.Generator().manual_seed(self.cfg.train.seed * 100_003 + self.state.epoch),
         )
 
     def _validate_and_save(self) -> bool:
