@@ -137,6 +137,23 @@ class DistillConfig:
 
 
 @dataclass
+class MetricGANConfig:
+    """Adversarial training against a metric discriminator (MetricGAN; MP-SENet's form, hush.training.metric_gan)."""
+
+    weight: float = 0.05  # of the generator's term mean((D(clean, enhanced) - 1)^2)
+    metric: str = "pesq_wb"  # what the discriminator learns to predict: pesq_wb, pesq_nb (mapped to [0, 1]), estoi
+    lr: float = 5e-4
+    betas: list[float] = field(default_factory=lambda: [0.8, 0.99])
+    channels: int = 16
+    n_fft: int = 400  # the discriminator's input: compressed magnitude spectrograms
+    hop: int = 100
+    compression: float = 0.3
+
+
+METRIC_GAN_METRICS = ("pesq_wb", "pesq_nb", "estoi")
+
+
+@dataclass
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -144,6 +161,7 @@ class Config:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     distill: DistillConfig | None = None
+    metric_gan: MetricGANConfig | None = None
     name: str = "run"
 
 
@@ -256,6 +274,14 @@ def validate(cfg: Config) -> None:
             raise ConfigError(f"config error: train.select_metric: {', '.join(missing)} is not in train.valid_metrics")
     if cfg.distill is not None:
         validate_distill(cfg.distill)
+    if cfg.metric_gan is not None:
+        mg = cfg.metric_gan
+        if cfg.distill is not None:
+            raise ConfigError("config error: metric_gan: cannot be combined with distill")
+        _check_weight(mg.weight, "metric_gan.weight")
+        _check_choice(mg.metric, METRIC_GAN_METRICS, "metric_gan.metric")
+        if mg.lr <= 0 or mg.channels < 1 or mg.n_fft < 16 or mg.hop < 1 or not 0 < mg.compression <= 1:
+            raise ConfigError("config error: metric_gan: lr, channels, n_fft, hop and compression must be positive")
 
 
 _FEATURE_LOSSES = ("mse", "l1", "cosine")
