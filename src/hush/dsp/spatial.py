@@ -109,12 +109,13 @@ def diffuse_coherence(
     raise ValueError(f"field must be 'spherical' or 'cylindrical', got {field!r}")
 
 
-def coherence_mixing_matrix(coherence: np.ndarray) -> np.ndarray:
-    """``(F, C, C)`` matrices ``A`` with ``A^H A = coherence`` per bin (eigendecomposition, negative eigenvalues of
-    a numerically indefinite matrix clipped to zero)."""
-    vals, vecs = np.linalg.eigh(coherence)
-    vals = np.maximum(vals, 0.0)
-    return np.sqrt(vals)[..., :, None] * np.swapaxes(vecs.conj(), -1, -2)
+def coherence_mixing_matrix(coherence: np.ndarray, load: float = 1e-6) -> np.ndarray:
+    """``(F, C, C)`` matrices ``A`` with ``A^H A = coherence`` per bin: the Cholesky factor (smooth across frequency,
+    unlike eigenvectors, whose arbitrary signs would smear the coherence of neighbouring bins), after a tiny
+    diagonal loading that keeps the nearly singular low-frequency matrices definite."""
+    c = coherence.shape[-1]
+    loaded = (coherence + load * np.eye(c)) / (1.0 + load)
+    return np.swapaxes(np.linalg.cholesky(loaded).conj(), -1, -2)
 
 
 def impose_coherence(noise: np.ndarray, coherence: np.ndarray, n_fft: int, hop: int) -> np.ndarray:

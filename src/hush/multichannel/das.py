@@ -73,9 +73,7 @@ class DelayAndSum(MultiChannelEnhancer):
         spec = stft(x, n_fft, hop)
         az = estimate_doa(spec, self.geometry.positions, sr, n_fft, self.doa) if isinstance(self.doa, str) else self.doa
         self.last_doa = float(az)
-        return istft(apply_weights(self._weights(az, sr, n_fft), spec), x.shape[1], n_fft, hop)[None].astype(
-            np.float32
-        )
+        return istft(apply_weights(self._weights(az, sr, n_fft), spec), x.shape[1], n_fft, hop)[None].astype(np.float32)
 
     def stream_multi(self, sr: int) -> MultiStreamProcessor:
         if not self.causal:

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 from scipy.signal import fftconvolve
+from torch.utils.data import Dataset
 
 from hush.audio.io import write
 from hush.data.mixing.rir import direct_gain, direct_path_index
@@ -145,7 +147,11 @@ def simulate_room(geometry: ArrayGeometry, cfg: ArraySceneConfig, seed: int, ind
         rirs.append(np.stack([np.pad(h, (0, n - len(h))) for h in hs]))
     rel = _rotation(-rot) @ (talker - center)
     return ArrayRoom(
-        rirs, rt60, tuple(float(d) for d in dims), float(np.linalg.norm(rel[:2])), float(np.rad2deg(np.arctan2(rel[1], rel[0])))
+        rirs,
+        rt60,
+        tuple(float(d) for d in dims),
+        float(np.linalg.norm(rel[:2])),
+        float(np.rad2deg(np.arctan2(rel[1], rel[0]))),
     )
 
 
@@ -236,6 +242,17 @@ def draw_scene(
     return out
 
 
+def load_pool(records, sr: int, limit: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
+    """Up to ``limit`` of ``records`` (a seeded choice), read whole at ``sr``, and their paths."""
+    from hush.data.mixing.audio_cache import AudioReader
+
+    rng = np.random.default_rng(seed)
+    pick = sorted(rng.choice(len(records), size=min(limit, len(records)), replace=False).tolist())
+    reader = AudioReader(sr)
+    sigs = [np.asarray(reader.read_full(records[i].path), np.float64) for i in pick]
+    return sigs, [records[i].path for i in pick]
+
+
 def write_array_set(
     out: str | Path,
     geometry: ArrayGeometry,
@@ -289,11 +306,83 @@ def write_array_set(
 
 __all__ = [
     "DEV_SEED",
+    "ArrayDataConfig",
+    "ArrayMixingDataset",
     "ArrayRoom",
     "ArraySceneConfig",
     "crop",
+    "load_pool",
     "draw_scene",
     "render",
     "simulate_room",
     "write_array_set",
 ]
+
+
+@dataclass
+class ArrayDataConfig:
+    """``data.array`` of a training config (``data.kind: array``).
+
+    ``array``: the geometry spec; ``n_rooms``: rooms simulated once (seeded by ``room_seed``) and drawn from per
+    item; ``beamformer``: a method spec (``"mvdr:mask=spp"``) whose output becomes the item's ``noisy`` signal, so
+    a single-channel post-filter is trained on beamformer outputs; empty: ``noisy`` is the ``(C, T)`` array.
+    ``scene``: :class:`ArraySceneConfig` fields.
+    """
+
+    array: str = "linear:4:0.05"
+    n_rooms: int = 64
+    room_seed: int = 1
+    beamformer: str = ""
+    scene: dict = field(default_factory=dict)
+
+
+class ArrayMixingDataset(Dataset):
+    """On-the-fly array scenes from speech and noise records: ``{"noisy", "clean"}`` float32 tensors.
+
+    Item ``i`` of epoch ``e`` is drawn from ``np.random.default_rng([seed, e, rank, i])`` in one of ``n_rooms``
+    rooms (:func:`simulate_room` of ``(room_seed, r)``, built on first use in each worker).
+    """
+
+    def __init__(self, speech, noise, cfg: ArrayDataConfig, sample_rate: int, epoch_size: int, seed: int, rank=0):
+        from hush.multichannel.geometry import parse_array
+
+        self.speech, self.noise, self.cfg = list(speech), list(noise), cfg
+        self.geometry = parse_array(cfg.array)
+        self.scene = ArraySceneConfig(**{**cfg.scene, "sample_rate": int(sample_rate)})
+        self.epoch_size, self.seed, self.rank, self.epoch = int(epoch_size), int(seed), int(rank), 0
+        self._rooms: dict[int, ArrayRoom] = {}
+        self._reader = None
+        self._beamformer = None
+
+    def __len__(self) -> int:
+        return self.epoch_size
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def _room(self, r: int) -> ArrayRoom:
+        if r not in self._rooms:
+            self._rooms[r] = simulate_room(self.geometry, self.scene, self.cfg.room_seed, r)
+        return self._rooms[r]
+
+    def _signal(self, records, rng) -> np.ndarray:
+        from hush.data.mixing.audio_cache import AudioReader
+
+        if self._reader is None:
+            self._reader = AudioReader(self.scene.sample_rate, 256 * 2**20)
+        return np.asarray(self._reader.read_full(records[int(rng.integers(len(records)))].path), np.float64)
+
+    def __getitem__(self, i: int) -> dict:
+        rng = np.random.default_rng([self.seed, self.epoch, self.rank, int(i)])
+        room = self._room(int(rng.integers(self.cfg.n_rooms)))
+        speech = [self._signal(self.speech, rng)]
+        noise = [self._signal(self.noise, rng) for _ in range(len(room.rirs))]
+        scene = draw_scene(room, self.geometry, speech, noise, self.scene, rng)
+        noisy = scene["noisy"]
+        if self.cfg.beamformer:
+            if self._beamformer is None:
+                from hush.methods import resolve
+
+                self._beamformer = resolve(self.cfg.beamformer).with_geometry(self.geometry)
+            noisy = np.asarray(self._beamformer.enhance_multi(noisy, self.scene.sample_rate), np.float32)[0]
+        return {"noisy": torch.from_numpy(np.ascontiguousarray(noisy)), "clean": torch.from_numpy(scene["clean"])}
