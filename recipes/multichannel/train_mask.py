@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import time
 from pathlib import Path
 
@@ -67,12 +68,14 @@ def main() -> None:
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
         step += 1
-        ema = float(loss) if ema is None else 0.95 * ema + 0.05 * float(loss)
+        ema = float(loss.detach()) if ema is None else 0.95 * ema + 0.05 * float(loss.detach())
         if step % 25 == 0:
             print(f"step {step} loss {ema:.4f} ({time.time() - t0:.0f} s)", flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()  # torch's zip writer refuses the temporary file's dotted name
+    torch.save({"hidden": args.hidden, "state": net.state_dict(), "steps": step, "loss": ema}, buf)
     with replace_into(args.output) as tmp:
-        torch.save({"hidden": args.hidden, "state": net.state_dict(), "steps": step, "loss": ema}, tmp)
+        tmp.write_bytes(buf.getvalue())
     print(f"saved {args.output} after {step} steps, loss {ema:.4f}")
 
 

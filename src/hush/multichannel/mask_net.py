@@ -20,7 +20,7 @@ from torch import nn
 from hush.dsp.stft import stft
 from hush.errors import MethodError
 from hush.multichannel.framing import FrameSource, Immediate
-from hush.multichannel.masks import MaskSource
+from hush.multichannel.mask_source import MaskSource
 
 SAMPLE_RATE, N_FFT, HOP = 16000, 512, 256
 WEIGHTS = Path(__file__).resolve().parent.parent / "pretrained" / "mcmask.pt"

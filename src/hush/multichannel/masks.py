@@ -16,8 +16,6 @@ A :class:`MaskSource` gives one mask ``(K, F)`` in [0, 1] for a ``(C, T)`` array
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import numpy as np
 
 from hush.classical.noise_tracking import SPPNoiseTracker
@@ -26,22 +24,7 @@ from hush.errors import MethodError
 from hush.methods.base import Enhancer
 from hush.multichannel.framing import FrameSource, Immediate
 from hush.multichannel.gains import EnhancedFrames, offline_spectra, pooled_gain
-
-
-class MaskSource(ABC):
-    """A speech mask for a whole array (offline) or frame by frame (stream)."""
-
-    name: str = ""
-    sample_rate: int | None = None  # the rate it needs (None: any)
-    causal: bool = True
-
-    @abstractmethod
-    def offline(self, x: np.ndarray, sr: int, n_fft: int, hop: int) -> np.ndarray:
-        """``(K, F)`` mask of ``(C, T)`` input on the causal STFT grid of ``n_fft`` / ``hop``."""
-
-    @abstractmethod
-    def stream(self, channels: int, sr: int, n_fft: int, hop: int) -> FrameSource:
-        """A fresh frame source of ``(F,)`` masks equal to the offline mask frame by frame."""
+from hush.multichannel.mask_source import MaskSource
 
 
 class OracleMask(MaskSource):

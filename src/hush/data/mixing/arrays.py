@@ -203,6 +203,7 @@ def render(
     level = float(rng.uniform(*cfg.level_range_db))
     g = 10 ** (level / 20) / np.sqrt(_power(noisy[ref]))
     return {
+        "image": (image * g).astype(np.float32),  # the talker at every microphone (reverberant)
         "noisy": (noisy * g).astype(np.float32),
         "clean": (target * g).astype(np.float32),
         "noise": (noise * g).astype(np.float32),
