@@ -22,6 +22,7 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_md import update_section  # noqa: E402
 
+from hush.audio.io import write  # noqa: E402
 from hush.compare.bootstrap import paired_bootstrap  # noqa: E402
 from hush.data.mixing.arrays import DEV_SEED, ArraySceneConfig, draw_scene, simulate_room  # noqa: E402
 from hush.dsp.stft import stft  # noqa: E402
@@ -69,10 +70,10 @@ def scenes(spec: str, n: int, pools, out: Path) -> list[dict]:
         room = simulate_room(g, cfg, DEV_SEED, i)
         sc = draw_scene(room, g, *pools, cfg, np.random.default_rng([DEV_SEED, i]))
         for kind in ("noisy", "clean", "image"):
-            p = folder / kind / f"{i:05d}.flac"
+            p = folder / kind / f"{i:05d}.wav"
             if not p.exists():
                 p.parent.mkdir(exist_ok=True)
-                sf.write(p, np.atleast_2d(sc[kind]).T, SR, subtype="FLOAT")
+                write(p, sc[kind], SR, subtype="FLOAT")
         items.append(sc)
     return items, g
 

@@ -133,3 +133,25 @@ def test_bad_array_specs_are_one_line_errors(spec):
     with pytest.raises(HushError) as e:
         parse_array(spec)
     assert "\n" not in str(e.value)
+
+
+def test_mask_net_streams_exactly_as_offline_and_feeds_an_online_mvdr():
+    import torch
+
+    from hush.multichannel.mask_net import MaskNet, NetMask
+
+    torch.manual_seed(0)
+    source = NetMask(MaskNet(hidden=16))
+    x, _ = two_source_scene(seconds=1.5)
+    off = source.offline(x, SR, 512, 256)
+    assert off.shape[1] == 257 and 0.0 < off.min() and off.max() < 1.0
+    src = source.stream(x.shape[0], SR, 512, 256)
+    from hush.multichannel.framing import MultiSTFT
+
+    ana = MultiSTFT(x.shape[0], 512, 256)
+    items = src.push(x, ana.push(x)) + src.flush(ana.flush())
+    np.testing.assert_allclose(np.stack(items), off, atol=1e-5)
+    offline = MVDR(mask=source, online=True).enhance(x, SR)
+    s = hush.Streamer(MVDR(mask=source, online=True), sr=SR)
+    out = np.concatenate([s.process(x[:, i : i + 999]) for i in range(0, x.shape[1], 999)] + [s.flush()], axis=1)
+    np.testing.assert_allclose(out[0, s.delay :], offline[0], atol=2e-5)
