@@ -10,15 +10,16 @@ from hush.audio.bandwidth import BandwidthMeter
 from hush.audio.checks import as_real_audio, check_rate, validate_array
 from hush.audio.layout import channels_first, fit_length
 from hush.inference.advice import band_limited_warning
+from hush.inference.array_pipeline import make_pipeline
 from hush.inference.chunked import WholeSignal
-from hush.inference.pipeline import ChannelPipeline
 from hush.methods import Enhancer, resolve
 
 
 def enhance_array(audio: np.ndarray, sr: int, method: str | Enhancer = "default", **options) -> np.ndarray:
     """Enhance ``audio`` at rate ``sr`` and return it in the same shape, layout and rate (float32).
 
-    Channels are enhanced independently, each in one piece (offline). Silent or clipped input is processed with a
+    Channels are enhanced independently, each in one piece (offline); an array method (``mvdr``, ``mvdr+default``)
+    takes them all and returns its reference channel as ``(T,)``. Silent or clipped input is processed with a
     :class:`UserWarning`; empty, complex, non-finite or too-short input, or a rate outside 8-96 kHz (a whole
     number of Hz; ``16000.0`` is fine), raises ``AudioError``.
     """
@@ -33,7 +34,9 @@ def enhance_array(audio: np.ndarray, sr: int, method: str | Enhancer = "default"
     bandwidth.update(x)
     if advice := band_limited_warning(enh, bandwidth):
         warnings.warn(advice, UserWarning, stacklevel=2)
-    pipe = ChannelPipeline(lambda: WholeSignal(enh, work_sr), sr, work_sr, x.shape[0])
+    pipe = make_pipeline(enh, sr, work_sr, x.shape[0], whole=True, new_processor=lambda: WholeSignal(enh, work_sr))
     y = fit_length(pipe.process(x, last=True), x.shape[-1])
+    if y.shape[0] != x.shape[0]:  # an array method's reference channel
+        return y[0]
     y = y.T if transposed else y
     return y[0] if np.ndim(audio) == 1 else y

@@ -32,10 +32,9 @@ from hush.audio.io import (
     probe,
     write_problem,
 )
-from hush.errors import AudioError
+from hush.errors import AudioError, MethodError
 from hush.inference.advice import band_limited_warning
-from hush.inference.chunked import make_stream
-from hush.inference.pipeline import ChannelPipeline
+from hush.inference.array_pipeline import make_pipeline
 from hush.methods import Enhancer, resolve
 
 BLOCK_SECONDS = 10.0
@@ -85,7 +84,8 @@ def enhance_file(
     block_seconds: float = BLOCK_SECONDS,
     **options,
 ) -> FileResult:
-    """Enhance one file into ``dst`` (same rate, channels and, by default, subtype as the input).
+    """Enhance one file into ``dst`` (same rate, channels and, by default, subtype as the input; an array method
+    such as ``mvdr`` writes its one reference channel).
 
     Raises :class:`~hush.errors.AudioError` (one line naming the file) for bad input; never writes onto ``src``
     and never leaves a partial ``dst`` behind.
@@ -108,7 +108,11 @@ def enhance_file(
     out_subtype = subtype or (info.subtype if container_format(dst) == container_format(src) else default_subtype(dst))
     stats = SignalStats()
     bandwidth = BandwidthMeter(info.sample_rate)
-    pipe = ChannelPipeline(lambda: make_stream(enh, work_sr), info.sample_rate, work_sr, info.channels)
+    try:  # an array method checks the channel count (and its geometry) here
+        pipe = make_pipeline(enh, info.sample_rate, work_sr, info.channels)
+    except MethodError as e:
+        raise AudioError(src, str(e)) from None
+    n_out = pipe.n_out if hasattr(pipe, "n_out") else info.channels  # a beamformer writes its reference channel
     blocksize = max(int(block_seconds * info.sample_rate), 1)
 
     with _scratch_for(dst) as scratch:
@@ -131,16 +135,16 @@ def enhance_file(
             emit(pipe.process(block))
         emit(pipe.flush())
         if written < info.frames:  # resampler rounding: at most a few samples
-            emit(np.zeros((info.channels, info.frames - written), np.float32))
+            emit(np.zeros((n_out, info.frames - written), np.float32))
         gain = peak_gain(peak, out_subtype)
         scratch.flush()
         scratch.seek(0)
         with atomic_path(dst, overwrite=overwrite) as tmp:
             try:
                 with sf.SoundFile(
-                    str(tmp), "w", info.sample_rate, info.channels, subtype=out_subtype, format=container_format(dst)
+                    str(tmp), "w", info.sample_rate, n_out, subtype=out_subtype, format=container_format(dst)
                 ) as out:
-                    for block in _scratch_blocks(scratch, info.channels, blocksize):
+                    for block in _scratch_blocks(scratch, n_out, blocksize):
                         out.write(block * gain)
             except AudioError:
                 raise

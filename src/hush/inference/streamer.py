@@ -53,10 +53,12 @@ import numpy as np
 from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.resample import QUALITY, StreamResampler
 from hush.errors import AudioError
+from hush.inference.array_pipeline import ArrayChunked, make_array_stream, make_pipeline
 from hush.inference.backend import with_backend
 from hush.inference.chunked import ChunkedOffline, make_stream
 from hush.inference.pipeline import ChannelPipeline, whole_sample_pad
 from hush.methods import Enhancer, StreamProcessor, default_method, resolve
+from hush.methods.multichannel import is_multichannel
 
 _EMPTY = np.zeros(0, np.float32)
 MAX_ABS = 64.0  # +36 dBFS: no real float signal gets there; beyond it a sample is corrupt (random bytes, overflow)
@@ -131,14 +133,14 @@ class Streamer:
         self.work_sr = int(self.enhancer.sample_rate or sr)
         self._chunking = (chunk_seconds, overlap_seconds)
         probe = self._new_processor()
-        self.chunked = isinstance(probe, ChunkedOffline)  # True: non-causal fallback, latency = chunk
+        self.chunked = isinstance(probe, (ChunkedOffline, ArrayChunked))  # True: non-causal fallback, latency = chunk
 
         # delay: inner delay plus padding to a whole number of output samples
         inner = int(probe.delay)
         self.delay = whole_sample_pad(inner, self.sr, self.work_sr)[1]
 
         # latency: delay + the method's hop buffering + the resamplers' hold-back
-        if isinstance(probe, ChunkedOffline):
+        if isinstance(probe, (ChunkedOffline, ArrayChunked)):
             wait = probe.chunk - 1
         else:
             hop = int(getattr(probe, "hop", 1) or 1)
@@ -163,6 +165,8 @@ class Streamer:
 
     # ------------------------------------------------------------------------------------------ processing
     def _new_processor(self) -> StreamProcessor:
+        if is_multichannel(self.enhancer):
+            return make_array_stream(self.enhancer, self.work_sr, *self._chunking, low_latency=True)
         return make_stream(self.enhancer, self.work_sr, *self._chunking, low_latency=True)
 
     def reset(self) -> None:
@@ -180,14 +184,22 @@ class Streamer:
         x2 = x[None] if x.ndim == 1 else x
         if self._pipe is None:
             self._mono = x.ndim == 1
-            self._pipe = ChannelPipeline(
-                self._new_processor, self.sr, self.work_sr, x2.shape[0], aligned=False, quality=self.quality
+            self._pipe = make_pipeline(
+                self.enhancer,
+                self.sr,
+                self.work_sr,
+                x2.shape[0],
+                aligned=False,
+                quality=self.quality,
+                low_latency=True,
+                chunking=self._chunking,
+                new_processor=self._new_processor,
             )
-        elif x2.shape[0] != len(self._pipe.procs) or (x.ndim == 1) != self._mono:
+        elif x2.shape[0] != self._pipe.channels or (x.ndim == 1) != self._mono:
             raise AudioError(
                 None,
                 f"stream block has {x2.shape[0]} channel(s) (shape {x.shape}) but the stream "
-                f"started with {len(self._pipe.procs)}; call flush() or reset() first",
+                f"started with {self._pipe.channels}; call flush() or reset() first",
             )
         return x2
 

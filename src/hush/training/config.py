@@ -32,7 +32,9 @@ class DataConfig:
 
     ``kind: manifests`` mixes speech and noise manifests on the fly; ``kind: pairs`` crops fixed clean/noisy pairs
     from the pair records of the ``speech`` manifests (VoiceBank-DEMAND style); ``kind: synthetic`` generates
-    signals (tests, smoke runs). ``epoch_size`` items make an epoch.
+    signals (tests, smoke runs); ``kind: array`` records the manifests' speech and noise with a simulated
+    microphone array (``array``: :class:`~hush.data.mixing.arrays.ArrayDataConfig`), optionally through a
+    beamformer. ``epoch_size`` items make an epoch.
     """
 
     kind: str = "manifests"
@@ -51,6 +53,7 @@ class DataConfig:
     valid_noise_by: str = "file"  # hold out noise by "file" or by "source" recording
     exclude_speakers: list[str] = field(default_factory=list)  # ids or @file: never trained or validated on
     mix: MixConfig = field(default_factory=MixConfig)
+    array: dict[str, Any] = field(default_factory=dict)  # data.kind: array (hush.data.mixing.arrays.ArrayDataConfig)
 
 
 @dataclass
@@ -254,9 +257,16 @@ def load_config(path: str | Path) -> Config:
 def validate(cfg: Config) -> None:
     if cfg.optim.schedule not in ("cosine", "plateau", "constant"):
         raise ConfigError(f"config error: optim.schedule: {cfg.optim.schedule!r} is not cosine, plateau or constant")
-    if cfg.data.kind not in ("manifests", "pairs", "synthetic"):
-        raise ConfigError(f"config error: data.kind: {cfg.data.kind!r} is not manifests, pairs or synthetic")
-    if cfg.data.kind == "manifests" and (not cfg.data.speech or not cfg.data.noise):
+    if cfg.data.kind not in ("manifests", "pairs", "synthetic", "array"):
+        raise ConfigError(f"config error: data.kind: {cfg.data.kind!r} is not manifests, pairs, synthetic or array")
+    if cfg.data.kind == "array":
+        from hush.data.mixing.arrays import ArrayDataConfig
+
+        try:
+            ArrayDataConfig(**cfg.data.array)
+        except TypeError as e:
+            raise ConfigError(f"config error: data.array: {e}") from None
+    if cfg.data.kind in ("manifests", "array") and (not cfg.data.speech or not cfg.data.noise):
         raise ConfigError("config error: data.speech and data.noise need at least one manifest each")
     if cfg.data.kind == "pairs" and not cfg.data.speech:
         raise ConfigError("config error: data.speech needs a manifest with pair records")
