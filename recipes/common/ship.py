@@ -1,16 +1,19 @@
 """Ship the last stage of a recipe as a bundled model: fp16 weights, the model card and the stages' logs.
 
-    python recipes/common/ship.py hq recipes/hq                    # the last stage of recipes/hq/run.sh
-    python recipes/common/ship.py hq recipes/hq --card-only        # rewrite the card of the shipped file only
+    python recipes/common/ship.py hq recipes/hq/v1                  # the last stage of recipes/hq/v1/run.sh
+    python recipes/common/ship.py hq recipes/hq/v1 --card-only      # rewrite the card of the shipped file only
 
 RECIPE holds ``conf/NN-*.yaml`` (the training stages in order, or the one ``conf/train.yaml`` of a single-stage
 recipe; each config's ``train.out_dir`` is its run folder) and ``card.yaml`` (the model-specific text of the card:
 version, summary, intended use, limits, the reproduce command, notes, the changelog, and optionally
-``inference_config``: inference-only options the shipped file carries, such as ``feature_floor``). The card is
+``inference_config``: inference-only options the shipped file carries, such as ``feature_floor``; ``presets``: named
+suppression settings stored in the file, such as the ``asr`` one of ``recipes/common/tune_asr_preset.py``). The card is
 ``recipes/common/model_card_template.md`` filled in with that text and with what is measured: the architecture and
 cost of the shipped file, each stage's steps and wall time (from its run folder; for a run folder that is gone, from
 the card being replaced), and the results on ../shared/data/dev from ``benchmarks/results/compare_dev.json`` (and
-``p808_dev.json``; run ``bash benchmarks/compare_dev.sh`` first, then ship again). Writes
+``p808_dev.json``; run ``bash benchmarks/compare_dev.sh`` first, then ship again) and the recognizer's WER on the ASR
+dev set from ``benchmarks/results/asr_dev.json`` (``bash benchmarks/asr_dev.sh``). ``--card-only`` also stores
+changed ``presets`` in the shipped file, its weights unchanged. Writes
 ``src/hush/pretrained/<name>.pt`` (the last stage's best checkpoint in fp16), ``src/hush/pretrained/<name>.md`` and
 ``RECIPE/logs/stageNN-{train,valid}.csv``.
 """
@@ -27,7 +30,8 @@ from string import Template
 import numpy as np
 import yaml
 
-from hush.compare.bootstrap import paired_bootstrap
+from hush.compare.bootstrap import paired_bootstrap, paired_bootstrap_ratio
+from hush.methods.control import file_presets
 from hush.models import load, save
 from hush.models.complexity import describe
 from hush.training import load_config
@@ -175,7 +179,48 @@ def architecture(model, shipped: Path, meta: dict) -> str:
             ' validation set, BENCHMARKS.md "own-valid"); `--atten-lim-db N` replaces it, `--atten-lim-db inf`'
             " removes it"
         )
+    for preset, control in ((meta.get("inference") or {}).get("presets") or {}).items():
+        lim, mix = control.get("atten_lim_db"), control.get("mix", 1.0)
+        what = ", ".join(
+            ([f"suppression limit {lim:g} dB"] if lim is not None else ["no suppression limit"])
+            + ([f"mix {mix:g}"] if mix != 1.0 else [])
+        )
+        lines.append(f"- preset `{preset}` (`-m {shipped.stem}:preset={preset}`): {what}")
     return "\n".join(lines)
+
+
+ASR_PEERS = ("rnnoise", "nsnet2", "gtcrn", "deepfilternet3", "mmse-lsa")
+
+
+def asr_section(name: str, asr: Path) -> str:
+    """The recognizer's pooled WER on the ASR dev set for this model (and its ``asr`` preset) against the peers."""
+    if not asr.exists():
+        return "WER not measured yet: run `bash benchmarks/asr_dev.sh`, then ship again."
+    systems = json.loads(asr.read_text())["systems"]
+    mine = [s for s in (name, f"{name}:preset=asr") if s in systems]
+    if not mine:
+        return f"`{name}` is not in {asr.name}: run `bash benchmarks/asr_dev.sh`, then ship again."
+    others = [s for s in ("noisy", *ASR_PEERS) if s in systems]
+
+    def counts(s: str) -> tuple[list, list]:
+        pf = systems[s]["per_file"]
+        return [f.get("wer_errors", np.nan) for f in pf], [f.get("wer_words", np.nan) for f in pf]
+
+    out = [
+        "Speech recognition (`bash benchmarks/asr_dev.sh`): PocketSphinx's pooled WER on 60 utterances of held-out"
+        " LibriSpeech speakers in held-out noise at 0, 5 and 10 dB; an older-generation recognizer, so compare rows,"
+        " not absolute figures. Differences: WER points [95 % paired-bootstrap interval]; negative means fewer errors.",
+        "",
+        "| system | WER | " + " | ".join(f"− {o}" for o in others) + " |",
+        "|---|---|" + "---|" * len(others),
+    ]
+    for s in mine:
+        err, words = counts(s)
+        cells = [str(paired_bootstrap_ratio(err, counts(o)[0], words)) for o in others]
+        out.append(f"| {s} | {systems[s]['mean']['wer']:.3f} | " + " | ".join(cells) + " |")
+    out += ["", "| reference | WER |", "|---|---|"]
+    out += [f"| {o} | {systems[o]['mean']['wer']:.3f} |" for o in others]
+    return "\n".join(out)
 
 
 def results_section(name: str, compare: Path, p808: Path) -> str:
@@ -250,7 +295,9 @@ def _para(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in str(text).strip().split("\n\n"))
 
 
-def card(name: str, recipe: Path, model, shipped: Path, previous: dict, compare: Path, p808: Path) -> str:
+def card(
+    name: str, recipe: Path, model, shipped: Path, previous: dict, compare: Path, p808: Path, asr: Path
+) -> str:
     info = yaml.safe_load((recipe / "card.yaml").read_text())
     meta = model.meta if isinstance(getattr(model, "meta", None), dict) else {}
     return Template(TEMPLATE.read_text()).substitute(
@@ -263,9 +310,21 @@ def card(name: str, recipe: Path, model, shipped: Path, previous: dict, compare:
         training_data=DATA,
         command=info["command"].strip(),
         stages=stages_section(name, recipe, previous, meta, _para(info.get("reproduce_note", ""))),
-        results=results_section(name, compare, p808),
+        results=results_section(name, compare, p808) + "\n\n" + asr_section(name, asr),
         changelog=_bullets(info["changelog"]),
     )
+
+
+def with_inference(meta: dict, atten_lim_db: float | None, presets: dict) -> dict:
+    """``meta`` with the file's default limit (when given) and its named presets (validated) in ``inference``."""
+    inference = dict(meta.get("inference") or {})
+    if atten_lim_db is not None:
+        inference["atten_lim_db"] = atten_lim_db
+    inference["presets"] = {k: dict(v) for k, v in presets.items()}
+    file_presets({"inference": inference})  # one-line error on a bad value, before anything is written
+    if not inference["presets"]:
+        del inference["presets"]
+    return {**meta, "inference": inference} if inference else {k: v for k, v in meta.items() if k != "inference"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "src/hush/pretrained", help="where NAME.pt and NAME.md go")
     ap.add_argument("--compare", type=Path, default=ROOT / "benchmarks/results/compare_dev.json")
     ap.add_argument("--p808", type=Path, default=ROOT / "benchmarks/results/p808_dev.json")
+    ap.add_argument("--asr", type=Path, default=ROOT / "benchmarks/results/asr_dev.json")
     ap.add_argument(
         "--atten-lim-db",
         type=float,
@@ -288,14 +348,17 @@ def main(argv: list[str] | None = None) -> int:
     dest = args.out / f"{args.name}.pt"
     card_path = dest.with_suffix(".md")
     previous = previous_stages(card_path.read_text()) if card_path.exists() else {}
-    if not args.card_only:
+    info = yaml.safe_load((recipe / "card.yaml").read_text())
+    presets = info.get("presets") or {}
+    if args.card_only:
+        model = load(dest)
+        if (model.meta.get("inference") or {}).get("presets", {}) != presets:  # weights unchanged, metadata updated
+            save(model, dest, metrics=model.metrics, meta=with_inference(model.meta, None, presets), half=True)
+    else:
         runs = stages(recipe)
-        info = yaml.safe_load((recipe / "card.yaml").read_text())
         # inference-only settings the shipped file carries (the architecture's INFERENCE_OPTIONS, same weights)
         model = load(runs[-1][2] / args.checkpoint, **(info.get("inference_config") or {}))
-        meta = dict(model.meta)
-        if args.atten_lim_db is not None:
-            meta["inference"] = {"atten_lim_db": args.atten_lim_db}
+        meta = with_inference(model.meta, args.atten_lim_db, presets)
         save(model, dest, metrics=model.metrics, meta=meta, half=True)
         dest.chmod(0o644)  # package data: readable by everyone
         logs = recipe / "logs"
@@ -305,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 if (run / f"{part}.csv").exists():
                     shutil.copy(run / f"{part}.csv", logs / f"stage{n:02d}-{part}.csv")
     shipped = load(dest)  # the card describes what ships (fp16 weights, loaded back as fp32)
-    card_path.write_text(card(args.name, recipe, shipped, dest, previous, args.compare, args.p808))
+    card_path.write_text(card(args.name, recipe, shipped, dest, previous, args.compare, args.p808, args.asr))
     print(f"wrote {card_path}" + ("" if args.card_only else f" and {dest} ({dest.stat().st_size / 1e6:.2f} MB)"))
     return 0
 

@@ -32,3 +32,9 @@ if in_range 3; then
   echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/default/selected.pt)"
   "$python" recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-default --top 5
 fi
+
+if in_range 4; then
+  echo "stage 4: the ASR-safe preset: suppression limit and mix that lower the recognizer's WER most, never above"
+  echo "         the unprocessed input at any SNR of the ASR validation set (runs/default/asr_preset.csv)"
+  "$python" recipes/common/tune_asr_preset.py "$run/selected.pt" data/asr-valid-default --out "$run/asr_preset.csv"
+fi

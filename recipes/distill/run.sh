@@ -14,8 +14,8 @@ if in_range 0; then
   v1_manifest
 fi
 if in_range 1; then
-  echo "stage 1: the teachers: stage 1 of recipes/hq (non-causal) and of recipes/default/v1 (causal, same width)"
-  bash recipes/hq/run.sh 1 1
+  echo "stage 1: the teachers: stage 1 of recipes/hq/v1 (non-causal) and of recipes/default/v1 (causal, same width)"
+  bash recipes/hq/v1/run.sh 1 1
   bash recipes/default/v1/run.sh 1 1
 fi
 if in_range 2; then

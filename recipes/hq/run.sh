@@ -1,69 +1,41 @@
 #!/usr/bin/env bash
-# The shipped `hq` model, from a fresh checkout plus ../shared/data to src/hush/pretrained/hq.pt, in numbered stages.
-#   bash recipes/hq/run.sh            # every stage; run it again to continue after a stop
-#   bash recipes/hq/run.sh 5 7        # only stages 5 to 7 (first and last stage to run)
-# Run it from the repository root. Each training stage warm-starts from the previous stage's best checkpoint
-# (train.init_from in conf/NN-*.yaml); a finished stage is skipped, a stopped one resumes (hush train --resume).
+# The bundled `hq` model (offline, non-causal), from a fresh checkout plus ../shared/data to the trained file, in
+# numbered stages.
+#   bash recipes/hq/run.sh                 # every stage; a stopped run continues where it stopped
+#   bash recipes/hq/run.sh 1 1             # only stage 1 (first and last stage to run)
+# Run it from the repository root. Stages skip the work their output already holds, so re-running is safe.
 set -euo pipefail
 stage=${1:-0}
 stop_stage=${2:-100}
 . recipes/common/stages.sh
-conf=recipes/hq/conf
-# One compute thread per run: the stages were trained two runs to the 2 cores, one torch thread each.
+run=runs/hq
+# One compute thread beside the data-loading worker: on two cores, two spinning compute threads plus the worker made
+# a step five times slower.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 if in_range 0; then
-  echo "stage 0: manifests: the shared data, and its v1 part (the five speech corpora these models were trained on)"
-  v1_manifest
+  echo "stage 0: manifest of the shared speech, noise and dev data"
+  manifest
 fi
+
 if in_range 1; then
-  echo "stage 1: bidirectional erbdf from scratch"
-  train $conf/01-scratch.yaml
+  echo "stage 1: train from scratch (checkpoints every 250 steps; the RIR banks are simulated once, about 7 minutes)"
+  train recipes/hq/conf/train.yaml
 fi
+
 if in_range 2; then
-  echo "stage 2: a second warm-up + cosine schedule"
-  train $conf/02-rewarm.yaml
+  echo "stage 2: the ASR validation set (validation speakers with transcripts, validation noise, 0/5/10 dB)"
+  [ -f data/asr-valid-hq/transcripts.txt ] ||
+    "$python" recipes/common/make_asr_valid.py recipes/hq/conf/train.yaml data/asr-valid-hq
 fi
+
 if in_range 3; then
-  echo "stage 3: asymmetric, heavier compressed loss; selection on PESQ-WB + DNSMOS OVRL"
-  train $conf/03-asym.yaml
+  echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/hq/selected.pt)"
+  "$python" recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-hq --top 5
 fi
+
 if in_range 4; then
-  echo "stage 4: frozen validation mixtures; speech drawn per duration (stopped after step 1000, as the original)"
-  valid_set $conf/01-scratch.yaml runs/hq/valid64
-  train $conf/04-dur.yaml --stop-at 1000
-fi
-if in_range 5; then
-  echo "stage 5: DNSMOS-filtered speech, noise augmentation, residual noise 6x (stopped after step 1500)"
-  dnsmos_filtered
-  train $conf/05-aug.yaml --stop-at 1500
-fi
-if in_range 6; then
-  echo "stage 6: MMSE-LSA-cleaned targets"
-  clean_targets
-  train $conf/06-tgt.yaml
-fi
-if in_range 7; then
-  echo "stage 7: frequency-convolution encoder, ESTOI loss, residual noise 3x"
-  train $conf/07-conv.yaml
-fi
-if in_range 8; then
-  echo "stage 8: trained on with a fresh optimizer"
-  train $conf/08-conv2.yaml
-fi
-if in_range 9; then
-  echo "stage 9: DNSMOS critic term, weight 0.01 (stopped after step 250)"
-  train $conf/09-dnsmos.yaml --stop-at 250
-fi
-if in_range 10; then
-  echo "stage 10: DNSMOS critic weight 0.05"
-  train $conf/10-dnsmos2.yaml
-fi
-if in_range 11; then
-  echo "stage 11: DNSMOS critic weight 0.1"
-  train $conf/11-dnsmos3.yaml
-fi
-if in_range 12; then
-  echo "stage 12: ship: fp16 weights to src/hush/pretrained/hq.pt, the model card and the logs"
-  "$python" recipes/common/ship.py hq recipes/hq
+  echo "stage 4: the ASR-safe preset: suppression limit and mix that lower the recognizer's WER most, never above"
+  echo "         the unprocessed input at any SNR of the ASR validation set (runs/hq/asr_preset.csv)"
+  "$python" recipes/common/tune_asr_preset.py "$run/selected.pt" data/asr-valid-hq --out "$run/asr_preset.csv"
 fi

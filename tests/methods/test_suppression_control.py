@@ -314,3 +314,27 @@ def test_model_file_default_limit_applies_and_can_be_overridden(tmp_path, noisy)
     np.testing.assert_allclose(unlimited.enhance(noisy, SR), plain.enhance(noisy, SR), atol=1e-6)
     mixed = hush.load_method(str(tmp_path / "limited.pt"), mix=0.5)  # a mix alone keeps the file's limit
     assert (mixed.model.atten_lim_db, mixed.model.mix) == (6.0, 0.5)
+
+
+def test_model_file_presets_select_a_named_setting(tmp_path, noisy):
+    """A model file may name settings (meta "inference" "presets"); ``preset=`` picks one, explicit options win."""
+    torch.manual_seed(0)
+    model = build_model("erbdf", **models.get("erbdf").tiny_config()).eval()
+    meta = {"inference": {"presets": {"asr": {"atten_lim_db": 9.0, "mix": 0.8}}}}
+    save(model, tmp_path / "m.pt", meta=meta)
+    asr = resolve(f"{tmp_path / 'm.pt'}:preset=asr")
+    assert (asr.model.atten_lim_db, asr.model.mix) == (9.0, 0.8)
+    want = ModelEnhancer(model).with_control(9.0, 0.8).enhance(noisy, SR)
+    np.testing.assert_allclose(asr.enhance(noisy, SR), want, atol=1e-6)
+    assert resolve(str(tmp_path / "m.pt")).model.atten_lim_db is None  # a preset is never applied unasked
+    over = resolve(str(tmp_path / "m.pt"), preset="asr", mix=1.0)
+    assert (over.model.atten_lim_db, over.model.mix) == (9.0, 1.0)
+    via_api = hush.load_method(str(tmp_path / "m.pt"), preset="asr", atten_lim_db=12.0)
+    assert (via_api.model.atten_lim_db, via_api.model.mix) == (12.0, 0.8)
+    with pytest.raises(MethodError, match="unknown preset 'loud'; its presets: asr"):
+        resolve(str(tmp_path / "m.pt"), preset="loud")
+    with pytest.raises(MethodError, match="has no presets"):
+        resolve("wiener", preset="asr")
+    save(model, tmp_path / "bad.pt", meta={"inference": {"presets": {"asr": {"atten_lim_db": -3}}}})
+    with pytest.raises(MethodError, match="atten_lim_db must be a positive"):
+        resolve(str(tmp_path / "bad.pt"))

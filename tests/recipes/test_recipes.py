@@ -9,15 +9,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
-from hush.models import build_model, save
+from hush.errors import MethodError
+from hush.models import build_model, load, save
 from hush.training import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = ROOT / "recipes"
 TEMPLATE = RECIPES / "common" / "model_card_template.md"
-CHAINS = {"hq": RECIPES / "hq", "default": RECIPES / "default" / "v1"}
+CHAINS = {"hq": RECIPES / "hq" / "v1", "default": RECIPES / "default" / "v1"}
 
 
 def _ship():
@@ -100,3 +102,22 @@ def test_ship_writes_weights_card_and_logs_and_rewrites_the_card_alone(tmp_path)
     assert ship.main([*args, "--card-only"]) == 0
     assert (out / "tiny.md").read_text() == card
     assert (out / "tiny.pt").read_bytes() == weights
+    before = load(out / "tiny.pt").state_dict()
+    # presets named in card.yaml go into the shipped file (weights unchanged) and onto the card, beside the WER
+    info = yaml.safe_load((recipe / "card.yaml").read_text())
+    info["presets"] = {"asr": {"atten_lim_db": 12.0, "mix": 0.7}}
+    (recipe / "card.yaml").write_text(yaml.safe_dump(info))
+    per_file = [{"wer": 0.5, "wer_errors": 5.0, "wer_words": 10.0}, {"wer": 0.2, "wer_errors": 2.0, "wer_words": 10.0}]
+    asr = {"systems": {s: {"mean": {"wer": w}, "per_file": per_file} for s, w in (("noisy", 0.35), ("tiny", 0.35))}}
+    (tmp_path / "asr.json").write_text(json.dumps(asr))
+    assert ship.main([*args, "--card-only", "--asr", str(tmp_path / "asr.json")]) == 0
+    shipped = load(out / "tiny.pt")
+    assert shipped.meta["inference"]["presets"] == {"asr": {"atten_lim_db": 12.0, "mix": 0.7}}
+    assert all(torch.equal(a, b) for a, b in zip(shipped.state_dict().values(), before.values(), strict=True))
+    card = (out / "tiny.md").read_text()
+    assert "- preset `asr` (`-m tiny:preset=asr`): suppression limit 12 dB, mix 0.7" in card
+    assert "| tiny | 0.350 | +0.000 [" in card
+    info["presets"] = {"asr": {"atten_lim_db": -1}}
+    (recipe / "card.yaml").write_text(yaml.safe_dump(info))
+    with pytest.raises(MethodError, match="atten_lim_db must be a positive"):
+        ship.main([*args, "--card-only"])

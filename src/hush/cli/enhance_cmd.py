@@ -65,8 +65,39 @@ def add_parser(sub) -> None:
         help="neural model runtime: torch (default) or onnx (onnxruntime; the model is exported once into "
         "a cache, or -m names an .onnx file)",
     )
+    arr = p.add_argument_group("microphone arrays")
+    arr.add_argument(
+        "--array",
+        default=None,
+        metavar="SPEC",
+        help="array geometry for methods that need one (delay-and-sum): linear:N:SPACING_M, circular:N:RADIUS_M, "
+        "binaural, or a geometry .json file",
+    )
+    arr.add_argument("--array-file", type=Path, default=None, metavar="JSON", help="array geometry file")
+    arr.add_argument(
+        "--link-channels",
+        action="store_true",
+        help="one common gain for all channels (keeps stereo and binaural level and time differences)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def array_method(method, args):
+    """``method`` with the array geometry and channel linking the arguments ask for."""
+    from hush.methods.multichannel import is_multichannel
+    from hush.multichannel import link_channels, parse_array, read_array_file
+
+    if args.array is not None and args.array_file is not None:
+        raise HushError("give --array or --array-file, not both")
+    geometry = read_array_file(args.array_file) if args.array_file else parse_array(args.array) if args.array else None
+    if args.link_channels:
+        if is_multichannel(method):
+            raise HushError(f"--link-channels applies to single-channel methods; {method.name} already takes the array")
+        method = link_channels(method)
+    if geometry is not None and is_multichannel(method):
+        method.geometry = geometry
+    return method
 
 
 def run(args) -> int:
@@ -88,7 +119,9 @@ def run(args) -> int:
     set_threads(args.threads)
     options = {k: v for k, v in (("atten_lim_db", args.atten_lim_db), ("mix", args.mix)) if v is not None}
     # fail fast, once, on an unknown method or a bad option value; with onnx this also exports into the cache
-    with_backend(resolve(method, **options), args.backend)
+    enh = with_backend(resolve(method, **options), args.backend)
+    if args.array or args.array_file or args.link_channels:  # the configured method object goes to the workers
+        method, options = array_method(enh, args), {}
     pairs, errors = expand_inputs(args.inputs, args.recursive, exclude=None if named else args.output)
     if named:
         if len(pairs) > 1:
@@ -126,7 +159,8 @@ def run(args) -> int:
     n_ok = sum(r.ok for r in results)
     if not args.quiet:
         print(
-            f"enhanced {n_ok} file(s) with {method} into {args.output}" + (f"; {len(errors)} failed" if errors else ""),
+            f"enhanced {n_ok} file(s) with {getattr(method, 'name', method)} into {args.output}"
+            + (f"; {len(errors)} failed" if errors else ""),
             file=sys.stderr,
         )
     return 1 if errors else 0

@@ -38,11 +38,9 @@ from hush.audio.io import (
     probe,
     write_problem,
 )
-from hush.errors import AudioError
+from hush.errors import AudioError, MethodError
 from hush.inference.advice import band_limited_warning
-from hush.inference.chunked import make_stream
-from hush.inference.fullband import min_gain
-from hush.inference.pipeline import ChannelPipeline
+from hush.inference.array_pipeline import make_pipeline
 from hush.inference.progress import Progress, ProgressCallback
 from hush.methods import Enhancer, resolve
 
@@ -111,7 +109,8 @@ def enhance_file(
     **options,
 ) -> FileResult:
     """Enhance one file into ``dst`` (default :func:`default_destination`; same rate and channels as the input,
-    and its bit depth wherever the output format has it).
+    and its bit depth wherever the output format has it; an array method such as ``mvdr`` writes its one reference
+    channel).
 
     Raises :class:`~hush.errors.AudioError` (one line naming the file) for bad input; never writes onto ``src``
     and never leaves a partial ``dst`` behind. ``seconds`` of the result is the wall time.
@@ -136,16 +135,15 @@ def enhance_file(
     if dst.exists() and not overwrite:
         raise AudioError(dst, "output exists (use --overwrite to replace it)")
     out_subtype = subtype or output_subtype(info.subtype, info.format, dst)
-    out_channels = 1 if downmix and not keep_channels else info.channels
     stats = SignalStats()
     bandwidth = BandwidthMeter(info.sample_rate)
-    pipe = ChannelPipeline(
-        lambda: make_stream(enh, work_sr),
-        info.sample_rate,
-        work_sr,
-        1 if downmix else info.channels,
-        high_band_min_gain=min_gain(enh),
-    )
+    pipe_channels = 1 if downmix else info.channels
+    try:  # an array method checks the channel count (and its geometry) here
+        pipe = make_pipeline(enh, info.sample_rate, work_sr, pipe_channels)
+    except MethodError as e:
+        raise AudioError(src, str(e)) from None
+    pipe_out = pipe.n_out if hasattr(pipe, "n_out") else pipe_channels  # a beamformer writes its reference channel
+    out_channels = info.channels if downmix and keep_channels else pipe_out
     blocksize = max(int(block_seconds * info.sample_rate), 1)
     report = Progress(progress, info.frames, info.sample_rate)
 
@@ -174,7 +172,7 @@ def enhance_file(
                 emit(pipe.process(piece))
         emit(pipe.flush())
         if written < info.frames:  # resampler rounding: at most a few samples
-            emit(np.zeros((len(pipe.procs), info.frames - written), np.float32))
+            emit(np.zeros((pipe_out, info.frames - written), np.float32))
         report.finish()
         gain = peak_gain(peak, out_subtype)
         scratch.flush()

@@ -61,11 +61,19 @@ class ChannelPipeline:
             else None
         )
 
-    def _run(self, z: np.ndarray, last: bool) -> np.ndarray:
+    @property
+    def channels(self) -> int:
+        """Input channels."""
+        return len(self.procs)
+
+    def _outputs(self, z: np.ndarray, last: bool) -> np.ndarray:
         outs = [p.process(c) for p, c in zip(self.procs, z, strict=True)]
         if last:
             outs = [np.concatenate([o, p.flush()]) for o, p in zip(outs, self.procs, strict=True)]
-        y = np.stack(outs).astype(np.float32)
+        return np.stack(outs)
+
+    def _run(self, z: np.ndarray, last: bool) -> np.ndarray:
+        y = self._outputs(z, last).astype(np.float32)
         if self._skip and y.shape[1]:
             k = min(self._skip, y.shape[1])
             if self.aligned:

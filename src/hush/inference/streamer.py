@@ -53,11 +53,12 @@ from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.layout import channels_first
 from hush.audio.resample import LOW_LATENCY, QUALITY, StreamResampler
 from hush.errors import AudioError
+from hush.inference.array_pipeline import ArrayChunked, make_array_stream, make_pipeline
 from hush.inference.backend import with_backend
 from hush.inference.chunked import ChunkedOffline, make_stream
-from hush.inference.fullband import min_gain
 from hush.inference.pipeline import ChannelPipeline, whole_sample_pad
 from hush.methods import Enhancer, StreamProcessor, default_method, resolve
+from hush.methods.multichannel import is_multichannel
 
 _EMPTY = np.zeros(0, np.float32)
 LAYOUTS = ("auto", "channels_first", "channels_last")
@@ -143,14 +144,14 @@ class Streamer:
         self.work_sr = int(self.enhancer.sample_rate or sr)
         self._chunking = (chunk_seconds, overlap_seconds)
         probe = self._new_processor()
-        self.chunked = isinstance(probe, ChunkedOffline)  # True: non-causal fallback, latency = chunk
+        self.chunked = isinstance(probe, (ChunkedOffline, ArrayChunked))  # True: non-causal fallback, latency = chunk
 
         # delay: inner delay plus padding to a whole number of output samples
         inner = int(probe.delay)
         self.delay = whole_sample_pad(inner, self.sr, self.work_sr)[1]
 
         # latency: delay + the method's hop buffering + the resamplers' hold-back
-        if isinstance(probe, ChunkedOffline):
+        if isinstance(probe, (ChunkedOffline, ArrayChunked)):
             wait = probe.chunk - 1
         else:
             hop = int(getattr(probe, "hop", 1) or 1)
@@ -175,6 +176,8 @@ class Streamer:
 
     # ------------------------------------------------------------------------------------------ processing
     def _new_processor(self) -> StreamProcessor:
+        if is_multichannel(self.enhancer):
+            return make_array_stream(self.enhancer, self.work_sr, *self._chunking, low_latency=True)
         return make_stream(self.enhancer, self.work_sr, *self._chunking, low_latency=True)
 
     def reset(self) -> None:
@@ -195,17 +198,19 @@ class Streamer:
         x2 = x[None] if x.ndim == 1 else (x.T if self._channels_last else x)
         if self._pipe is None:
             self._mono = x.ndim == 1
-            self._pipe = ChannelPipeline(
-                self._new_processor,
+            self._pipe = make_pipeline(
+                self.enhancer,
                 self.sr,
                 self.work_sr,
                 x2.shape[0],
                 aligned=False,
                 quality=self.quality,
-                high_band_min_gain=min_gain(self.enhancer),
+                low_latency=True,
+                chunking=self._chunking,
+                new_processor=self._new_processor,
             )
-        elif x2.shape[0] != len(self._pipe.procs) or (x.ndim == 1) != self._mono:
-            started = "1-D blocks" if self._mono else f"{len(self._pipe.procs)} channel(s) as {self._shape_name()}"
+        elif x2.shape[0] != self._pipe.channels or (x.ndim == 1) != self._mono:
+            started = "1-D blocks" if self._mono else f"{self._pipe.channels} channel(s) as {self._shape_name()}"
             raise AudioError(
                 None,
                 f"stream block of shape {x.shape} does not match the stream, which started with {started}; "

@@ -108,15 +108,39 @@ def file_defaults(meta: dict | None) -> dict[str, Any]:
     return {k: inf[k] for k in CONTROL_OPTIONS if inf.get(k) is not None}
 
 
+def file_presets(meta: dict | None) -> dict[str, dict[str, Any]]:
+    """Named suppression settings a model file offers (``meta["inference"]["presets"]``), such as ``asr``: the limit
+    and mix tuned for a downstream speech recognizer. Each is validated; entries other than the control are dropped."""
+    presets = ((meta or {}).get("inference") or {}).get("presets") or {}
+    out = {}
+    for name, values in presets.items():
+        control = {k: values[k] for k in CONTROL_OPTIONS if values.get(k) is not None}
+        validate_control(**control)
+        out[str(name)] = control
+    return out
+
+
 def with_file_defaults(enhancer: Enhancer, meta: dict | None) -> Enhancer:
     """``enhancer`` with its model file's default control applied; the defaults are kept on the result as
-    ``control_defaults`` so that :func:`hush.methods.resolve` keeps the ones a caller does not replace."""
-    defaults = file_defaults(meta)
-    if not defaults:
-        return enhancer
-    enhancer = apply_control(enhancer, **defaults)
-    enhancer.control_defaults = defaults
+    ``control_defaults`` so that :func:`hush.methods.resolve` keeps the ones a caller does not replace, and its
+    named presets as ``control_presets``."""
+    defaults, presets = file_defaults(meta), file_presets(meta)
+    if defaults:
+        enhancer = apply_control(enhancer, **defaults)
+        enhancer.control_defaults = defaults
+    if presets:
+        enhancer.control_presets = presets
     return enhancer
+
+
+def preset_control(enhancer: Enhancer, preset: str) -> dict[str, Any]:
+    """The control values of ``enhancer``'s preset ``preset``; a one-line :class:`MethodError` naming the method's
+    presets (or saying it has none) otherwise."""
+    presets = getattr(enhancer, "control_presets", {}) or {}
+    if preset not in presets:
+        have = f"its presets: {', '.join(sorted(presets))}" if presets else "it has no presets"
+        raise MethodError(f"{enhancer.name}: unknown preset {preset!r}; {have}")
+    return dict(presets[preset])
 
 
 def apply_control(enhancer: Enhancer, atten_lim_db: Any = None, mix: Any = 1.0) -> Enhancer:

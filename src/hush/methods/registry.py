@@ -18,9 +18,16 @@ from pathlib import Path
 
 from hush.errors import MethodError, ModelFileNotFoundError
 from hush.methods.base import Enhancer
-from hush.methods.control import apply_control, split_control, validate_control
+from hush.methods.control import apply_control, preset_control, split_control, validate_control
 
-PROVIDERS = ("hush.classical", "hush.models.model_file", "hush.onnx_backend.runtime", "hush.pretrained", "hush.peers")
+PROVIDERS = (
+    "hush.classical",
+    "hush.models.model_file",
+    "hush.onnx_backend.runtime",
+    "hush.pretrained",
+    "hush.peers",
+    "hush.multichannel",
+)
 DEFAULT_FORMAT = ".pt"  # how an existing file with an unregistered suffix is read
 # Without the bundled weights (a source tree without package data), the best classical method.
 FALLBACK_METHOD = "mmse-lsa"
@@ -135,18 +142,36 @@ def resolve(method: str | Enhancer, **options) -> Enhancer:
 
     ``atten_lim_db`` and ``mix`` (also in a spec: ``"default:atten_lim_db=12,mix=0.8"``) are accepted for every
     method, and for an Enhancer instance too (a controlled copy is returned); see :mod:`hush.methods.control`.
+    ``preset`` (``"default:preset=asr"``) takes the limit and mix from a setting the model file names; explicit
+    ``atten_lim_db`` / ``mix`` still override it. ``"a+b"`` (``"mvdr+default"``) is a
+    :class:`~hush.methods.cascade.Cascade` of the methods; given options apply to its last stage.
     """
+    if isinstance(method, str) and "+" in method and not Path(method).exists():
+        return _cascade(method, options)
     if not isinstance(method, Enhancer):
         _load_providers()
         method, spec_opts = parse_spec(method)
         options = {**spec_opts, **options}
     control = split_control(options)
+    preset = options.pop("preset", None)
     if control:
         validate_control(**control)  # before loading a model
     enh = method if isinstance(method, Enhancer) else _build(method, options)
+    if preset is not None:
+        control = {**preset_control(enh, str(preset)), **control}
     if control:  # a model file's own default (methods.control.with_file_defaults) stays unless replaced
         control = {**getattr(enh, "control_defaults", {}), **control}
     return apply_control(enh, **control) if control else enh
+
+
+def _cascade(spec: str, options: dict) -> Enhancer:
+    from hush.methods.cascade import Cascade
+
+    parts = spec.split("+")
+    if any(not p.strip() for p in parts):
+        raise MethodError(f"bad cascade {spec!r}; expected methods joined by '+', e.g. mvdr+default")
+    stages = [resolve(p.strip()) for p in parts[:-1]] + [resolve(parts[-1].strip(), **options)]
+    return Cascade(stages)
 
 
 def _build(method: str, options: dict) -> Enhancer:

@@ -1,0 +1,110 @@
+"""Choose a model's ASR-safe setting: the suppression limit and mix that lower a recognizer's WER the most without
+raising it above the unprocessed input at any SNR.
+
+    python recipes/common/tune_asr_preset.py default data/asr-valid-default --out runs/default/asr_preset.csv
+
+The grid (``--limits`` in dB, ``inf`` for none; ``--mixes``) is scored with PocketSphinx on an ASR validation set
+(``recipes/common/make_asr_valid.py``: the recipe's validation speakers in its validation noise at 0, 5 and 10 dB,
+never the ASR dev set that reports the result). WER is pooled per SNR. A setting is admissible when its WER at every
+SNR is at most the unprocessed input's minus ``--margin``; the admissible one with the lowest pooled WER wins. The
+table goes to ``--out`` and the winner is printed; put it under ``presets: asr:`` in the recipe's ``card.yaml`` and
+``ship.py`` stores it in the model file (``hush enhance -m default:preset=asr``). The recognizer is slow (about real
+time on noisy speech), so each setting's per-file scores are kept in ``--out`` with the suffix ``.jsonl`` and a rerun
+scores only the settings it has not seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+import hush
+from hush.metrics.asr import asr_scores, pooled_rate, read_transcripts, transcript_for
+from hush.threads import set_threads
+
+
+def _score(args: tuple[np.ndarray, int, str]) -> dict[str, float]:
+    return asr_scores(*args)
+
+
+def _setting(limit: float, mix: float) -> dict[str, float]:
+    return {"atten_lim_db": None if math.isinf(limit) else limit, "mix": mix}
+
+
+def _row(name: str, rows: list[dict], snrs: list[str]) -> dict:
+    out = {"setting": name, "wer": pooled_rate(rows, "wer")}
+    for snr in sorted(set(snrs), key=float):
+        out[f"wer_{snr}dB"] = pooled_rate([r for r, s in zip(rows, snrs, strict=True) if s == snr], "wer")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("method", help="bundled model name or model file")
+    ap.add_argument("asr_set", type=Path, help="folder with noisy/, meta.csv (file, snr_db) and transcripts.txt")
+    ap.add_argument("--limits", default="6,10,15,inf", help="suppression limits in dB (inf: none)")
+    ap.add_argument("--mixes", default="1.0,0.7", help="dry/wet mixes (1: fully enhanced)")
+    ap.add_argument("--margin", type=float, default=0.0, help="required WER gain over unprocessed at every SNR")
+    ap.add_argument("--jobs", type=int, default=1, help="recognizer processes")
+    ap.add_argument("--out", type=Path, required=True, help="CSV of every setting's WER per SNR")
+    args = ap.parse_args()
+    set_threads(1)
+
+    texts = read_transcripts(args.asr_set / "transcripts.txt")
+    with open(args.asr_set / "meta.csv", newline="") as fh:
+        snr_of = {r["file"]: r["snr_db"] for r in csv.DictReader(fh)}
+    files = sorted((args.asr_set / "noisy").glob("*.wav"))
+    noisy = [sf.read(f, dtype="float32") for f in files]
+    refs = [transcript_for(f.name, texts) for f in files]
+    snrs = [snr_of[f.name] for f in files]
+
+    grid = [(float(lim), float(mix)) for lim in args.limits.split(",") for mix in args.mixes.split(",")]
+    cache_path = args.out.with_suffix(".jsonl")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    cache = {}
+    if cache_path.exists():
+        for line in cache_path.read_text().splitlines():
+            rec = json.loads(line)
+            if rec["method"] == args.method and rec["files"] == [f.name for f in files]:
+                cache[rec["setting"]] = rec["scores"]
+    table = []
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for name, setting in [("unprocessed", None)] + [(json.dumps(_setting(*g)), _setting(*g)) for g in grid]:
+            if name not in cache:
+                enh = None if setting is None else hush.load_method(args.method, **setting)
+                outs = [
+                    (x if enh is None else hush.enhance(x, sr, method=enh), sr, ref)
+                    for (x, sr), ref in zip(noisy, refs, strict=True)
+                ]
+                cache[name] = list(pool.map(_score, outs))
+                rec = {"method": args.method, "setting": name, "files": [f.name for f in files], "scores": cache[name]}
+                with open(cache_path, "a") as fh:
+                    fh.write(json.dumps(rec) + "\n")
+            table.append(_row(name, cache[name], snrs))
+            print(json.dumps(table[-1]), flush=True)
+    base = table[0]
+
+    per_snr = [k for k in base if k.startswith("wer_")]
+    for row in table[1:]:
+        row["admissible"] = all(row[k] <= base[k] - args.margin for k in per_snr)
+    base["admissible"] = ""
+    with open(args.out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(table[1]))
+        w.writeheader()
+        w.writerows(table)
+    ok = [r for r in table[1:] if r["admissible"]]
+    if not ok:
+        raise SystemExit(f"no setting keeps WER at or below the unprocessed input at every SNR; see {args.out}")
+    best = min(ok, key=lambda r: r["wer"])
+    print(f"asr preset: {best['setting']} (pooled WER {best['wer']:.4f}, unprocessed {base['wer']:.4f})")
+
+
+if __name__ == "__main__":
+    main()
