@@ -141,19 +141,51 @@ class DistillConfig:
 
 @dataclass
 class MetricGANConfig:
-    """Adversarial training against a metric discriminator (MetricGAN; MP-SENet's form, hush.training.metric_gan)."""
+    """Training against learned metric discriminators (MetricGAN, MetricGAN+, MetricGAN-OKD;
+    hush.training.metric_gan and docs/adversarial.md). The defaults are MP-SENet's form: one discriminator,
+    scores computed in the training step, no history."""
 
     weight: float = 0.05  # of the generator's term mean((D(clean, enhanced) - 1)^2)
-    metric: str = "pesq_wb"  # what the discriminator learns to predict: pesq_wb, pesq_nb (mapped to [0, 1]), estoi
+    metric: str = "pesq_wb"  # what the discriminator learns to predict (normalised to [0, 1])
+    metrics: list[str] = field(default_factory=list)  # one discriminator per metric; empty: [metric]
+    mode: str = "single"  # single: one generator learns from every discriminator; okd: one generator per metric
+    mutual: float = 0.0  # okd: weight of the mutual-learning term between the generators' outputs
+    primary: str = ""  # okd: the metric whose generator is the run's model (best.pt); default the first
     lr: float = 5e-4
     betas: list[float] = field(default_factory=lambda: [0.8, 0.99])
     channels: int = 16
     n_fft: int = 400  # the discriminator's input: compressed magnitude spectrograms
     hop: int = 100
     compression: float = 0.3
+    workers: int = 0  # metric worker processes (0: scores computed in the training process)
+    lag: int = 0  # steps between an output and the discriminator's step on its true score
+    rows: int = 0  # batch rows scored and learnt by the discriminator per step (0: all)
+    learn_noisy: bool = False  # the discriminator also learns the noisy input's true score (MetricGAN+)
+    history: int = 0  # replay buffer of earlier outputs and their scores, in items (0: none)
+    history_batch: int = 0  # items replayed per discriminator step
 
 
-METRIC_GAN_METRICS = ("pesq_wb", "pesq_nb", "estoi")
+METRIC_GAN_METRICS = ("pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
+
+
+@dataclass
+class AdversarialConfig:
+    """Adversarial training against real/fake discriminators (SEGAN-style; hush.training.adversarial)."""
+
+    discriminators: list[str] = field(default_factory=lambda: ["waveform", "stft"])  # waveform and/or stft
+    loss: str = "lsgan"  # lsgan | hinge
+    weight: float = 1.0  # of the generator's adversarial term
+    feature_matching: float = 2.0  # weight of the L1 distance between discriminator features of clean and enhanced
+    lr: float = 2e-4
+    betas: list[float] = field(default_factory=lambda: [0.8, 0.99])
+    channels: int = 16
+    waveform_layers: int = 4  # strided layers of the waveform discriminator (each divides time by 4)
+    conditional: bool = True  # the waveform discriminator also sees the noisy input (SEGAN)
+    resolutions: list[list[int]] = field(default_factory=lambda: [[512, 128], [1024, 256], [256, 64]])
+    grad_clip: float = 5.0  # of the discriminators' gradients (0: none)
+
+
+ADVERSARIAL_DISCRIMINATORS = ("waveform", "stft")
 
 
 @dataclass
@@ -165,6 +197,7 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     distill: DistillConfig | None = None
     metric_gan: MetricGANConfig | None = None
+    adversarial: AdversarialConfig | None = None
     name: str = "run"
 
 
@@ -285,13 +318,46 @@ def validate(cfg: Config) -> None:
     if cfg.distill is not None:
         validate_distill(cfg.distill)
     if cfg.metric_gan is not None:
-        mg = cfg.metric_gan
-        if cfg.distill is not None:
-            raise ConfigError("config error: metric_gan: cannot be combined with distill")
-        _check_weight(mg.weight, "metric_gan.weight")
-        _check_choice(mg.metric, METRIC_GAN_METRICS, "metric_gan.metric")
-        if mg.lr <= 0 or mg.channels < 1 or mg.n_fft < 16 or mg.hop < 1 or not 0 < mg.compression <= 1:
-            raise ConfigError("config error: metric_gan: lr, channels, n_fft, hop and compression must be positive")
+        validate_metric_gan(cfg.metric_gan)
+    if cfg.adversarial is not None:
+        validate_adversarial(cfg.adversarial)
+    tasks = [k for k in ("distill", "metric_gan", "adversarial") if getattr(cfg, k) is not None]
+    if len(tasks) > 1:
+        raise ConfigError(f"config error: {tasks[1]}: cannot be combined with {tasks[0]}")
+
+
+def validate_metric_gan(mg: MetricGANConfig) -> None:
+    _check_weight(mg.weight, "metric_gan.weight")
+    _check_weight(mg.mutual, "metric_gan.mutual")
+    for i, m in enumerate(mg.metrics or [mg.metric]):
+        _check_choice(m, METRIC_GAN_METRICS, f"metric_gan.metrics[{i}]" if mg.metrics else "metric_gan.metric")
+    metrics = mg.metrics or [mg.metric]
+    if len(set(metrics)) != len(metrics):
+        raise ConfigError(f"config error: metric_gan.metrics: a metric is listed twice in {metrics}")
+    _check_choice(mg.mode, ("single", "okd"), "metric_gan.mode")
+    if mg.primary and mg.primary not in metrics:
+        raise ConfigError(f"config error: metric_gan.primary: {mg.primary!r} is not in metric_gan.metrics")
+    if mg.lr <= 0 or mg.channels < 1 or mg.n_fft < 16 or mg.hop < 1 or not 0 < mg.compression <= 1:
+        raise ConfigError("config error: metric_gan: lr, channels, n_fft, hop and compression must be positive")
+    if min(mg.workers, mg.lag, mg.rows, mg.history, mg.history_batch) < 0:
+        raise ConfigError("config error: metric_gan: workers, lag, rows, history and history_batch must be >= 0")
+    if mg.history_batch and not mg.history:
+        raise ConfigError("config error: metric_gan.history_batch: needs a history buffer (metric_gan.history)")
+
+
+def validate_adversarial(a: AdversarialConfig) -> None:
+    if not a.discriminators:
+        raise ConfigError("config error: adversarial.discriminators: name at least one of waveform, stft")
+    for i, name in enumerate(a.discriminators):
+        _check_choice(name, ADVERSARIAL_DISCRIMINATORS, f"adversarial.discriminators[{i}]")
+    _check_choice(a.loss, ("lsgan", "hinge"), "adversarial.loss")
+    _check_weight(a.weight, "adversarial.weight")
+    _check_weight(a.feature_matching, "adversarial.feature_matching")
+    if a.lr <= 0 or a.channels < 1 or a.waveform_layers < 1 or a.grad_clip < 0:
+        raise ConfigError("config error: adversarial: lr, channels and waveform_layers must be positive")
+    for i, r in enumerate(a.resolutions):
+        if len(r) != 2 or r[0] < 16 or not 0 < r[1] <= r[0]:
+            raise ConfigError(f"config error: adversarial.resolutions[{i}]: expected [n_fft, hop], got {r}")
 
 
 _FEATURE_LOSSES = ("mse", "l1", "cosine")

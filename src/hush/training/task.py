@@ -39,3 +39,15 @@ class Task:
         """Modules saved in and restored from checkpoints: :meth:`extra_modules` and any module the task trains with
         its own optimizer (a discriminator)."""
         return self.extra_modules()
+
+    def generators(self) -> dict[str, nn.Module]:
+        """Further generators trained beside the model (MetricGAN-OKD), by name: the trainer validates each and
+        exports its best as ``best-<name>.pt``."""
+        return {}
+
+    def clip_groups(self) -> list[list[nn.Parameter]]:
+        """Parameter groups whose gradient norm is clipped separately, like the model's (other generators)."""
+        return []
+
+    def close(self) -> None:
+        """Release what the task holds outside the process (worker pools); called when training ends."""

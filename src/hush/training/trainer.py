@@ -7,7 +7,7 @@ import json
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ class Progress:
     best: float = -math.inf
     bad: int = 0
     wall: float = 0.0
+    generators_best: dict[str, float] = field(default_factory=dict)  # the task's further generators (OKD)
 
 
 def _rng_state() -> dict:
@@ -104,6 +105,8 @@ class Trainer:
         np.random.seed(cfg.train.seed)
         random.seed(cfg.train.seed)
         self.model = build_model(cfg.model.arch, **cfg.model.options)
+        if cfg.train.init_from and not resume:  # before the task, which may copy the model (MetricGAN-OKD)
+            self._warm_start(Path(cfg.train.init_from))
         self.task = task or self.make_task()
         params = list(self.model.parameters()) + [p for m in self.task.extra_modules().values() for p in m.parameters()]
         self.opt = torch.optim.AdamW(
@@ -131,18 +134,20 @@ class Trainer:
         self._tb = None
         if resume:
             self._load_checkpoint()
-        elif cfg.train.init_from:
-            self._warm_start(Path(cfg.train.init_from))
 
     def make_task(self) -> Task:
         if self.cfg.distill is not None:  # knowledge distillation from a frozen teacher (hush.training.distill)
             from hush.training.distill import DistillTask
 
             return DistillTask(build_loss(self.cfg.loss), self.cfg.distill, self.model)
-        if self.cfg.metric_gan is not None:  # adversarial training against a metric discriminator
+        if self.cfg.metric_gan is not None:  # learned metric discriminators (MetricGAN, MetricGAN+, MetricGAN-OKD)
             from hush.training.metric_gan import MetricGANTask
 
-            return MetricGANTask(build_loss(self.cfg.loss), self.cfg.metric_gan, self.model.sample_rate)
+            return MetricGANTask(build_loss(self.cfg.loss), self.cfg.metric_gan, self.model)
+        if self.cfg.adversarial is not None:  # real/fake discriminators (SEGAN-style)
+            from hush.training.adversarial import AdversarialTask
+
+            return AdversarialTask(build_loss(self.cfg.loss), self.cfg.adversarial)
         return Task(build_loss(self.cfg.loss))
 
     # ---------------------------------------------------------------------------------------------- files
@@ -254,6 +259,7 @@ class Trainer:
                 self.state.bad += 1
             if self.cfg.train.keep_validated:  # every validated model, for a later selection on other measures
                 self.export(self.out / "validated" / f"step{self.state.step:06d}.pt", res)
+            self._validate_generators()
             self.sched.observe(score)
             self._log(
                 "valid.csv",
@@ -264,9 +270,23 @@ class Trainer:
             self._save_checkpoint()
         return broadcast_flag(stop, self.dist)
 
-    def export(self, path: Path, metrics: dict | None = None) -> Path:
+    def _validate_generators(self) -> None:
+        """Validate each further generator of the task; keep its best as ``best-<name>.pt`` (``valid-<name>.csv``)."""
+        for name, gen in self.task.generators().items():
+            res = validate(
+                gen, self.task, self.valid_items, self.model.sample_rate, metrics=self.cfg.train.valid_metrics
+            )
+            score = score_for_selection(res, self.cfg.train.select_metric)
+            improved = score > self.state.generators_best.get(name, -math.inf)
+            if improved:
+                self.state.generators_best[name] = score
+                self.export(self.out / f"best-{name}.pt", res, gen)
+            row = {"step": self.state.step, **{k: round(v, 5) for k, v in res.items()}, "best": int(improved)}
+            self._log(f"valid-{name}.csv", row)
+
+    def export(self, path: Path, metrics: dict | None = None, model: torch.nn.Module | None = None) -> Path:
         meta = {"config": to_dict(self.cfg), "step": self.state.step, "wall_seconds": round(self.state.wall, 1)}
-        return save(self.model, path, metrics=metrics, meta=meta, half=self.cfg.train.save_half)
+        return save(model or self.model, path, metrics=metrics, meta=meta, half=self.cfg.train.save_half)
 
     def fit(self) -> Path:
         """Train to ``max_steps`` (or early stop, or ``stop_at``)."""
@@ -295,6 +315,8 @@ class Trainer:
                 self.opt.zero_grad(set_to_none=True)
                 loss.backward()
                 gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip)
+                for group in self.task.clip_groups():
+                    torch.nn.utils.clip_grad_norm_(group, self.cfg.optim.grad_clip)
                 self.opt.step()
                 self.sched.step()
                 self.state.step += 1
@@ -324,22 +346,25 @@ class Trainer:
                 if finished:
                     break
         bar.close()
+        self.task.close()
         if self.dist.is_main:
             if not (self.out / "best.pt").exists():
                 self.export(self.out / "best.pt")
             self.export(self.out / "last.pt")
-            (self.out / "summary.json").write_text(
-                json.dumps(
-                    {
-                        "steps": self.state.step,
-                        "best_score": self.state.best,
-                        "wall_seconds": round(self.state.wall, 1),
-                        "select_metric": cfg.select_metric,
-                    },
-                    indent=2,
-                )
-                + "\n"
-            )
+            summary = {
+                "steps": self.state.step,
+                "best_score": self.state.best,
+                "wall_seconds": round(self.state.wall, 1),
+                "select_metric": cfg.select_metric,
+            }
+            if self.state.generators_best:  # the best by validation among every generator's best file
+                scores = {
+                    "best.pt": self.state.best,
+                    **{f"best-{n}.pt": v for n, v in self.state.generators_best.items()},
+                }
+                summary["generators"] = scores
+                summary["best_generator"] = max(scores, key=scores.__getitem__)
+            (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         if self._tb:
             self._tb.close()
         return self.out / "best.pt"
