@@ -1,8 +1,6 @@
 """Adversarial training: the real/fake (SEGAN-style) task, MetricGAN+ with learned metric discriminators, metric
 workers, the history buffer and MetricGAN-OKD."""
 
-import csv
-
 import numpy as np
 import pytest
 import soundfile as sf
@@ -19,6 +17,8 @@ from hush.training.metric_gan import MetricGANTask
 from hush.training.metric_workers import Entry, MetricWorkers, ScoreQueue, normalise, score_pair
 from hush.training.replay import ReplayBuffer
 from hush.training.trainer import Trainer
+from tests.training.test_zoo_training import read_csv
+from tests.training.test_zoo_training import tiny_config as zoo_config
 
 SR = 16000
 
@@ -42,21 +42,9 @@ def tiny_gru():
 
 
 def tiny_config(out_dir, **sections) -> Config:
-    cfg = {
-        "model": {"arch": "gru", "options": {"hidden": 16, "layers": 1, "n_fft": 256, "hop": 128}},
-        "data": {"kind": "synthetic", "epoch_size": 16, "valid_size": 4, "mix": {"segment_seconds": 1.0}},
-        "loss": {"mse": 1.0},
-        "optim": {"lr": 3e-3, "warmup_steps": 1},
-        "train": {"batch_size": 4, "log_every": 1, "out_dir": str(out_dir), "tensorboard": False, "seed": 3,
-                  "max_steps": 4, "valid_every": 2, "valid_metrics": ["si_sdr"], "select_metric": "si_sdr"},
-        **sections,
-    }  # fmt: skip
-    return from_dict(Config, cfg)
-
-
-def read_csv(path):
-    with open(path) as fh:
-        return list(csv.DictReader(fh))
+    """The zoo tests' tiny GRU run, 4 steps validated on SI-SDR, with the task sections given."""
+    cfg = zoo_config(out_dir, max_steps=4, valid_every=2, valid_metrics=["si_sdr"], select_metric="si_sdr")
+    return from_dict(Config, {**cfg, **sections})
 
 
 # ---------------------------------------------------------------------------------------------- discriminators
