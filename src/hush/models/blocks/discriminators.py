@@ -49,13 +49,14 @@ class WaveformDiscriminator(nn.Module):
 
 
 class STFTDiscriminator(nn.Module):
-    """One resolution: ``(B, T)`` -> logits over patches of its real/imaginary STFT ``(B, 2, frames, bins)``."""
+    """One resolution: ``(B, T)`` -> logits over patches of its real/imaginary STFT ``(B, 2, frames, bins)``; every
+    convolution but the last two halves the frequency axis."""
 
     def __init__(self, n_fft: int, hop: int, channels: int = 16, layers: int = 3):
         super().__init__()
         self.n_fft, self.hop = int(n_fft), int(hop)
         self.register_buffer("window", torch.hann_window(self.n_fft), persistent=False)
-        convs: list[nn.Module] = [weight_norm(nn.Conv2d(2, channels, (3, 9), padding=(1, 4)))]
+        convs: list[nn.Module] = [weight_norm(nn.Conv2d(2, channels, (3, 9), stride=(1, 2), padding=(1, 4)))]
         for _ in range(layers):
             convs.append(weight_norm(nn.Conv2d(channels, channels, (3, 9), stride=(1, 2), padding=(1, 4))))
         convs.append(weight_norm(nn.Conv2d(channels, channels, 3, padding=1)))
