@@ -97,7 +97,9 @@ def tables(doc: dict, sys_map: dict[str, str], chosen: str | None, cmd: str) -> 
         "|---|---|" + "---|" * len(METRICS),
     ]
     noisy = doc["systems"].get("noisy", {}).get("mean", {})
-    lines.append("| noisy | – | " + " | ".join(_fmt(noisy.get(m), ".3f") for m in METRICS) + " |")
+    lines.append(
+        "| noisy | – | " + " | ".join(_fmt(noisy.get(m), ".2f" if m == "si_sdr" else ".3f") for m in METRICS) + " |"
+    )
     for label, spec in sys_map.items():
         mean = doc["systems"][spec]["mean"]
         mark = " (best by validation)" if label == chosen else ""
@@ -184,9 +186,8 @@ def figure(sys_map: dict[str, str], dev: Path, name: str | None, path: Path) -> 
 
 
 def run_compare(sys_map: dict[str, str], dev: Path, out_json: Path) -> None:
-    hush_bin = ROOT / ".venv" / "bin" / "hush"
     specs = list(dict.fromkeys(sys_map.values()))
-    cmd = [str(hush_bin) if hush_bin.exists() else "hush", "compare", "--clean", f"{dev}/clean", "--noisy",
+    cmd = [sys.executable, "-m", "hush", "compare", "--clean", f"{dev}/clean", "--noisy",
            f"{dev}/noisy", "--systems", ",".join(specs), "--threads", "1", "-q", "--metrics", ",".join(METRICS),
            "--json", str(out_json)]  # fmt: skip
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     sys_map = {k: v for k, v in sys_map.items() if v in doc["systems"]}
     update_section("gan-dev", tables(doc, sys_map, best_by_validation(runs), "python benchmarks/gan_dev.py"))
     made = figure(sys_map, dev, args.file, ROOT / args.figure)
-    print("BENCHMARKS.md updated" + (f"; figure {made.relative_to(ROOT)}" if made else ""))
+    print("BENCHMARKS.md updated" + (f"; figure {made}" if made else ""))
     return 0
 
 
