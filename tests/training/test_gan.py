@@ -17,8 +17,8 @@ from hush.training.metric_gan import MetricGANTask
 from hush.training.metric_workers import Entry, MetricWorkers, ScoreQueue, normalise, score_pair
 from hush.training.replay import ReplayBuffer
 from hush.training.trainer import Trainer
-from tests.training.test_zoo_training import read_csv
-from tests.training.test_zoo_training import tiny_config as zoo_config
+from tests.helpers.training import read_csv
+from tests.helpers.training import tiny_config as zoo_config
 
 SR = 16000
 

@@ -1,8 +1,6 @@
 """Training the DNS-era zoo systems: the target-conditioned forward of generative models and MP-SENet's metric
 discriminator (MetricGAN) task, including its exact resume (tests/training/test_gan.py covers the rest)."""
 
-import csv
-
 import numpy as np
 import pytest
 import torch
@@ -12,21 +10,7 @@ from hush.training import load_config
 from hush.training.config import Config, ConfigError, MetricGANConfig, from_dict
 from hush.training.task import Task
 from hush.training.trainer import Trainer
-
-
-def tiny_config(out_dir, **train) -> dict:
-    return {
-        "model": {"arch": "gru", "options": {"hidden": 16, "layers": 1, "n_fft": 256, "hop": 128}},
-        "data": {"kind": "synthetic", "epoch_size": 16, "valid_size": 4, "mix": {"segment_seconds": 1.0}},
-        "loss": {"mse": 1.0},
-        "optim": {"lr": 3e-3, "warmup_steps": 1},
-        "train": {"batch_size": 4, "log_every": 1, "out_dir": str(out_dir), "tensorboard": False, "seed": 3, **train},
-    }
-
-
-def read_csv(path):
-    with open(path) as fh:
-        return list(csv.DictReader(fh))
+from tests.helpers.training import read_csv, tiny_config
 
 
 def test_task_hands_the_target_to_models_that_need_it():
