@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"methods"},  # the Enhancer interface, its decoration and the registry every method kind registers with
     {"classical", "models", "peers", "onnx_backend", "pretrained", "losses"},  # method providers, trainable parts
     {"inference"},  # arrays, files, streams: one pipeline over any method
-    {"data", "training", "evaluation", "compare"},  # applications of inference and models
+    {"data", "training", "evaluation", "compare", "cluster"},  # applications of inference and models
     {"api", "cli", "service", "__init__", "__main__"},  # the public surface
 ]
 

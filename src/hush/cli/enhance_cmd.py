@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from hush.cli import cluster_opts
 from hush.errors import HushError
 from hush.methods import default_method
 
@@ -48,6 +49,7 @@ def add_parser(sub) -> None:
         "a cache, or -m names an .onnx file)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    cluster_opts.add_enhance_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -65,6 +67,9 @@ def run(args) -> int:
     options = {k: v for k, v in (("atten_lim_db", args.atten_lim_db), ("mix", args.mix)) if v is not None}
     # fail fast, once, on an unknown method or a bad option value; with onnx this also exports into the cache
     with_backend(resolve(method, **options), args.backend)
+    cluster_opts.validate(args)
+    if args.cluster:  # Ray actors, lazy listing, a resumable run manifest
+        return cluster_opts.enhance(args, method, options)
     pairs, errors = expand_inputs(args.inputs, args.recursive)
     jobs, more = plan_jobs(pairs, args.output, args.suffix)
     errors += more
