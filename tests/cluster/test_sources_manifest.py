@@ -173,3 +173,24 @@ def test_cluster_options_need_cluster(tmp_path, capsys):
     _touch(tmp_path / "a.wav")
     assert main(["enhance", str(tmp_path / "a.wav"), "-o", str(tmp_path / "o"), "-m", "wiener", "--resume"]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == "hush: error: --resume applies with --cluster"
+
+
+def test_a_retry_takes_an_output_written_since_the_first_dispatch(tmp_path):
+    """The worker side of a retry, in this process: an output written after the first attempt was sent is that
+    attempt's (its worker died before it could reply); an older one is refused as for any run."""
+    import time
+
+    from hush.cluster.workers import EnhanceWorker
+
+    src = tmp_path / "a.wav"
+    sf.write(src, speech_like(seconds=0.5), 16000)
+    worker = EnhanceWorker("wiener", 1, {}, "torch", False)
+    t0 = time.time()
+    first = worker.enhance(str(src), str(tmp_path / "out" / "a.wav"))
+    assert first.result.ok and first.audio_seconds == pytest.approx(0.5)
+    stamp = (tmp_path / "out" / "a.wav").stat().st_mtime_ns
+    again = worker.enhance(str(src), str(tmp_path / "out" / "a.wav"), accept_since=t0 - 1)
+    assert again.result.ok and again.audio_seconds == pytest.approx(0.5)
+    assert (tmp_path / "out" / "a.wav").stat().st_mtime_ns == stamp  # taken, not written again
+    later = worker.enhance(str(src), str(tmp_path / "out" / "a.wav"), accept_since=time.time() + 60)
+    assert not later.result.ok and later.result.error.endswith("output exists (use --overwrite to replace it)")

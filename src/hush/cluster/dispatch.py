@@ -80,20 +80,10 @@ def default_actors(threads_per_actor: int) -> int:
     return max(int(cpus) // max(threads_per_actor, 1), 1)
 
 
-def start_actors(make: Callable[[], Any], n: int) -> list[Any]:
-    """``n`` actors, once every one has loaded what it needs; a failure in a constructor is one error line."""
-    ray = import_ray()
-    actors = [make() for _ in range(n)]
-    try:
-        ready = ray.get([a.ready.remote() for a in actors])
-    except ray.exceptions.RayError as e:
-        for a in actors:
-            ray.kill(a)
-        raise HushError(f"a worker could not start: {_cause(e)}") from None
-    for host, version in ready:
-        if version != __version__:
-            log.warning("worker %s runs hush %s, this driver %s: outputs may differ", host, version, __version__)
-    return actors
+def _check_version(ready: tuple[str, str]) -> None:
+    host, version = ready
+    if version != __version__:
+        log.warning("worker %s runs hush %s, this driver %s: outputs may differ", host, version, __version__)
 
 
 def _cause(err: Exception) -> str:
@@ -127,22 +117,46 @@ def run_tasks(
     """Yield ``(item, value)`` as tasks finish (completion order), with ``value`` a :class:`Lost` for an item that
     could not be run.
 
-    ``submit(actor, item, attempt)`` starts the task (``attempt`` 0 first) and returns its object ref. Raises
-    :class:`HushError` when every actor is gone; items not yet yielded then stay unprocessed. Stopping the
-    generator (an error in the caller, Ctrl-C) kills the actors, so no work goes on behind the caller's back.
+    ``submit(actor, item, attempt)`` starts the task (``attempt`` 0 first) and returns its object ref. An actor
+    gets work as soon as it has loaded (the others may still be waiting for room on the cluster). Raises
+    :class:`HushError` when an actor's constructor fails or every actor is gone; items not yet yielded then stay
+    unprocessed. Stopping the generator (an error in the caller, Ctrl-C) kills the actors, so no work goes on
+    behind the caller's back.
     """
     ray = import_ray()
-    actors: list[Any] = start_actors(make_actor, n_actors)
+    actors: list[Any] = []
+    starting: dict[Any, int] = {}  # ready() refs of actors still loading: they get work once loaded
+
+    def start(k: int) -> None:
+        actors[k] = make_actor()
+        starting[actors[k].ready.remote()] = k
+
     replaced = [0] * n_actors
     load = [0] * n_actors
+    up = [False] * n_actors
+
+    def died(k: int, actor: Any, err: Exception) -> None:
+        ray.kill(actor, no_restart=True)
+        up[k] = False
+        if replaced[k] < retries:
+            replaced[k] += 1
+            log.warning("a worker died (%s); starting another", _cause(err))
+            start(k)
+        else:
+            actors[k] = None
+            log.warning("a worker died (%s) for the %d. time; not replaced", _cause(err), retries + 1)
+
     flying: dict[Any, tuple[int, Any, _Task]] = {}
     again: deque[_Task] = deque()
     source = iter(items)
     exhausted = False
     try:
+        actors.extend([None] * n_actors)
+        for k in range(n_actors):
+            start(k)
         while True:
             while not (exhausted and not again):
-                free = [k for k, a in enumerate(actors) if a is not None and load[k] < per_actor]
+                free = [k for k in range(n_actors) if up[k] and load[k] < per_actor]
                 if not free:
                     break
                 if again:
@@ -157,25 +171,28 @@ def run_tasks(
                 flying[submit(actors[k], task.item, task.attempts)] = (k, actors[k], task)
                 task.attempts += 1
                 load[k] += 1
-            if not flying:
-                if again or not exhausted:
-                    raise HushError(f"every worker died ({retries} replacements each); the rest was not processed")
+            if not flying and (exhausted and not again):
                 return
-            (ref,), _ = ray.wait(list(flying), num_returns=1)
+            if not flying and not starting:
+                raise HushError(f"every worker died ({retries} replacements each); the rest was not processed")
+            (ref,), _ = ray.wait([*flying, *starting], num_returns=1)
+            if ref in starting:
+                k = starting.pop(ref)
+                try:
+                    _check_version(ray.get(ref))
+                    up[k] = True
+                except ray.exceptions.RayError as e:
+                    if "creation task" in str(e):  # its constructor raised: it would on every node alike
+                        raise HushError(f"a worker could not start: {_cause(e)}") from None
+                    died(k, actors[k], e)  # killed while loading
+                continue
             k, actor, task = flying.pop(ref)
             load[k] -= 1
             try:
                 value = ray.get(ref)
             except ray.exceptions.RayActorError as e:
                 if actors[k] is actor:  # the first of its tasks to report the death
-                    ray.kill(actor, no_restart=True)
-                    if replaced[k] < retries:
-                        replaced[k] += 1
-                        log.warning("a worker died (%s); starting another", _cause(e))
-                        actors[k] = make_actor()
-                    else:
-                        actors[k] = None
-                        log.warning("a worker died (%s) for the %d. time; not replaced", _cause(e), retries + 1)
+                    died(k, actor, e)
                 if task.attempts > retries:
                     yield task.item, Lost(f"its worker died {task.attempts} times ({_cause(e)})")
                 else:
