@@ -30,6 +30,13 @@ def _common(g) -> None:
 def add_enhance_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("cluster (Ray, hush[cluster])")
     _common(g)
+    g.add_argument(
+        "--files-per-task",
+        type=int,
+        default=1,
+        metavar="K",
+        help="send files to the actors K at a time: less driver work per file, coarser balance (1)",
+    )
     g.add_argument("--resume", action="store_true", help="continue the run in the manifest: skip the files done")
     g.add_argument("--manifest", type=Path, metavar="PATH", help="run manifest (default: OUTDIR/.hush-run.sqlite)")
 
@@ -43,8 +50,8 @@ def validate(args) -> None:
     if args.cluster:
         if args.actors is not None and args.actors < 1:
             raise HushError("--actors must be at least 1")
-        if args.threads_per_actor < 1 or args.retries < 0:
-            raise HushError("--threads-per-actor must be at least 1 and --retries at least 0")
+        if args.threads_per_actor < 1 or getattr(args, "files_per_task", 1) < 1 or args.retries < 0:
+            raise HushError("--threads-per-actor and --files-per-task must be at least 1, --retries at least 0")
         return
     names = ("--actors", "--resume", "--manifest")
     given = [n for n in names if getattr(args, n[2:], None) not in (None, False)]
@@ -67,8 +74,9 @@ def enhance(args, method: str, options: dict) -> int:
     s = enhance_on_cluster(
         args.inputs, args.output, method, options=options, backend=args.backend, suffix=args.suffix,
         recursive=args.recursive, overwrite=args.overwrite, resume=args.resume, manifest=args.manifest,
-        cluster=args.cluster, actors=args.actors, threads_per_actor=args.threads_per_actor, retries=args.retries,
-        progress=not args.quiet and sys.stderr.isatty(), report=report,
+        cluster=args.cluster, actors=args.actors, threads_per_actor=args.threads_per_actor,
+        files_per_task=args.files_per_task, retries=args.retries, progress=not args.quiet and sys.stderr.isatty(),
+        report=report,
     )  # fmt: skip
     if not args.quiet:
         line = f"enhanced {s.files} file(s), {s.audio_seconds:.1f} s of audio, with {method} into {args.output}"

@@ -8,10 +8,11 @@ actors that each hold the method (:mod:`hush.cluster.workers`) and records every
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
@@ -86,6 +87,7 @@ def enhance_on_cluster(
     cluster: str = "auto",
     actors: int | None = None,
     threads_per_actor: int = 1,
+    files_per_task: int = 1,
     retries: int = 3,
     progress: bool = False,
     report: Callable[[FileResult], None] | None = None,
@@ -129,7 +131,7 @@ def enhance_on_cluster(
             if todo:
                 try:
                     _run(runlog, summary, tell, bar, method, options, backend, overwrite, cluster, actors,
-                         threads_per_actor, retries)  # fmt: skip
+                         threads_per_actor, files_per_task, retries)  # fmt: skip
                 except KeyboardInterrupt:
                     log.warning(
                         "interrupted: %d file(s) still pending in %s; continue with --resume",
@@ -156,6 +158,7 @@ def _run(
     cluster: str,
     actors: int | None,
     threads: int,
+    files_per_task: int,
     retries: int,
 ) -> None:
     with ray_session(cluster, num_cpus=actors * threads if actors else None) as where:
@@ -163,25 +166,34 @@ def _run(
         remote = import_ray().remote(EnhanceWorker).options(num_cpus=threads)
         n = actors or default_actors(threads)
 
-        def submit(actor, row: Row, attempt: int):
-            accept_since = row.dispatched  # set when an earlier attempt (of this run or one resumed) was sent
-            runlog.dispatched(row, time.time())
-            return actor.enhance.remote(row.src, row.dst, accept_since)
+        def submit(actor, rows: list[Row], attempt: int):
+            jobs = []
+            for row in rows:
+                accept_since = row.dispatched  # set when an earlier attempt (of this run or one resumed) was sent
+                runlog.dispatched(row, time.time())
+                jobs.append((row.src, row.dst, accept_since))
+            return actor.enhance_batch.remote(jobs)
 
         make = lambda: remote.remote(method, threads, options, backend, overwrite)  # noqa: E731
-        for row, value in run_tasks(make, n, runlog.pending(), submit, retries=retries):
-            if isinstance(value, Lost):
-                res = FileResult(Path(row.src), Path(row.dst), ok=False, error=f"{row.src}: {value.reason}")
-                runlog.failed(row, res.error)
-            else:
-                res = value.result
-                if res.ok:
-                    runlog.done(row, value.audio_seconds, value.worker)
-                    summary.files += 1
-                    summary.audio_seconds += value.audio_seconds
+        for rows, values in run_tasks(make, n, _batches(runlog.pending(), files_per_task), submit, retries=retries):
+            for row, value in zip(rows, [values] * len(rows) if isinstance(values, Lost) else values, strict=True):
+                if isinstance(value, Lost):
+                    res = FileResult(Path(row.src), Path(row.dst), ok=False, error=f"{row.src}: {value.reason}")
+                    runlog.failed(row, res.error)
                 else:
-                    runlog.failed(row, res.error or "", value.worker)
-            if not res.ok:
-                summary.failures.append(Failure(row.src, res.error or ""))
-            tell(res)
-            bar.update()
+                    res = value.result
+                    if res.ok:
+                        runlog.done(row, value.audio_seconds, value.worker)
+                        summary.files += 1
+                        summary.audio_seconds += value.audio_seconds
+                    else:
+                        runlog.failed(row, res.error or "", value.worker)
+                if not res.ok:
+                    summary.failures.append(Failure(row.src, res.error or ""))
+                tell(res)
+                bar.update()
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while batch := list(itertools.islice(rows, size)):
+        yield batch

@@ -31,6 +31,7 @@ def enhance_many(
     threads: int = 1,
     actors: int | None = None,
     threads_per_actor: int = 1,
+    files_per_task: int = 1,
     resume: bool = False,
     manifest: str | os.PathLike | None = None,
     retries: int = 3,
@@ -54,7 +55,8 @@ def enhance_many(
         return enhance_on_cluster(
             inputs, out, method, options=options, backend=backend, suffix=suffix, recursive=recursive,
             overwrite=overwrite, resume=resume, manifest=manifest, cluster=cluster, actors=actors,
-            threads_per_actor=threads_per_actor, retries=retries, progress=progress, report=report,
+            threads_per_actor=threads_per_actor, files_per_task=files_per_task, retries=retries, progress=progress,
+            report=report,
         )  # fmt: skip
     if resume or manifest is not None:
         raise HushError("resume and manifest apply to cluster runs (cluster='auto' also runs on this machine)")
