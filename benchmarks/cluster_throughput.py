@@ -12,9 +12,9 @@ behind ``hush enhance``:
 
 Reported per setup: wall time from the call to its return (model loading, worker or actor start included) and
 the steady rate between the first and the last finished file, both in seconds of audio per second of wall time;
-for Ray also the driver's CPU time per file (listing, planning, manifest, submitting, recording: all threads of
-the driver process). The driver's planning alone is timed on a 20,000-line file list. From these the scaling
-section estimates N machines. Writes the "cluster-throughput" section of BENCHMARKS.md and
+for Ray also the driver's CPU time per file (submitting, recording: all threads of the driver process, between
+the first and the last result). The driver's planning and manifest writes alone are timed on a 20,000-line file
+list. From these the scaling section estimates N machines. Writes the "cluster-throughput" section of BENCHMARKS.md and
 benchmarks/results/cluster_throughput.json (``--no-write``: print only).
 """
 
@@ -98,15 +98,21 @@ def run(name: str, src: Path, out: Path, **kwargs) -> dict:
     return row
 
 
-def planning_rate(tmp: Path) -> float:
-    """Microseconds of driver time per file to list and plan a JSONL file list into a fresh run manifest."""
+def manifest_costs(tmp: Path) -> tuple[float, float]:
+    """Microseconds of driver time per file: listing and planning a JSONL file list into a fresh run manifest, then
+    recording each file's dispatch and result in it."""
     lst = tmp / "list.jsonl"
     lst.write_text("".join(json.dumps({"path": f"spk{i % 100}/utt{i:06d}.flac"}) + "\n" for i in range(PLAN_FILES)))
     t0 = time.perf_counter()
     with RunManifest.open(tmp / "plan.sqlite", {"method": "default"}) as m:
         _plan(m, iter_inputs([str(lst)]), tmp / "plan_out", "", lambda *a: None, lambda: None)
         assert m.count("pending") == PLAN_FILES
-    return 1e6 * (time.perf_counter() - t0) / PLAN_FILES
+        t1 = time.perf_counter()
+        for row in m.pending():
+            m.dispatched(row, time.time())
+            m.done(row, 1.0, "host:1")
+        t2 = time.perf_counter()
+    return 1e6 * (t1 - t0) / PLAN_FILES, 1e6 * (t2 - t1) / PLAN_FILES
 
 
 def bytes_per_audio_second(folder: Path, audio_seconds: float) -> float:
@@ -166,8 +172,9 @@ def render(doc: dict) -> str:
         f"(1 / {per_file_ms:.2f} ms), i.e. {driver_files * mean_file:,.0f} s of audio per second at this "
         f"corpus' mean of {mean_file:.1f} s a file. It becomes the bottleneck at about "
         f"{driver_actors:,.0f} actors (for example {driver_actors / 32:,.1f} machines of 32 cores); shorter "
-        "files lower that count in proportion. Most of that cost is Ray's per task (the manifest takes about "
-        f"25 µs a file): with `--files-per-task {BATCH}` the driver spent {batched:.2f} ms a file, which moves "
+        "files lower that count in proportion. Most of that cost is Ray's per task (recording a file in the manifest "
+        f"takes {doc['record_us_per_file']:.0f} µs): with `--files-per-task {BATCH}` the driver spent "
+        f"{batched:.2f} ms a file, which moves "
         f"the limit to about {1000 / batched * mean_file / per_actor:,.0f} actors; beyond that, several drivers "
         "on disjoint file lists (one manifest each) add up. Listing and planning a million "
         f"files takes about {doc['plan_us_per_file']:.0f} s on a local disk (longer on a network file system, "
@@ -217,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
         finally:
             ray.shutdown()
-        plan_us = planning_rate(tmp)
+        plan_us, record_us = manifest_costs(tmp)
         doc = {
             "command": shlex.join(["python", "benchmarks/cluster_throughput.py",
                                    *[a for a in (sys.argv[1:] if argv is None else argv) if a != "--no-write"]]),
@@ -231,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
             "audio_seconds": audio,
             "ray_start_seconds": ray_start,
             "plan_us_per_file": plan_us,
+            "record_us_per_file": record_us,
             "in_bytes_per_s": bytes_per_audio_second(tmp / "in", audio),
             "out_bytes_per_s": bytes_per_audio_second(tmp / "ray2_1", audio),
             "rows": rows,
