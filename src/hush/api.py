@@ -12,6 +12,7 @@ from hush.audio.checks import as_real_audio, check_rate
 from hush.audio.layout import to_mono
 from hush.inference import FileResult, enhance_array
 from hush.inference import enhance_file as _enhance_file
+from hush.inference.progress import ProgressCallback
 from hush.methods import Enhancer, default_method, resolve
 
 
@@ -45,31 +46,58 @@ def enhance(
     method: str | Enhancer | None = None,
     atten_lim_db: float | None = None,
     mix: float = 1.0,
+    *,
+    downmix: bool = False,
+    keep_channels: bool = False,
+    progress: ProgressCallback | None = None,
     **options,
 ) -> np.ndarray:
-    """Enhance ``audio`` (``(T,)``, ``(C, T)`` or soundfile's ``(T, C)``) sampled at ``sr``; same shape out.
+    """Enhance ``audio`` (``(T,)``, ``(C, T)`` or soundfile's ``(T, C)``; float, or int16/int32 PCM scaled from
+    its integer range) sampled at ``sr``; same shape out (float32).
 
-    ``atten_lim_db`` and ``mix`` as for :func:`load_method`.
+    ``atten_lim_db`` and ``mix`` as for :func:`load_method`. ``downmix``: enhance the channel mean once and return
+    it mono, ``(T,)`` (``keep_channels``: in every channel, same shape as the input). ``progress(done, total)``:
+    called with the input samples (per channel) done so far, at least about once a second for causal methods.
     """
-    return enhance_array(audio, sr, method or default_method(), **_control(options, atten_lim_db, mix))
+    return enhance_array(
+        audio,
+        sr,
+        method or default_method(),
+        downmix=downmix,
+        keep_channels=keep_channels,
+        progress=progress,
+        **_control(options, atten_lim_db, mix),
+    )
 
 
 def enhance_file(
     src: str | os.PathLike,
-    dst: str | os.PathLike,
+    dst: str | os.PathLike | None = None,
     method: str | Enhancer | None = None,
     *,
     overwrite: bool = False,
     atten_lim_db: float | None = None,
     mix: float = 1.0,
+    downmix: bool = False,
+    keep_channels: bool = False,
+    progress: ProgressCallback | None = None,
     **options,
 ) -> FileResult:
-    """Enhance one audio file into ``dst`` (atomic write, bounded memory, same format as the input).
+    """Enhance one audio file into ``dst`` (atomic write, bounded memory, same format and bit depth as the input).
 
-    ``atten_lim_db`` and ``mix`` as for :func:`load_method`.
+    ``dst`` defaults to ``<stem>_enhanced.<ext>`` beside ``src`` (``.flac`` for inputs hush reads but cannot
+    write, such as ``.m4a``). ``atten_lim_db`` and ``mix`` as for :func:`load_method`; ``downmix``,
+    ``keep_channels`` and ``progress`` as for :func:`enhance`. The result's ``seconds`` is the wall time.
     """
     return _enhance_file(
-        src, dst, method or default_method(), overwrite=overwrite, **_control(options, atten_lim_db, mix)
+        src,
+        dst,
+        method or default_method(),
+        overwrite=overwrite,
+        downmix=downmix,
+        keep_channels=keep_channels,
+        progress=progress,
+        **_control(options, atten_lim_db, mix),
     )
 
 

@@ -1,4 +1,9 @@
-"""Exceptions whose message is a single line a user can act on."""
+"""Exceptions whose message is a single line a user can act on.
+
+Each also derives from the built-in type a Python caller would catch for the same problem: bad audio or a bad
+argument is a :class:`ValueError`, a missing input file a :class:`FileNotFoundError`, a missing optional
+dependency an :class:`ImportError`; so ``except ValueError`` works without knowing hush's own types.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ class HushError(Exception):
     """Base class: the CLI prints ``str(err)`` as one line and exits non-zero."""
 
 
-class AudioError(HushError):
+class AudioError(HushError, ValueError):
     """Bad or unreadable input audio. The message names the file and the problem."""
 
     def __init__(self, source: object, problem: str):
@@ -16,11 +21,19 @@ class AudioError(HushError):
         super().__init__(f"{source}: {problem}" if source is not None else problem)
 
 
-class MethodError(HushError):
-    """Unknown method name, or a model file that cannot be loaded."""
+class AudioFileNotFoundError(AudioError, FileNotFoundError):
+    """An input audio file that does not exist."""
 
 
-class MissingExtraError(HushError):
+class MethodError(HushError, ValueError):
+    """Unknown method name, a bad method option, or a model file that cannot be loaded."""
+
+
+class ModelFileNotFoundError(MethodError, FileNotFoundError):
+    """A model file path that does not exist."""
+
+
+class MissingExtraError(HushError, ImportError):
     """An optional dependency group is not installed."""
 
     def __init__(self, what: str, extra: str):

@@ -212,7 +212,10 @@ def test_output_that_is_a_file_is_one_line(tmp_path, capsys):
     rc = main(["enhance", str(_wav(tmp_path / "in.wav")), "-o", str(tmp_path / "taken"), "-m", METHOD, "-q"])
     assert rc == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"hush: error: {tmp_path / 'taken'}: exists and is not a folder (-o names the output folder)"]
+    want = (
+        f"hush: error: {tmp_path / 'taken'}: exists and is not a folder (-o names the output folder or an audio file)"
+    )
+    assert err == [want]
 
 
 def test_symlink_loop_is_named(tmp_path, capsys):

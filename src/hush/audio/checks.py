@@ -13,6 +13,7 @@ MAX_RATE = 96000
 SILENCE_PEAK = 10 ** (-90 / 20)  # below -90 dBFS the file is treated as digital silence
 CLIP_LEVEL = 0.999
 CLIP_FRACTION = 1e-4  # more than 0.01 % of samples at full scale counts as clipped
+PCM_DTYPES = (np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.int8), np.dtype(np.uint8))  # integer audio
 
 
 @dataclass
@@ -60,11 +61,25 @@ def check_rate(sr: object, source: object = "input") -> int:
 
 
 def as_real_audio(audio: object, source: object = "input") -> np.ndarray:
-    """``audio`` as a float32 array; complex or non-numeric arrays are refused (they would lose information)."""
+    """``audio`` as a float32 array; complex or non-numeric arrays are refused (they would lose information).
+
+    Integer arrays are PCM samples and are scaled from their integer range to [-1, 1) as soundfile reads them
+    (int16 by 1/32768, uint8 around 128, ...), so int16 audio is not read as full-scale clipping.
+    """
     x = np.asarray(audio)
     if np.iscomplexobj(x):
         raise AudioError(source, "complex samples are not audio; pass the real signal (e.g. x.real) explicitly")
-    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
+    if np.issubdtype(x.dtype, np.integer):
+        if x.dtype not in PCM_DTYPES:
+            raise AudioError(
+                source,
+                f"integer audio must be PCM samples (int16, int32, int8 or uint8), got {x.dtype}; "
+                "pass float samples in [-1, 1] instead",
+            )
+        bits = 8 * x.dtype.itemsize
+        offset = 2.0 ** (bits - 1) if x.dtype == np.uint8 else 0.0
+        return ((x.astype(np.float64) - offset) / 2.0 ** (bits - 1)).astype(np.float32)
+    if not (np.issubdtype(x.dtype, np.floating) or x.dtype == bool):
         raise AudioError(source, f"audio must be a numeric array, got dtype {x.dtype}")
     return x.astype(np.float32, copy=False)
 

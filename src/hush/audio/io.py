@@ -1,6 +1,8 @@
-"""Reading, probing and atomic writing of audio files (soundfile / libsndfile).
+"""Reading, probing and atomic writing of audio files (soundfile / libsndfile; PyAV for AAC and WMA input).
 
-Arrays are float32 and channel-first: ``(channels, samples)``.
+Arrays are float32 and channel-first: ``(channels, samples)``. Every format is read block by block; what
+libsndfile cannot read (:data:`~hush.audio.decode.DECODED_EXTENSIONS`) is decoded by :mod:`hush.audio.decode`.
+Outputs are written by libsndfile only (:data:`WRITABLE_EXTENSIONS`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,41 @@ import soundfile as sf
 
 from hush.atomic import replace_into
 from hush.audio.checks import check_rate
-from hush.errors import AudioError, os_problem
+from hush.audio.decode import DECODED_EXTENSIONS, decoded_blocks, stream_info
+from hush.errors import AudioError, AudioFileNotFoundError, os_problem
 
 INTEGER_SUBTYPES = {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ALAW", "ULAW"}
-AUDIO_EXTENSIONS = {".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif", ".au", ".w64", ".caf", ".oga"}
+# extension -> libsndfile container: read and written by soundfile
+WRITABLE_EXTENSIONS = {
+    ".wav": "WAV",
+    ".flac": "FLAC",
+    ".ogg": "OGG",
+    ".opus": "OGG",
+    ".oga": "OGG",
+    ".mp3": "MP3",
+    ".aiff": "AIFF",
+    ".aif": "AIFF",
+    ".au": "AU",
+    ".w64": "W64",
+    ".caf": "CAF",
+}
+AUDIO_EXTENSIONS = set(WRITABLE_EXTENSIONS) | set(DECODED_EXTENSIONS)  # everything hush reads
+DECODED_OUTPUT = ".flac"  # what an input in a format libsndfile cannot write is written as (lossless)
+# bit depth of each subtype, for keeping the input's depth in another container: (float?, bits)
+_DEPTH = {
+    "PCM_S8": (False, 8),
+    "PCM_U8": (False, 8),
+    "PCM_16": (False, 16),
+    "PCM_24": (False, 24),
+    "PCM_32": (False, 32),
+    "FLOAT": (True, 32),
+    "DOUBLE": (True, 64),
+}
+
+
+def supported_formats() -> str:
+    """The extensions hush reads, for error messages."""
+    return " ".join(sorted(AUDIO_EXTENSIONS))
 
 
 @dataclass(frozen=True)
@@ -43,7 +76,7 @@ def libsndfile_problem(err: Exception) -> str:
     """One line saying what a libsndfile error means for the user."""
     msg = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
     if "Format not recognised" in msg or "unknown format" in msg.lower():
-        return "not a recognised audio file"
+        return f"not a recognised audio file (supported formats: {supported_formats()})"
     return f"cannot decode audio ({msg.split(': ', 1)[-1]})"
 
 
@@ -58,9 +91,15 @@ def probe(path: str | os.PathLike) -> AudioInfo:
         with open(p, "rb"):  # libsndfile reports unreadable files as "System error."
             pass
     except OSError as e:
-        raise AudioError(p, "no such file" if e.errno == errno.ENOENT else os_problem(e)) from None
+        if e.errno == errno.ENOENT:
+            raise AudioFileNotFoundError(p, "no such file") from None
+        raise AudioError(p, os_problem(e)) from None
     if st.st_size == 0:
         raise AudioError(p, "empty file (0 bytes)")
+    if p.suffix.lower() in DECODED_EXTENSIONS:
+        rate, channels, frames, fmt, codec = stream_info(p)
+        check_rate(rate, p)
+        return AudioInfo(p, rate, channels, frames, fmt, codec)
     try:
         info = sf.info(str(p))
     except Exception as e:  # libsndfile raises several types
@@ -73,6 +112,9 @@ def probe(path: str | os.PathLike) -> AudioInfo:
 
 
 def _raw_blocks(path: Path, blocksize: int) -> Iterator[np.ndarray]:
+    if path.suffix.lower() in DECODED_EXTENSIONS:
+        yield from decoded_blocks(path, blocksize)
+        return
     try:
         with sf.SoundFile(str(path)) as f:
             while True:
@@ -190,22 +232,44 @@ def write(
 
 
 def container_format(p: Path) -> str:
-    ext = p.suffix.lower().lstrip(".")
-    table = {
-        "wav": "WAV",
-        "flac": "FLAC",
-        "ogg": "OGG",
-        "opus": "OGG",
-        "oga": "OGG",
-        "mp3": "MP3",
-        "aiff": "AIFF",
-        "aif": "AIFF",
-        "au": "AU",
-        "w64": "W64",
-        "caf": "CAF",
-    }
-    if ext not in table:
-        raise AudioError(p, f"unsupported output extension '.{ext}'")
-    return table[ext]
+    """libsndfile's container for an output path; an extension it cannot write is a one-line error."""
+    ext = p.suffix.lower()
+    if ext not in WRITABLE_EXTENSIONS:
+        writable = " ".join(sorted(WRITABLE_EXTENSIONS))
+        raise AudioError(p, f"unsupported output extension '{ext or p.name}' (hush writes: {writable})")
+    return WRITABLE_EXTENSIONS[ext]
+
+
+def output_suffix(src: Path) -> str:
+    """The extension an output of ``src`` gets: its own where libsndfile writes it, else FLAC (lossless)."""
+    ext = src.suffix.lower()
+    return src.suffix if ext in WRITABLE_EXTENSIONS else DECODED_OUTPUT
+
+
+def output_subtype(src_subtype: str, src_format: str, dst: Path) -> str:
+    """The subtype of ``dst`` that keeps the input's bit depth where its container has it.
+
+    The input's own subtype in the same container, or in another that takes that PCM or float subtype (24-bit FLAC
+    into WAV stays 24-bit); else, for integer input, the shallowest integer depth at least as deep; for float
+    input, float or else the deepest integer; else (lossy input, or a lossy container) the container's default.
+    """
+    fmt = container_format(dst)
+    src_subtype = (src_subtype or "").upper()
+    same = (src_format or "").upper() == fmt
+    if src_subtype and (same or src_subtype in _DEPTH) and sf.check_format(fmt, src_subtype):
+        return src_subtype
+    depth = _DEPTH.get(src_subtype)
+    if depth is not None:
+        is_float, bits = depth
+        ints = [t for t in ("PCM_16", "PCM_24", "PCM_32") if sf.check_format(fmt, t)]
+        floats = [t for t in ("FLOAT", "DOUBLE") if sf.check_format(fmt, t)]
+        if is_float and floats:
+            return floats[0] if bits <= 32 else floats[-1]
+        deeper = [t for t in ints if _DEPTH[t][1] >= bits]
+        if deeper and not is_float:
+            return deeper[0]
+        if ints:
+            return ints[-1]
+    return default_subtype(dst)
 
 

@@ -59,11 +59,17 @@ def validate(args) -> None:
         raise HushError(f"{', '.join(given)} applies with --cluster")
 
 
-def enhance(args, method: str, options: dict) -> int:
+def enhance(args, method: str, options: dict, named: bool = False) -> int:
     """``hush enhance ... --cluster``: run, print each problem as it comes and one summary line."""
     from tqdm import tqdm
 
     from hush.cluster import enhance_on_cluster
+
+    if named:
+        raise HushError(f"--cluster writes into an output folder; -o {args.output} names one file")
+    if getattr(args, "array", None) or getattr(args, "array_file", None) or getattr(args, "link_channels", False):
+        raise HushError("--cluster does not run array methods (--array, --array-file, --link-channels)")
+    file_options = {k: True for k in ("downmix", "keep_channels") if getattr(args, k, False)}
 
     def report(r) -> None:
         for w in r.warnings:
@@ -75,7 +81,8 @@ def enhance(args, method: str, options: dict) -> int:
         args.inputs, args.output, method, options=options, backend=args.backend, suffix=args.suffix,
         recursive=args.recursive, overwrite=args.overwrite, resume=args.resume, manifest=args.manifest,
         cluster=args.cluster, actors=args.actors, threads_per_actor=args.threads_per_actor,
-        files_per_task=args.files_per_task, retries=args.retries, progress=not args.quiet and sys.stderr.isatty(),
+        files_per_task=args.files_per_task, file_options=file_options, retries=args.retries,
+        progress=not args.quiet and sys.stderr.isatty(),
         report=report,
     )  # fmt: skip
     if not args.quiet:

@@ -42,16 +42,22 @@ def _models(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    head = f"{'architecture':<14} {'params':>10} {'MMAC/s':>9} {'causal':>6} {'lookahead':>10} {'stream':>6}"
+    head = f"{'architecture':<16} {'params':>10} {'MMAC/s':>9} {'causal':>6} {'lookahead':>10} {'stream':>6}"
     print(head)
     print("-" * len(head))
     for r in rows:
         look = f"{r['lookahead_ms']:.1f} ms" if r["lookahead_ms"] < 1e5 else "unbounded"
         print(
-            f"{r['arch']:<14} {r['parameters']:>10,} {r['macs_per_second'] / 1e6:>9.1f} "
+            f"{r['arch']:<16} {r['parameters']:>10,} {r['macs_per_second'] / 1e6:>9.1f} "
             f"{'yes' if r['causal'] else 'no':>6} {look:>10} {'yes' if r['streaming'] else 'no':>6}"
         )
     print("Default configurations; MACs per second of 16 kHz audio, STFT included (torch FLOP counter).")
+    for r in rows:
+        if "macs_per_step" in r:
+            print(
+                f"{r['arch']}: generative, {r['macs_per_step'] / 1e6:.1f} MMAC/s per sampling step plus "
+                f"{r['macs_fixed'] / 1e6:.1f} fixed; the row is its default {r['steps']} steps (option steps=N)."
+            )
     return 0
 
 

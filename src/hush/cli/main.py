@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="hush", description="Speech enhancement: denoise, evaluate, compare.")
     p.add_argument("--version", action="version", version=f"hush {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for mod in (enhance_cmd, stream_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, list_cmd):
         mod.add_parser(sub)
     export_cmd.add_parser(sub)
@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="hush: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # bare `hush`: what it can do, not a usage error
+        parser.print_help()
+        return 0
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

@@ -88,6 +88,7 @@ def enhance_on_cluster(
     actors: int | None = None,
     threads_per_actor: int = 1,
     files_per_task: int = 1,
+    file_options: dict | None = None,
     retries: int = 3,
     progress: bool = False,
     report: Callable[[FileResult], None] | None = None,
@@ -102,6 +103,7 @@ def enhance_on_cluster(
     t0 = time.perf_counter()
     outdir = Path(outdir)
     options = dict(options or {})
+    file_options = {k: v for k, v in (file_options or {}).items() if v}  # the defaults are not recorded
     path = Path(manifest) if manifest is not None else outdir / MANIFEST_NAME
     params = {
         "output": str(outdir.resolve()),
@@ -109,6 +111,7 @@ def enhance_on_cluster(
         "options": options,
         "backend": backend,
         "suffix": suffix,
+        "file_options": file_options,
     }
     summary = Summary(manifest=path)
 
@@ -130,8 +133,8 @@ def enhance_on_cluster(
             bar.set_description("enhance")
             if todo:
                 try:
-                    _run(runlog, summary, tell, bar, method, options, backend, overwrite, cluster, actors,
-                         threads_per_actor, files_per_task, retries)  # fmt: skip
+                    _run(runlog, summary, tell, bar, method, options, file_options, backend, overwrite, cluster,
+                         actors, threads_per_actor, files_per_task, retries)  # fmt: skip
                 except KeyboardInterrupt:
                     log.warning(
                         "interrupted: %d file(s) still pending in %s; continue with --resume",
@@ -153,6 +156,7 @@ def _run(
     bar: tqdm,
     method: str,
     options: dict,
+    file_options: dict,
     backend: str,
     overwrite: bool,
     cluster: str,
@@ -174,7 +178,7 @@ def _run(
                 jobs.append((row.src, row.dst, accept_since))
             return actor.enhance_batch.remote(jobs)
 
-        make = lambda: remote.remote(method, threads, options, backend, overwrite)  # noqa: E731
+        make = lambda: remote.remote(method, threads, options, backend, overwrite, file_options)  # noqa: E731
         for rows, values in run_tasks(make, n, _batches(runlog.pending(), files_per_task), submit, retries=retries):
             for row, value in zip(rows, [values] * len(rows) if isinstance(values, Lost) else values, strict=True):
                 if isinstance(value, Lost):

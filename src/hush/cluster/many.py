@@ -32,6 +32,8 @@ def enhance_many(
     actors: int | None = None,
     threads_per_actor: int = 1,
     files_per_task: int = 1,
+    downmix: bool = False,
+    keep_channels: bool = False,
     resume: bool = False,
     manifest: str | os.PathLike | None = None,
     retries: int = 3,
@@ -44,7 +46,8 @@ def enhance_many(
     ``cluster=None`` runs here with ``jobs`` worker processes of ``threads`` threads; ``"auto"``, ``"local"``,
     ``"ray://HOST:PORT"`` or ``"HOST:PORT"`` runs on Ray (:func:`hush.cluster.dispatch.ray_session`) with
     ``actors`` actors of ``threads_per_actor`` threads, a run manifest and ``resume``. ``options`` go to the
-    method. Bad files never stop the run: they are in the summary's ``failures``.
+    method; ``downmix`` and ``keep_channels`` as for :func:`hush.enhance_file`. Bad files never stop the run:
+    they are in the summary's ``failures``.
     """
     inputs = [os.fspath(inputs)] if isinstance(inputs, str | os.PathLike) else [os.fspath(i) for i in inputs]
     out = Path(out)
@@ -56,7 +59,7 @@ def enhance_many(
             inputs, out, method, options=options, backend=backend, suffix=suffix, recursive=recursive,
             overwrite=overwrite, resume=resume, manifest=manifest, cluster=cluster, actors=actors,
             threads_per_actor=threads_per_actor, files_per_task=files_per_task, retries=retries, progress=progress,
-            report=report,
+            report=report, file_options={"downmix": downmix, "keep_channels": keep_channels},
         )  # fmt: skip
     if resume or manifest is not None:
         raise HushError("resume and manifest apply to cluster runs (cluster='auto' also runs on this machine)")
@@ -69,7 +72,7 @@ def enhance_many(
             report(FileResult(Path(f.path), ok=False, error=f.reason))
     results = enhance_jobs(
         planned, method, overwrite=overwrite, n_jobs=jobs, threads=threads, progress=progress, options=options,
-        backend=backend, report=report,
+        backend=backend, report=report, downmix=downmix, keep_channels=keep_channels,
     )  # fmt: skip
     for r in results:
         if r.ok:

@@ -53,8 +53,10 @@ def _written_since(dst: Path, since: float) -> bool:
 class EnhanceWorker:
     """Holds one resolved method; :meth:`enhance` runs one job."""
 
-    def __init__(self, method: str, threads: int, options: dict, backend: str, overwrite: bool):
-        init_worker(method, threads, options, backend)
+    def __init__(
+        self, method: str, threads: int, options: dict, backend: str, overwrite: bool, file_options: dict | None = None
+    ):
+        init_worker(method, threads, options, backend, file_options)
         self.overwrite = overwrite
 
     def ready(self) -> tuple[str, str]:

@@ -7,6 +7,10 @@ the enhanced output, scaled sample by sample by the gain the model applied to it
 smoothed envelopes of the enhanced and the input signal in the 1.5 kHz below the model's Nyquist, capped at 1). Where
 the model keeps speech, the high band stays; where it removes noise, the high band goes with it.
 
+The method's suppression control holds in the high band too: the gain never drops below ``mix * g + (1 - mix)``
+(:func:`min_gain`, with ``g = 10^(-atten_lim_db/20)``, 0 without a limit), so ``mix=0`` returns the high band
+unchanged and a limit of 6 dB removes at most 6 dB of it, even where the model's top band is silent.
+
 Everything is causal and runs on blocks with carried filter state, so streamed and offline output are identical.
 """
 
@@ -17,11 +21,19 @@ import math
 import numpy as np
 from scipy.signal import butter, lfilter, sosfilt
 
-from hush.audio.resample import QUALITY, StreamResampler
+from hush.audio.resample import LOW_LATENCY, StreamResampler
+from hush.methods.base import Enhancer
+from hush.methods.control import floor_gain
 
 TOP_BAND_HZ = 1500.0  # width of the model's top band whose gain is carried over
 SMOOTH_S = 0.02  # time constant of the envelopes
 FLOOR = 1e-10  # envelope (mean square) below which a band counts as silent: gain 0
+
+
+def min_gain(enhancer: Enhancer) -> float:
+    """The smallest high-band gain ``enhancer``'s suppression control allows: ``mix * g + (1 - mix)``."""
+    atten_lim_db, mix = enhancer.suppression_control()
+    return mix * (floor_gain(atten_lim_db) or 0.0) + (1.0 - mix)
 
 
 class HighBandKeeper:
@@ -29,12 +41,16 @@ class HighBandKeeper:
 
     Call :meth:`push` with every input block (``last`` on the final one), then :meth:`apply` with every enhanced
     block at ``sr``, which must be aligned with the input except for ``delay`` leading samples (a stream's delay).
+    ``lowest``: the smallest gain the high band may get (:func:`min_gain`).
     """
 
-    def __init__(self, sr: int, work_sr: int, channels: int, quality: str = QUALITY, delay: int = 0):
+    def __init__(
+        self, sr: int, work_sr: int, channels: int, quality: str = LOW_LATENCY, delay: int = 0, lowest: float = 0.0
+    ):
         if not work_sr < sr:
             raise ValueError(f"the high band exists only when the model's rate ({work_sr}) is below the input's ({sr})")
         self.channels = channels
+        self.lowest = float(lowest)
         self.down = StreamResampler(sr, work_sr, channels, quality)
         self.up = StreamResampler(work_sr, sr, channels, quality)
         self._x = np.zeros((channels, 0), np.float32)  # input waiting for its low band
@@ -77,6 +93,7 @@ class HighBandKeeper:
             return enhanced
         e_in, e_out = self._envelope(low[:, k:], 0), self._envelope(enhanced[:, k:], 1)
         gain = np.where(e_in > FLOOR, np.sqrt(np.minimum(e_out / np.maximum(e_in, FLOOR), 1.0)), 0.0)
+        gain = np.maximum(gain, self.lowest)
         out = enhanced.copy()
         out[:, k:] += gain * high[:, k:]
         return out.astype(np.float32)

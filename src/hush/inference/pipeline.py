@@ -1,7 +1,9 @@
 """The one per-channel pipeline behind files, arrays and :class:`hush.Streamer`.
 
-``(C, T)`` blocks at the caller's rate are resampled to the method's working rate (soxr; its streaming form is
-bit-identical to the one-shot form), run through one stream processor per channel, and resampled back. When the
+``(C, T)`` blocks at the caller's rate are resampled to the method's working rate (by default the low-latency
+polyphase resampler of :mod:`hush.audio.polyphase`, 3 ms per direction, whose streaming form is bit-identical to its
+one-shot form, so files, arrays and streams agree), run through one stream processor per channel, and resampled
+back. When the
 caller's rate is above the method's, the band the method cannot see is added back, gated by the method's own
 top-band gain (:mod:`hush.inference.fullband`).
 """
@@ -13,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from hush.audio.resample import QUALITY, StreamResampler
+from hush.audio.resample import LOW_LATENCY, StreamResampler
 from hush.inference.fullband import HighBandKeeper
 from hush.methods.base import StreamProcessor
 
@@ -31,7 +33,8 @@ class ChannelPipeline:
 
     ``aligned``: drop the processors' delay, so that output sample k is input sample k (files, arrays). Otherwise
     keep it as leading zeros (the processors' warm-up output is zeroed), padded to a whole number of samples at
-    ``sr`` (:func:`whole_sample_pad`), as :class:`hush.Streamer` promises.
+    ``sr`` (:func:`whole_sample_pad`), as :class:`hush.Streamer` promises. ``high_band_min_gain``: the method's
+    suppression control in the band above its rate (:func:`hush.inference.fullband.min_gain`).
     """
 
     def __init__(
@@ -41,8 +44,9 @@ class ChannelPipeline:
         work_sr: int,
         channels: int,
         aligned: bool = True,
-        quality: str = QUALITY,
+        quality: str = LOW_LATENCY,
         keep_high_band: bool = True,
+        high_band_min_gain: float = 0.0,
     ):
         self.procs = [new_processor() for _ in range(channels)]
         self.down = StreamResampler(sr, work_sr, channels, quality)
@@ -52,14 +56,24 @@ class ChannelPipeline:
         self._skip = delay  # working-rate samples still to drop (aligned) or to zero (warm-up)
         self._pad, delay_sr = (0, 0) if aligned else whole_sample_pad(delay, sr, work_sr)
         self.high = (
-            HighBandKeeper(sr, work_sr, channels, quality, delay_sr) if keep_high_band and work_sr < sr else None
+            HighBandKeeper(sr, work_sr, channels, quality, delay_sr, high_band_min_gain)
+            if keep_high_band and work_sr < sr
+            else None
         )
 
-    def _run(self, z: np.ndarray, last: bool) -> np.ndarray:
+    @property
+    def channels(self) -> int:
+        """Input channels."""
+        return len(self.procs)
+
+    def _outputs(self, z: np.ndarray, last: bool) -> np.ndarray:
         outs = [p.process(c) for p, c in zip(self.procs, z, strict=True)]
         if last:
             outs = [np.concatenate([o, p.flush()]) for o, p in zip(outs, self.procs, strict=True)]
-        y = np.stack(outs).astype(np.float32)
+        return np.stack(outs)
+
+    def _run(self, z: np.ndarray, last: bool) -> np.ndarray:
+        y = self._outputs(z, last).astype(np.float32)
         if self._skip and y.shape[1]:
             k = min(self._skip, y.shape[1])
             if self.aligned:

@@ -11,12 +11,12 @@ resampler's pre-ringing of the first samples), ``out[delay : delay + n]`` equals
 and the total length is ``n + delay`` for ``n`` input samples. Drop the first ``delay`` samples to get output
 aligned with the input and of the same length (what ``hush stream`` does by default).
 
-Offline here means exactly what :func:`hush.enhance` computes: resample to the method's working rate (soxr),
-enhance the whole signal from a zero initial state with causal (left, zero) padding and no centring, resample
-back, cut to the input length. Every causal model and classical method defines ``enhance`` and its
-``stream()`` processor that way, so at the working rate the stream equals the offline output to float rounding;
-``soxr``'s streaming resampler is bit-identical to its one-shot form, so at other rates they agree to within
-resampler rounding (see ``tests/inference/test_streamer.py`` for the measured numbers).
+Offline here means exactly what :func:`hush.enhance` computes: resample to the method's working rate (the
+low-latency polyphase resampler, :mod:`hush.audio.polyphase`), enhance the whole signal from a zero initial state
+with causal (left, zero) padding and no centring, resample back, cut to the input length. Every causal model and
+classical method defines ``enhance`` and its ``stream()`` processor that way, so at the working rate the stream
+equals the offline output to float rounding; the resampler's streaming form is bit-identical to its one-shot
+form, so at other rates they agree too (see ``tests/inference/test_streamer.py`` for the measured numbers).
 
 Methods. Causal methods stream through their own processor (:meth:`Enhancer.stream`: ``ModelStream`` over a
 model's ``step`` for neural models, the frame recursion for classical ones). Non-causal methods (bidirectional
@@ -35,11 +35,10 @@ delay (``n_fft - hop`` for STFT methods), plus, when resampling, a few working-r
 the offset is a whole number of output samples. ``latency`` / ``latency_ms`` is the *algorithmic* latency, the
 longest a sample waits (fed one sample at a time) until ``process`` returns its enhanced counterpart: ``delay``
 plus the buffering of one hop (``delay + hop - 1 = n_fft - 1`` samples at the working rate, the method's
-``lookahead``) plus the hold-back of the two streaming resamplers. soxr's HQ streaming resampler releases its
-output in bursts and holds back up to ~37 ms between 16 and 48 kHz and ~60-115 ms between 8 and 16 kHz, per
-direction; run at the method's rate (``sr=16000`` for the 16 kHz models, any rate for classical methods) for
-the lowest latency, or pass ``resample_quality="MQ"``/``"LQ"`` to trade exactness against the offline path for
-less hold-back.
+``lookahead``) plus the hold-back of the two streaming resamplers: the polyphase resampler's filter half length,
+3 ms per direction (5 ms between 8 and 16 kHz), so ``default`` has 36 ms at 44.1 and 48 kHz, 40 ms at 8 kHz and
+30 ms at 16 kHz. soxr's streaming resampler (``resample_quality="HQ"``) releases its output in bursts and holds back
+up to ~37 ms between 16 and 48 kHz and ~60-115 ms between 8 and 16 kHz, per direction.
 """
 
 from __future__ import annotations
@@ -51,14 +50,18 @@ from functools import lru_cache
 import numpy as np
 
 from hush.audio.checks import as_real_audio, check_rate
-from hush.audio.resample import QUALITY, StreamResampler
+from hush.audio.layout import channels_first
+from hush.audio.resample import LOW_LATENCY, QUALITY, StreamResampler
 from hush.errors import AudioError
+from hush.inference.array_pipeline import ArrayChunked, make_array_stream, make_pipeline
 from hush.inference.backend import with_backend
 from hush.inference.chunked import ChunkedOffline, make_stream
 from hush.inference.pipeline import ChannelPipeline, whole_sample_pad
 from hush.methods import Enhancer, StreamProcessor, default_method, resolve
+from hush.methods.multichannel import is_multichannel
 
 _EMPTY = np.zeros(0, np.float32)
+LAYOUTS = ("auto", "channels_first", "channels_last")
 MAX_ABS = 64.0  # +36 dBFS: no real float signal gets there; beyond it a sample is corrupt (random bytes, overflow)
 
 
@@ -104,12 +107,18 @@ class Streamer:
         sr: sample rate of the audio passed in and returned (resampled internally to the method's rate).
         backend: ``"torch"`` or ``"onnx"`` (neural models run their exported one-frame graph in onnxruntime).
         chunk_seconds, overlap_seconds: chunk and crossfade length for non-causal methods (latency = chunk).
-        resample_quality: soxr quality for the internal resamplers (``"HQ"`` matches :func:`hush.enhance`).
+        resample_quality: the internal resamplers: ``"LL"`` (default), the low-latency polyphase resampler that
+            :func:`hush.enhance` and files use too, or a soxr quality (``"HQ"``, ...: more latency, and no longer
+            the offline path's resampler).
+        layout: how 2-D blocks are read: ``"channels_first"`` ``(C, T)``, ``"channels_last"`` ``(T, C)`` as
+            ``sounddevice`` and ``soundfile`` deliver them, or ``"auto"``: the first 2-D block decides, by the rule
+            of :func:`hush.audio.layout.channels_first` (more than 16 rows and at most 16 columns is ``(T, C)``,
+            so ``(480, 1)`` and ``(480, 2)`` are frames by channels; anything else ``(C, T)``).
         **options: method options, as for :func:`hush.load_method`.
 
-    ``process`` accepts float arrays of shape ``(T,)`` or ``(C, T)`` (one independent stream per channel; the
-    channel count is fixed until ``flush``/``reset``) and returns float32 of the same layout. ``flush`` returns
-    the tail and resets; ``reset`` drops all state and buffered audio.
+    ``process`` accepts float (or int16/int32 PCM) arrays of shape ``(T,)``, ``(C, T)`` or ``(T, C)`` (one
+    independent stream per channel; the channel count and layout are fixed until ``flush``/``reset``) and returns
+    float32 in the same layout. ``flush`` returns the tail and resets; ``reset`` drops all state and buffered audio.
     """
 
     def __init__(
@@ -120,10 +129,14 @@ class Streamer:
         *,
         chunk_seconds: float = 1.0,
         overlap_seconds: float = 0.25,
-        resample_quality: str = QUALITY,
+        resample_quality: str = LOW_LATENCY,
+        layout: str = "auto",
         **options,
     ):
         sr = check_rate(sr, "Streamer")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        self.layout = layout
         if method is None:
             method = default_method()
         self.enhancer = with_backend(resolve(method, **options), backend)
@@ -131,14 +144,14 @@ class Streamer:
         self.work_sr = int(self.enhancer.sample_rate or sr)
         self._chunking = (chunk_seconds, overlap_seconds)
         probe = self._new_processor()
-        self.chunked = isinstance(probe, ChunkedOffline)  # True: non-causal fallback, latency = chunk
+        self.chunked = isinstance(probe, (ChunkedOffline, ArrayChunked))  # True: non-causal fallback, latency = chunk
 
         # delay: inner delay plus padding to a whole number of output samples
         inner = int(probe.delay)
         self.delay = whole_sample_pad(inner, self.sr, self.work_sr)[1]
 
         # latency: delay + the method's hop buffering + the resamplers' hold-back
-        if isinstance(probe, ChunkedOffline):
+        if isinstance(probe, (ChunkedOffline, ArrayChunked)):
             wait = probe.chunk - 1
         else:
             hop = int(getattr(probe, "hop", 1) or 1)
@@ -163,6 +176,8 @@ class Streamer:
 
     # ------------------------------------------------------------------------------------------ processing
     def _new_processor(self) -> StreamProcessor:
+        if is_multichannel(self.enhancer):
+            return make_array_stream(self.enhancer, self.work_sr, *self._chunking, low_latency=True)
         return make_stream(self.enhancer, self.work_sr, *self._chunking, low_latency=True)
 
     def reset(self) -> None:
@@ -170,6 +185,7 @@ class Streamer:
         self._pipe: ChannelPipeline | None = None
         self.n_repaired = 0  # input samples repaired in this stream (non-finite or beyond ±MAX_ABS)
         self._mono = True
+        self._channels_last = self.layout == "channels_last"
         self._n_in = 0
         self._n_out = 0
 
@@ -177,22 +193,38 @@ class Streamer:
         x = as_real_audio(chunk, "stream block")
         if x.ndim not in (1, 2):
             raise AudioError(None, f"stream blocks must have shape (T,) or (C, T), got {x.shape}")
-        x2 = x[None] if x.ndim == 1 else x
+        if self._pipe is None and x.ndim == 2 and self.layout == "auto":
+            self._channels_last = channels_first(x)[1]
+        x2 = x[None] if x.ndim == 1 else (x.T if self._channels_last else x)
         if self._pipe is None:
             self._mono = x.ndim == 1
-            self._pipe = ChannelPipeline(
-                self._new_processor, self.sr, self.work_sr, x2.shape[0], aligned=False, quality=self.quality
+            self._pipe = make_pipeline(
+                self.enhancer,
+                self.sr,
+                self.work_sr,
+                x2.shape[0],
+                aligned=False,
+                quality=self.quality,
+                low_latency=True,
+                chunking=self._chunking,
+                new_processor=self._new_processor,
             )
-        elif x2.shape[0] != len(self._pipe.procs) or (x.ndim == 1) != self._mono:
+        elif x2.shape[0] != self._pipe.channels or (x.ndim == 1) != self._mono:
+            started = "1-D blocks" if self._mono else f"{self._pipe.channels} channel(s) as {self._shape_name()}"
             raise AudioError(
                 None,
-                f"stream block has {x2.shape[0]} channel(s) (shape {x.shape}) but the stream "
-                f"started with {len(self._pipe.procs)}; call flush() or reset() first",
+                f"stream block of shape {x.shape} does not match the stream, which started with {started}; "
+                "call flush() or reset() first, or pass layout= to Streamer",
             )
         return x2
 
+    def _shape_name(self) -> str:
+        return "(T, C) frames by channels" if self._channels_last else "(C, T) channels by frames"
+
     def _layout(self, y: np.ndarray) -> np.ndarray:
-        return y[0] if self._mono else y
+        if self._mono:
+            return y[0]
+        return np.ascontiguousarray(y.T) if self._channels_last else y
 
     def process(self, chunk: np.ndarray) -> np.ndarray:
         """Consume a block (``(T,)`` or ``(C, T)``, any ``T >= 0``); return the output ready so far.
@@ -212,9 +244,9 @@ class Streamer:
                 )
             self.n_repaired += bad
         self._n_in += x.shape[1]
-        y = self._layout(self._pipe.process(x))
-        self._n_out += y.shape[-1]
-        return y
+        y = self._pipe.process(x)
+        self._n_out += y.shape[1]
+        return self._layout(y)
 
     def flush(self) -> np.ndarray:
         """Return the rest of the output (total output = input length + ``delay``) and reset the streamer."""

@@ -10,13 +10,18 @@ tensors, so the same losses serve e.g. student/teacher distillation.
 >>> loss.last  # {"mr-stft": 1.83, "si-snr": -12.4}
 
 Registered: ``mse``, ``l1``, ``spectral-mse``, ``lsm``, ``si-snr``, ``mr-stft``, ``compressed-complex``,
-``seg-weighted-mse``, ``estoi``, ``dnsmos`` (see :func:`names`). A new loss is one class in one module with
+``seg-weighted-mse``, ``estoi``, ``dnsmos``, ``phase`` (anti-wrapping), ``tf-consistency``, ``flow-matching`` (see
+:func:`names`). ``tf-consistency`` and ``flow-matching`` read model outputs other than the waveform (the output
+spectrum, the predicted and target velocities). A new loss is one class in one module with
 ``@register("name")`` (:mod:`hush.losses.base`), imported here.
 """
 
 from hush.losses.base import LOSSES, Loss, LossSpecError, create_loss, get, names, register
 from hush.losses.combine import WeightedSum, build_loss
+from hush.losses.consistency import ConsistencyLoss
+from hush.losses.flow_matching import FlowMatchingLoss
 from hush.losses.intelligibility import ESTOILoss
+from hush.losses.phase import AntiWrappingPhaseLoss
 from hush.losses.quality import DNSMOSLoss
 from hush.losses.spectral import (
     CompressedComplexLoss,
@@ -28,9 +33,12 @@ from hush.losses.time_domain import L1Loss, MSELoss, SegWeightedMSELoss, SISNRLo
 
 __all__ = [
     "LOSSES",
+    "AntiWrappingPhaseLoss",
     "CompressedComplexLoss",
+    "ConsistencyLoss",
     "DNSMOSLoss",
     "ESTOILoss",
+    "FlowMatchingLoss",
     "L1Loss",
     "LogSpectralMSELoss",
     "Loss",

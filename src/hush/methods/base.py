@@ -113,5 +113,10 @@ class Enhancer(ABC):
         """
         return None
 
+    def suppression_control(self) -> tuple[float | None, float]:
+        """The ``(atten_lim_db, mix)`` this method applies (``(None, 1.0)``: none), so that what the pipeline adds
+        around it (the band above the method's rate) keeps the same promise."""
+        return getattr(self, "atten_lim_db", None), float(getattr(self, "mix", 1.0))
+
     def set_threads(self, n: int) -> None:  # noqa: B027 - optional hook
         """Limit intra-op threads (torch / onnxruntime). Classical methods ignore it."""

@@ -1,8 +1,12 @@
 """Suppression control for every method: a maximum attenuation per time-frequency bin and a dry/wet mix.
 
-``atten_lim_db`` (CLI ``--atten-lim-db``) caps the suppression at that many dB per time-frequency bin: the magnitude
-of the enhanced spectrum is floored at ``10 ** (-atten_lim_db / 20)`` times the noisy magnitude, keeping the enhanced
-phase. Unset (``None``) means no limit. It must be positive: 0 dB would forbid all suppression, and other tools read
+``atten_lim_db`` (CLI ``--atten-lim-db``) caps the suppression at that many dB per time-frequency bin. With
+``g = 10 ** (-atten_lim_db / 20)``, what the method removes from a bin, ``R = X - Y`` (noisy minus enhanced), may
+be at most ``(1 - g) |X|``; a larger ``R`` is shortened along its own direction, and then no bin may come out
+louder than it went in (``|Y| <= |X|``). So every bin keeps at least ``g |X|``, none is amplified, and the output
+stays within ``(1 - g) |X|`` of the input in every bin: a limit near 0 dB returns the input, whatever the method
+does to the phase (a deep filter's complex taps included). For a real gain this is the plain gain floor ``g``.
+Unset (``None``) means no limit. It must be positive: 0 dB would forbid all suppression, and other tools read
 0 as "no limit", so it is rejected rather than guessed. ``inf`` is accepted and means no limit.
 
 ``mix`` (CLI ``--mix``, 0..1, default 1) blends the result with the time-aligned input:
@@ -79,14 +83,14 @@ def floor_gain(atten_lim_db: float | None) -> float | None:
 
 
 def limit_spectrum(noisy: np.ndarray, enhanced: np.ndarray, floor: float) -> np.ndarray:
-    """``enhanced`` with its magnitude floored at ``floor * |noisy|`` per bin, keeping the enhanced phase.
-
-    Where the enhanced bin is exactly zero (no phase), the noisy phase is used.
-    """
-    mag_in, mag_out = np.abs(noisy), np.abs(enhanced)
-    lo = floor * mag_in
-    scale = np.where(mag_out >= lo, 1.0, lo / np.maximum(mag_out, _TINY))
-    return np.where(mag_out > _TINY, enhanced * scale, np.where(mag_out >= lo, enhanced, noisy * floor))
+    """``enhanced`` with at most ``(1 - floor) |noisy|`` removed from each bin and no bin louder than ``noisy``
+    (see the module docstring); ``STFTModel.post_spec`` is the same rule in torch."""
+    mag_in = np.abs(noisy)
+    removed = noisy - enhanced
+    most, mag_r = (1.0 - floor) * mag_in, np.abs(removed)
+    out = noisy - removed * np.where(mag_r > most, most / np.maximum(mag_r, _TINY), 1.0)
+    mag_out = np.abs(out)
+    return out * np.where(mag_out > mag_in, mag_in / np.maximum(mag_out, _TINY), 1.0)
 
 
 def split_control(options: dict[str, Any]) -> dict[str, Any]:

@@ -16,11 +16,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hush.errors import MethodError
+from hush.errors import MethodError, ModelFileNotFoundError
 from hush.methods.base import Enhancer
 from hush.methods.control import apply_control, preset_control, split_control, validate_control
 
-PROVIDERS = ("hush.classical", "hush.models.model_file", "hush.onnx_backend.runtime", "hush.pretrained", "hush.peers")
+PROVIDERS = (
+    "hush.classical",
+    "hush.models.model_file",
+    "hush.onnx_backend.runtime",
+    "hush.pretrained",
+    "hush.peers",
+    "hush.multichannel",
+)
 DEFAULT_FORMAT = ".pt"  # how an existing file with an unregistered suffix is read
 # Without the bundled weights (a source tree without package data), the best classical method.
 FALLBACK_METHOD = "mmse-lsa"
@@ -136,8 +143,11 @@ def resolve(method: str | Enhancer, **options) -> Enhancer:
     ``atten_lim_db`` and ``mix`` (also in a spec: ``"default:atten_lim_db=12,mix=0.8"``) are accepted for every
     method, and for an Enhancer instance too (a controlled copy is returned); see :mod:`hush.methods.control`.
     ``preset`` (``"default:preset=asr"``) takes the limit and mix from a setting the model file names; explicit
-    ``atten_lim_db`` / ``mix`` still override it.
+    ``atten_lim_db`` / ``mix`` still override it. ``"a+b"`` (``"mvdr+default"``) is a
+    :class:`~hush.methods.cascade.Cascade` of the methods; given options apply to its last stage.
     """
+    if isinstance(method, str) and "+" in method and not Path(method).exists():
+        return _cascade(method, options)
     if not isinstance(method, Enhancer):
         _load_providers()
         method, spec_opts = parse_spec(method)
@@ -154,6 +164,16 @@ def resolve(method: str | Enhancer, **options) -> Enhancer:
     return apply_control(enh, **control) if control else enh
 
 
+def _cascade(spec: str, options: dict) -> Enhancer:
+    from hush.methods.cascade import Cascade
+
+    parts = spec.split("+")
+    if any(not p.strip() for p in parts):
+        raise MethodError(f"bad cascade {spec!r}; expected methods joined by '+', e.g. mvdr+default")
+    stages = [resolve(p.strip()) for p in parts[:-1]] + [resolve(parts[-1].strip(), **options)]
+    return Cascade(stages)
+
+
 def _build(method: str, options: dict) -> Enhancer:
     if method in _REGISTRY:
         try:
@@ -164,7 +184,7 @@ def _build(method: str, options: dict) -> Enhancer:
     if fmt is None:
         get(method)  # raises, naming the known methods
     if not Path(method).exists():
-        raise MethodError(f"{method}: model file not found")
+        raise ModelFileNotFoundError(f"{method}: model file not found")
     return _FORMATS[fmt](Path(method), **options)
 
 

@@ -60,9 +60,23 @@ def macs_per_second(model: SEModel, seconds: float = 1.0) -> int:
     return int(macs / seconds)
 
 
+def sampling_cost(model: SEModel) -> tuple[int, int]:
+    """For a generative model whose cost grows with its sampling ``steps``: MACs per second of audio for each step
+    (the velocity or score network) and for the fixed part (STFT, any predictor), from runs with 1 and 2 steps."""
+    steps = model.steps
+    try:
+        model.steps = 1
+        one = macs_per_second(model)
+        model.steps = 2
+        per_step = macs_per_second(model) - one
+    finally:
+        model.steps = steps
+    return per_step, one - per_step
+
+
 def describe(model: SEModel) -> dict:
-    """The row of ``hush list --models``."""
-    return {
+    """The row of ``hush list --models``; generative models add ``steps``, ``macs_per_step`` and ``macs_fixed``."""
+    row = {
         "arch": model.arch,
         "parameters": model.num_parameters(),
         "macs_per_second": macs_per_second(model),
@@ -71,3 +85,7 @@ def describe(model: SEModel) -> dict:
         "streaming": bool(model.supports_streaming),
         "sample_rate": model.sample_rate,
     }
+    if getattr(model, "generative", False):
+        per_step, fixed = sampling_cost(model)
+        row.update(steps=int(model.steps), macs_per_step=per_step, macs_fixed=fixed)
+    return row

@@ -83,5 +83,8 @@ class ModelEnhancer(Enhancer):
         new.model.atten_lim_db, new.model.mix = atten_lim_db, float(mix)
         return new
 
+    def suppression_control(self) -> tuple[float | None, float]:
+        return getattr(self.model, "atten_lim_db", None), float(getattr(self.model, "mix", 1.0))
+
     def set_threads(self, n: int) -> None:
         torch.set_num_threads(max(int(n), 1))

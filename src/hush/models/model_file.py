@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from hush.atomic import replace_into
-from hush.errors import MethodError
+from hush.errors import MethodError, ModelFileNotFoundError
 from hush.methods.base import Enhancer
 from hush.methods.control import with_file_defaults
 from hush.methods.registry import register_format
@@ -57,7 +57,7 @@ def read_doc(path: str | os.PathLike) -> dict[str, Any]:
     try:
         doc = torch.load(str(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise MethodError(f"{path}: model file not found") from None
+        raise ModelFileNotFoundError(f"{path}: model file not found") from None
     except Exception as e:
         raise MethodError(f"{path}: not a hush model file ({type(e).__name__})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:

@@ -70,18 +70,18 @@ class STFTModel(SEModel):
         return None
 
     def post_spec(self, spec: torch.Tensor, out_spec: torch.Tensor) -> torch.Tensor:
-        """Apply ``atten_lim_db`` (floor ``|out|`` at ``10^(-atten_lim_db/20) |spec|``, keeping the enhanced phase)
-        then ``mix`` (``mix * out + (1 - mix) * spec``); the identity when both are off."""
+        """Apply ``atten_lim_db`` (at most ``(1 - g) |spec|`` removed per bin, ``g = 10^(-atten_lim_db/20)``, and
+        no bin louder than ``spec``: :func:`hush.methods.control.limit_spectrum`) then ``mix``
+        (``mix * out + (1 - mix) * spec``); the identity when both are off."""
         if self.atten_lim_db is not None:
             floor = 10.0 ** (-float(self.atten_lim_db) / 20.0)
+            mag_in = spec.abs()
+            removed = spec - out_spec
+            most, mag_r = (1.0 - floor) * mag_in, removed.abs()
+            one = torch.ones_like(mag_in)
+            out_spec = spec - removed * torch.where(mag_r > most, most / mag_r.clamp_min(1e-20), one)
             mag_out = out_spec.abs()
-            lo = floor * spec.abs()
-            ok = mag_out >= lo
-            live = mag_out > 1e-20
-            scale = torch.where(ok, torch.ones_like(lo), lo / mag_out.clamp_min(1e-20))
-            scale = torch.where(live, scale, torch.zeros_like(lo))
-            fill = torch.where(ok | live, torch.zeros_like(lo), torch.full_like(lo, floor))  # no phase: noisy phase
-            out_spec = out_spec * scale + spec * fill
+            out_spec = out_spec * torch.where(mag_out > mag_in, mag_in / mag_out.clamp_min(1e-20), one)
         if self.mix != 1.0:
             out_spec = self.mix * out_spec + (1.0 - self.mix) * spec
         return out_spec

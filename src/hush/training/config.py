@@ -32,7 +32,9 @@ class DataConfig:
 
     ``kind: manifests`` mixes speech and noise manifests on the fly; ``kind: pairs`` crops fixed clean/noisy pairs
     from the pair records of the ``speech`` manifests (VoiceBank-DEMAND style); ``kind: synthetic`` generates
-    signals (tests, smoke runs). ``epoch_size`` items make an epoch.
+    signals (tests, smoke runs); ``kind: array`` records the manifests' speech and noise with a simulated
+    microphone array (``array``: :class:`~hush.data.mixing.arrays.ArrayDataConfig`), optionally through a
+    beamformer. ``epoch_size`` items make an epoch.
     """
 
     kind: str = "manifests"
@@ -51,6 +53,7 @@ class DataConfig:
     valid_noise_by: str = "file"  # hold out noise by "file" or by "source" recording
     exclude_speakers: list[str] = field(default_factory=list)  # ids or @file: never trained or validated on
     mix: MixConfig = field(default_factory=MixConfig)
+    array: dict[str, Any] = field(default_factory=dict)  # data.kind: array (hush.data.mixing.arrays.ArrayDataConfig)
 
 
 @dataclass
@@ -137,6 +140,23 @@ class DistillConfig:
 
 
 @dataclass
+class MetricGANConfig:
+    """Adversarial training against a metric discriminator (MetricGAN; MP-SENet's form, hush.training.metric_gan)."""
+
+    weight: float = 0.05  # of the generator's term mean((D(clean, enhanced) - 1)^2)
+    metric: str = "pesq_wb"  # what the discriminator learns to predict: pesq_wb, pesq_nb (mapped to [0, 1]), estoi
+    lr: float = 5e-4
+    betas: list[float] = field(default_factory=lambda: [0.8, 0.99])
+    channels: int = 16
+    n_fft: int = 400  # the discriminator's input: compressed magnitude spectrograms
+    hop: int = 100
+    compression: float = 0.3
+
+
+METRIC_GAN_METRICS = ("pesq_wb", "pesq_nb", "estoi")
+
+
+@dataclass
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -144,6 +164,7 @@ class Config:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     distill: DistillConfig | None = None
+    metric_gan: MetricGANConfig | None = None
     name: str = "run"
 
 
@@ -236,9 +257,16 @@ def load_config(path: str | Path) -> Config:
 def validate(cfg: Config) -> None:
     if cfg.optim.schedule not in ("cosine", "plateau", "constant"):
         raise ConfigError(f"config error: optim.schedule: {cfg.optim.schedule!r} is not cosine, plateau or constant")
-    if cfg.data.kind not in ("manifests", "pairs", "synthetic"):
-        raise ConfigError(f"config error: data.kind: {cfg.data.kind!r} is not manifests, pairs or synthetic")
-    if cfg.data.kind == "manifests" and (not cfg.data.speech or not cfg.data.noise):
+    if cfg.data.kind not in ("manifests", "pairs", "synthetic", "array"):
+        raise ConfigError(f"config error: data.kind: {cfg.data.kind!r} is not manifests, pairs, synthetic or array")
+    if cfg.data.kind == "array":
+        from hush.data.mixing.arrays import ArrayDataConfig
+
+        try:
+            ArrayDataConfig(**cfg.data.array)
+        except TypeError as e:
+            raise ConfigError(f"config error: data.array: {e}") from None
+    if cfg.data.kind in ("manifests", "array") and (not cfg.data.speech or not cfg.data.noise):
         raise ConfigError("config error: data.speech and data.noise need at least one manifest each")
     if cfg.data.kind == "pairs" and not cfg.data.speech:
         raise ConfigError("config error: data.speech needs a manifest with pair records")
@@ -256,6 +284,14 @@ def validate(cfg: Config) -> None:
             raise ConfigError(f"config error: train.select_metric: {', '.join(missing)} is not in train.valid_metrics")
     if cfg.distill is not None:
         validate_distill(cfg.distill)
+    if cfg.metric_gan is not None:
+        mg = cfg.metric_gan
+        if cfg.distill is not None:
+            raise ConfigError("config error: metric_gan: cannot be combined with distill")
+        _check_weight(mg.weight, "metric_gan.weight")
+        _check_choice(mg.metric, METRIC_GAN_METRICS, "metric_gan.metric")
+        if mg.lr <= 0 or mg.channels < 1 or mg.n_fft < 16 or mg.hop < 1 or not 0 < mg.compression <= 1:
+            raise ConfigError("config error: metric_gan: lr, channels, n_fft, hop and compression must be positive")
 
 
 _FEATURE_LOSSES = ("mse", "l1", "cosine")

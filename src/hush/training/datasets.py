@@ -22,6 +22,10 @@ def build_datasets(cfg: Config, rank: int = 0):
             rank=0,
         )
         return train, materialize(valid, d.valid_size)
+    if d.kind == "array":
+        from hush.training.array_data import build_array_datasets
+
+        return build_array_datasets(cfg, rank)
     from hush.training.manifest_data import build_manifest_datasets
 
     return build_manifest_datasets(cfg, rank)

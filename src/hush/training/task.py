@@ -13,6 +13,11 @@ class Task:
         self.loss = loss
 
     def forward(self, model: nn.Module, batch: dict) -> dict[str, torch.Tensor]:
+        """The model's training forward: ``model(noisy)``, or ``model(noisy, target=clean)`` for models that learn
+        from the target inside their forward (``needs_target``: generative models such as ``flowse``)."""
+        inner = getattr(model, "module", model)  # under DDP the wrapper holds the model
+        if getattr(inner, "needs_target", False):
+            return model(batch["noisy"], target=batch["clean"])
         return model(batch["noisy"])
 
     def training_step(self, model: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
@@ -29,3 +34,8 @@ class Task:
     def extra_modules(self) -> dict[str, nn.Module]:
         """Trainable modules besides the model (e.g. distillation adapters); they join the optimizer."""
         return {}
+
+    def checkpoint_modules(self) -> dict[str, nn.Module]:
+        """Modules saved in and restored from checkpoints: :meth:`extra_modules` and any module the task trains with
+        its own optimizer (a discriminator)."""
+        return self.extra_modules()

@@ -139,6 +139,10 @@ class Trainer:
             from hush.training.distill import DistillTask
 
             return DistillTask(build_loss(self.cfg.loss), self.cfg.distill, self.model)
+        if self.cfg.metric_gan is not None:  # adversarial training against a metric discriminator
+            from hush.training.metric_gan import MetricGANTask
+
+            return MetricGANTask(build_loss(self.cfg.loss), self.cfg.metric_gan, self.model.sample_rate)
         return Task(build_loss(self.cfg.loss))
 
     # ---------------------------------------------------------------------------------------------- files
@@ -153,7 +157,7 @@ class Trainer:
             "schedule": self.sched.state_dict(),
             "progress": vars(self.state).copy(),
             "rng": _rng_state(),
-            "extra": {k: m.state_dict() for k, m in self.task.extra_modules().items()},
+            "extra": {k: m.state_dict() for k, m in self.task.checkpoint_modules().items()},
             "config": to_dict(self.cfg),
         }
         atomic_torch_save(doc, self.checkpoint_path)
@@ -165,7 +169,7 @@ class Trainer:
         self.model.load_state_dict(doc["model"])
         self.opt.load_state_dict(doc["optimizer"])
         self.sched.load_state_dict(doc["schedule"])
-        for k, m in self.task.extra_modules().items():
+        for k, m in self.task.checkpoint_modules().items():
             m.load_state_dict(doc["extra"][k])
         self.state = Progress(**doc["progress"])
         _set_rng_state(doc["rng"])
@@ -223,6 +227,9 @@ class Trainer:
             num_workers=self.cfg.data.num_workers,
             collate_fn=collate,
             persistent_workers=False,
+            # its own generator: starting an iterator draws a seed, which from the global generator would shift the
+            # random stream of tasks that draw during training (dropout, flow-matching times) on a resumed run
+            generator=torch.Generator().manual_seed(self.cfg.train.seed * 100_003 + self.state.epoch),
         )
 
     def _validate_and_save(self) -> bool:

@@ -39,10 +39,20 @@ the ERB bands sum their bins.
 
 ``bidirectional=True`` makes the trunk a bidirectional GRU: a non-causal, offline-only variant (the bundled ``hq``
 model) that sees the whole utterance; the deep filter stays over past frames.
+
+``trunk="dual_path"`` replaces the GRU trunk by dual-path recurrent blocks over a time × frequency map (DPDFNet:
+DeepFilterNet2 with DPRNN blocks; :mod:`hush.models.blocks.dual_path`). Each frame becomes a sequence of
+``erb_bands + ceil(df_bins / dp_df_group)`` positions with ``dp_channels`` channels: one per ERB band (from its log
+power) and one per group of ``dp_df_group`` deep-filter bins (from their compressed real and imaginary parts), plus
+a learned embedding per position. ``dp_blocks`` dual-path blocks run a bidirectional GRU across the positions of each
+frame and a unidirectional GRU along time for each position; a linear layer maps the flattened map onto the
+``hidden`` features the output heads read. Causal in time (``bidirectional`` makes the time GRUs bidirectional);
+the streaming state is every position's time-GRU state. ``spec_conv`` applies to the GRU trunk only.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -51,6 +61,7 @@ from torch import nn
 from hush.dsp.filterbanks import erb_band_matrix
 from hush.methods.base import UNBOUNDED
 from hush.models.base import register
+from hush.models.blocks.dual_path import DualPathBlock
 from hush.models.stft_mask import STFTModel
 
 
@@ -99,8 +110,16 @@ class ERBDeepFilter(STFTModel):
         spec_conv: int = 0,
         post_filter_beta: float = 0.0,
         feature_floor: float = 0.0,
+        trunk: str = "gru",
+        dp_channels: int = 32,
+        dp_blocks: int = 2,
+        dp_df_group: int = 4,
         **config: Any,
     ):
+        if trunk not in ("gru", "dual_path"):
+            raise ValueError(f"trunk must be 'gru' or 'dual_path', not {trunk!r}")
+        if trunk == "dual_path" and spec_conv:
+            raise ValueError("spec_conv applies to the gru trunk only")
         if lookahead_frames and bidirectional:
             raise ValueError("lookahead_frames applies to the causal trunk only (bidirectional sees everything)")
         if int(lookahead_frames) < 0:
@@ -116,6 +135,10 @@ class ERBDeepFilter(STFTModel):
             raise ValueError(f"feature_floor must be >= 0, got {feature_floor}")
         if feature_floor:
             extra["feature_floor"] = float(feature_floor)
+        if trunk != "gru":  # only then: configs of GRU-trunk files stay as they were
+            extra.update(
+                trunk=trunk, dp_channels=int(dp_channels), dp_blocks=int(dp_blocks), dp_df_group=int(dp_df_group)
+            )
         super().__init__(
             n_fft=n_fft,
             hop=hop,
@@ -137,10 +160,24 @@ class ERBDeepFilter(STFTModel):
         self.n_erb = erb.shape[0]
         self.df_bins, self.df_order, self.compression = min(df_bins, self.n_bins), df_order, compression
         self.min_gain = 10 ** (min_gain_db / 20)
-        self.erb_in = nn.Sequential(nn.Linear(self.n_erb, hidden), nn.ReLU())
-        self.df_in = nn.Sequential(nn.Linear(2 * self.df_bins, hidden), nn.ReLU())
-        self.trunk = nn.GRU(2 * hidden, hidden, num_layers=layers, batch_first=True, bidirectional=bool(bidirectional))
-        out = 2 * hidden if bidirectional else hidden
+        self.trunk_kind = trunk
+        if trunk == "dual_path":
+            c, g = int(dp_channels), int(dp_df_group)
+            self.dp_group = g
+            self.dp_positions = self.n_erb + math.ceil(self.df_bins / g)
+            self.dp_erb_in = nn.Linear(1, c)
+            self.dp_df_in = nn.Linear(2 * g, c)
+            self.dp_pos = nn.Parameter(0.02 * torch.randn(self.dp_positions, c))
+            self.dp = nn.ModuleList([DualPathBlock(c, bool(bidirectional)) for _ in range(dp_blocks)])
+            self.dp_out = nn.Sequential(nn.Linear(self.dp_positions * c, hidden), nn.ReLU())
+            out = hidden
+        else:
+            self.erb_in = nn.Sequential(nn.Linear(self.n_erb, hidden), nn.ReLU())
+            self.df_in = nn.Sequential(nn.Linear(2 * self.df_bins, hidden), nn.ReLU())
+            self.trunk = nn.GRU(
+                2 * hidden, hidden, num_layers=layers, batch_first=True, bidirectional=bool(bidirectional)
+            )
+            out = 2 * hidden if bidirectional else hidden
         self.erb_head = nn.Linear(out, self.n_erb)
         self.df_head = nn.Linear(out, 2 * self.df_bins * df_order)
         self.df_alpha = nn.Linear(out, 1)  # per-frame mix between deep filter and gain in the low band
@@ -178,6 +215,23 @@ class ERBDeepFilter(STFTModel):
     def init_estimator_state(self, batch: int) -> Any:
         return None
 
+    def _dual_path(self, erb_f: torch.Tensor, df_f: torch.Tensor, states: list | None) -> tuple[torch.Tensor, list]:
+        """The dual-path trunk: ``(B, K, hidden)`` features and the time-GRU states of every block."""
+        b, k, _ = erb_f.shape
+        d, g = self.df_bins, self.dp_group
+        groups = self.dp_positions - self.n_erb
+        re, im = df_f[..., :d], df_f[..., d:]
+        pad = groups * g - d
+        if pad:
+            re, im = nn.functional.pad(re, (0, pad)), nn.functional.pad(im, (0, pad))
+        df_pos = torch.cat([re.view(b, k, groups, g), im.view(b, k, groups, g)], dim=-1)
+        x = torch.cat([self.dp_erb_in(erb_f[..., None]), self.dp_df_in(df_pos)], dim=2) + self.dp_pos
+        new = []
+        for i, block in enumerate(self.dp):
+            x, s = block(x, None if states is None else states[i])
+            new.append(s)
+        return self.dp_out(x.reshape(b, k, -1)), new
+
     def enhance_spec(self, spec: torch.Tensor, state: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
         b, k, f = spec.shape
         la = self.lookahead_frames
@@ -187,11 +241,14 @@ class ERBDeepFilter(STFTModel):
             rnn_state, past = (None, None) if state is None else state
         power = spec.real.square() + spec.imag.square()
         erb_f, df_f = self.features(spec, power)
-        x = torch.cat([self.erb_in(erb_f), self.df_in(df_f)], dim=-1)
-        if self.spec_conv:
-            enc = self.spec_enc(_log_feature(power + self.feature_floor).reshape(b * k, 1, f)).reshape(b, k, -1)
-            x = x + self.spec_proj(enc)
-        h, rnn_state = self.trunk(x, rnn_state)
+        if self.trunk_kind == "dual_path":
+            h, rnn_state = self._dual_path(erb_f, df_f, rnn_state)
+        else:
+            x = torch.cat([self.erb_in(erb_f), self.df_in(df_f)], dim=-1)
+            if self.spec_conv:
+                enc = self.spec_enc(_log_feature(power + self.feature_floor).reshape(b * k, 1, f)).reshape(b, k, -1)
+                x = x + self.spec_proj(enc)
+            h, rnn_state = self.trunk(x, rnn_state)
         if la:  # enhance the frames L behind the input: h[k] (seeing frame k) drives frame k - L
             if pending is None:
                 pending = spec.new_zeros(b, la, f)
