@@ -181,7 +181,7 @@ def test_a_bad_file_is_reported_once_and_the_rest_goes_on(ray_instance, corpus, 
     err = capsys.readouterr().err
     assert rc == 1
     errors = [ln for ln in err.splitlines() if ln.startswith("hush: error:")]
-    assert errors == [f"hush: error: {src / 'broken.wav'}: not a recognised audio file"]
+    assert len(errors) == 1 and errors[0].startswith(f"hush: error: {src / 'broken.wav'}: not a recognised audio file")
     assert "enhanced 3 file(s), 1.2 s of audio, with default" in err and "; 1 failed;" in err
     assert sorted(_files(out)) == ["utt00.flac", "utt02.wav", "utt04.wav"]
     assert (out / "utt02.wav").read_bytes() == (corpus / "local" / "spk0" / "utt02.wav").read_bytes()

@@ -160,9 +160,9 @@ def test_enhance_many_here_returns_a_summary(tmp_path):
     (tmp_path / "in" / "bad.wav").write_bytes(b"RIFF not really")
     s = hush.enhance_many(tmp_path / "in", tmp_path / "out", method="wiener")
     assert s.files == 3 and s.audio_seconds == pytest.approx(0.5 + 0.75 + 1.0)
-    assert [(f.path, f.reason) for f in s.failures] == [
-        (str(tmp_path / "in" / "bad.wav"), f"{tmp_path / 'in' / 'bad.wav'}: not a recognised audio file")
-    ]
+    ((path, reason),) = [(f.path, f.reason) for f in s.failures]
+    assert path == str(tmp_path / "in" / "bad.wav")
+    assert reason.startswith(f"{tmp_path / 'in' / 'bad.wav'}: not a recognised audio file")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.wav", "1.wav", "2.wav"]
     assert not s.ok and s.speed > 0
     with pytest.raises(HushError, match="resume and manifest apply to cluster runs"):
