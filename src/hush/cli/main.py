@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hush", description="Speech enhancement: denoise, evaluate, compare.")
     p.add_argument("--version", action="version", version=f"hush {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in (enhance_cmd, stream_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, tag_cmd, list_cmd):
+    commands = (enhance_cmd, stream_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, tag_cmd)
+    commands += (list_cmd,)
+    for mod in commands:
         mod.add_parser(sub)
     export_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
