@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> str:
         "",
         f"Command: `bash recipes/tagging/run.sh` (its stages for this table) then "
         f"`python benchmarks/tagging_tables.py {a.table}` (one `hush compare` per test set, one thread).",
-        "Every row: the small TCN-DenseUNet (0.97 M parameters, causal convolutions), SI-SNR loss, the same 3000",
+        "Every row: the small TCN-DenseUNet (0.97 M parameters, causal convolutions), SI-SNR loss, the same 2000",
         "steps of 8 two-second mixtures, seed 0 (recipes/tagging/conf/). Δ: mean difference against the baseline",
         "[95 % paired-bootstrap interval]. SI-SNR is SI-SDR.",
         "",

@@ -168,12 +168,6 @@ class TCNDenseUNet(FeatureSTFTModel):
         self.freqs = freqs
 
         extra = {p: int(p in positions) for p in FUSION_POSITIONS}  # the embedding's channel at each position
-        if positions:
-            from hush.models.blocks.tag_fusion import FusionPlane, TagEmbedder
-
-            self.embedder = TagEmbedder(self.sample_rate, hop, tagger_window, tagger_step)
-            sizes = {"early": freqs[0], "middle": freqs[-1], "late": freqs[-1]}
-            self.fuse = nn.ModuleDict({p: FusionPlane(sizes[p]) for p in positions})
         self.in_conv = TimeConv(nn.Conv2d(3 + extra["early"], c, (kt, kf), padding=(0, pf)), causal)
         self.in_norm = make_norm(norm, c)
         self.enc = nn.ModuleList(_DenseBlock(c, dense_layers, growth, (kt, kf), causal, norm) for _ in range(levels))
@@ -199,6 +193,12 @@ class TCNDenseUNet(FeatureSTFTModel):
         self.up_norm = nn.ModuleList(make_norm(norm, c) for _ in range(levels))
         self.dec = nn.ModuleList(_DenseBlock(c, dense_layers, growth, (kt, kf), causal, norm) for _ in range(levels))
         self.out_conv = nn.Conv2d(2 * c, 2 if self.complex else 1, 1)
+        if positions:  # built last, so that the layers before draw their initial weights as without fusion
+            from hush.models.blocks.tag_fusion import FusionPlane, TagEmbedder
+
+            self.embedder = TagEmbedder(self.sample_rate, hop, tagger_window, tagger_step)
+            sizes = {"early": freqs[0], "middle": freqs[-1], "late": freqs[-1]}
+            self.fuse = nn.ModuleDict({p: FusionPlane(sizes[p]) for p in positions})
 
     @classmethod
     def tiny_config(cls) -> dict[str, Any]:
