@@ -1,5 +1,5 @@
 """The public Python API: ``hush.enhance``, ``hush.enhance_file``, ``hush.enhance_many``, ``hush.evaluate``,
-``hush.load_method``."""
+``hush.load_method``, ``hush.tag``."""
 
 from __future__ import annotations
 
@@ -119,6 +119,16 @@ def enhance_many(
     from hush.cluster import enhance_many as _enhance_many
 
     return _enhance_many(inputs, out, method or default_method(), cluster, **_control(kwargs, atten_lim_db, mix))
+
+
+def tag(audio: np.ndarray, sr: int, top: int = 5, *, timeline: bool = False, tagger: str | os.PathLike | None = None):
+    """The most probable AudioSet classes of ``audio`` (layouts as for :func:`enhance`, channels averaged) at
+    ``sr``: a :class:`hush.tagging.TagResult` whose ``tags`` are the top ``top`` classes of the whole recording
+    (name, class index, probability; the tagger is multi-label, so probabilities do not sum to 1), ``timeline``
+    those of each second when asked for, ``probabilities`` all 527. ``tagger``: another copy of the weights."""
+    from hush.tagging import tag_array
+
+    return tag_array(audio, sr, top, timeline, tagger)
 
 
 def evaluate(clean: np.ndarray, enhanced: np.ndarray, sr: int, metrics: list[str] | None = None) -> dict:
