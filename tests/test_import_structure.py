@@ -22,9 +22,10 @@ LAYERS: list[set[str]] = [
     # foundations: no model, no method
     {"errors", "version", "threads", "registry", "atomic", "audio", "dsp", "metrics"},
     {"methods"},  # the Enhancer interface, its decoration and the registry every method kind registers with
-    {"classical", "models", "peers", "onnx_backend", "pretrained", "losses", "multichannel"},  # method providers
+    # method providers (and the audio tagger the models condition on)
+    {"classical", "models", "peers", "onnx_backend", "pretrained", "losses", "multichannel", "tagging"},
     {"inference"},  # arrays, files, streams: one pipeline over any method
-    {"data", "training", "evaluation", "compare"},  # applications of inference and models
+    {"data", "training", "evaluation", "compare", "cluster"},  # applications of inference and models
     {"api", "cli", "service", "__init__", "__main__"},  # the public surface
 ]
 

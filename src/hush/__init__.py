@@ -5,7 +5,7 @@
 >>> clean = hush.enhance(noisy, 44100, method="wiener")  # any rate, any channel count
 """
 
-from hush.api import enhance, enhance_file, evaluate, load_method, load_model
+from hush.api import enhance, enhance_file, enhance_many, evaluate, load_method, load_model, tag
 from hush.errors import AudioError, HushError, MethodError
 from hush.inference import Streamer
 from hush.version import __version__
@@ -18,7 +18,9 @@ __all__ = [
     "__version__",
     "enhance",
     "enhance_file",
+    "enhance_many",
     "evaluate",
     "load_method",
     "load_model",
+    "tag",
 ]

@@ -1,4 +1,5 @@
-"""The public Python API: ``hush.enhance``, ``hush.enhance_file``, ``hush.evaluate``, ``hush.load_method``."""
+"""The public Python API: ``hush.enhance``, ``hush.enhance_file``, ``hush.enhance_many``, ``hush.evaluate``,
+``hush.load_method``, ``hush.tag``."""
 
 from __future__ import annotations
 
@@ -98,6 +99,36 @@ def enhance_file(
         progress=progress,
         **_control(options, atten_lim_db, mix),
     )
+
+
+def enhance_many(
+    inputs,
+    out: str | os.PathLike,
+    method: str | None = None,
+    cluster: str | None = None,
+    *,
+    atten_lim_db: float | None = None,
+    mix: float = 1.0,
+    **kwargs,
+):
+    """Enhance many files (files, folders, globs, JSONL/CSV file lists) into the folder ``out``, here or on a Ray
+    cluster (``cluster="auto"`` or ``"ray://HOST:PORT"``, ``hush[cluster]``); returns a
+    :class:`~hush.cluster.Summary` (files, seconds of audio, failures with their reasons). Other keywords: see
+    :func:`hush.cluster.enhance_many`; ``atten_lim_db`` and ``mix`` as for :func:`load_method`.
+    """
+    from hush.cluster import enhance_many as _enhance_many
+
+    return _enhance_many(inputs, out, method or default_method(), cluster, **_control(kwargs, atten_lim_db, mix))
+
+
+def tag(audio: np.ndarray, sr: int, top: int = 5, *, timeline: bool = False, tagger: str | os.PathLike | None = None):
+    """The most probable AudioSet classes of ``audio`` (layouts as for :func:`enhance`, channels averaged) at
+    ``sr``: a :class:`hush.tagging.TagResult` whose ``tags`` are the top ``top`` classes of the whole recording
+    (name, class index, probability; the tagger is multi-label, so probabilities do not sum to 1), ``timeline``
+    those of each second when asked for, ``probabilities`` all 527. ``tagger``: another copy of the weights."""
+    from hush.tagging import tag_array
+
+    return tag_array(audio, sr, top, timeline, tagger)
 
 
 def evaluate(clean: np.ndarray, enhanced: np.ndarray, sr: int, metrics: list[str] | None = None) -> dict:

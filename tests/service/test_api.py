@@ -276,8 +276,22 @@ def test_dnsmos(client):
     check_error(client.post("/v1/dnsmos", content=b"xx" * 100, headers={"content-type": WAV}), 400, "file:")
 
 
-def test_tag_is_not_implemented(client):
-    check_error(client.post("/v1/tag", content=wav_bytes(noisy_signal(0.5))), 501, "tagging")
+def test_tag_names_the_classes_of_an_upload(client):
+    sr = 16000
+    t = np.arange(2 * sr) / sr
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t) * (1 + 0.2 * np.sin(2 * np.pi * 3 * t))  # a steady 440 Hz note
+    r = client.post("/v1/tag", files={"file": ("a.wav", wav_bytes(tone, sr), "audio/wav")}, data={"top": "3"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    decoded, _ = sf.read(io.BytesIO(wav_bytes(tone, sr)), dtype="float32")  # what the service decodes (16-bit)
+    assert doc["tags"] == hush.tag(decoded, sr, 3).as_dict()["tags"]  # the Python API's answer
+    assert len(doc["tags"]) == 3 and doc["tags"][0]["probability"] >= doc["tags"][1]["probability"]
+    r = client.post("/v1/tag?timeline=true&top=1", content=wav_bytes(tone, sr), headers={"content-type": "audio/wav"})
+    assert r.status_code == 200 and len(r.json()["timeline"]) == 2
+    check_error(client.post("/v1/tag?top=0", content=wav_bytes(tone, sr)), 422, "top")
+    check_error(client.post("/v1/tag?top=x", content=wav_bytes(tone, sr)), 422, "top")
+    check_error(client.post("/v1/tag?timeline=maybe", content=wav_bytes(tone, sr)), 422, "timeline")
+    check_error(client.post("/v1/tag", content=b"not audio at all"), 400, "")
 
 
 def test_unknown_route_and_verb(client):

@@ -130,7 +130,8 @@ def test_service_stays_up_after_bad_requests(server):
         ("POST", "v1/enhance", {"content": b"--x\r\nbroken", "headers": {"content-type": "multipart/form-data"}}, 400),
         ("POST", "v1/evaluate", {"files": {"clean": ("c.wav", good)}}, 422),
         ("GET", "v1/nothing", {}, 404),
-        ("POST", "v1/tag", {"content": good}, 501),
+        ("POST", "v1/tag?top=9999", {"content": good}, 422),
+        ("POST", "v1/tag", {"content": b"garbage" * 100, "headers": {"content-type": "audio/wav"}}, 400),
     ]
     with httpx.Client(timeout=60) as c:
         for verb, path, kwargs, status in bad:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from hush.cli import cluster_opts
 from hush.errors import HushError
 from hush.methods import default_method
 
@@ -80,6 +81,7 @@ def add_parser(sub) -> None:
         help="one common gain for all channels (keeps stereo and binaural level and time differences)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    cluster_opts.add_enhance_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -120,6 +122,9 @@ def run(args) -> int:
     options = {k: v for k, v in (("atten_lim_db", args.atten_lim_db), ("mix", args.mix)) if v is not None}
     # fail fast, once, on an unknown method or a bad option value; with onnx this also exports into the cache
     enh = with_backend(resolve(method, **options), args.backend)
+    cluster_opts.validate(args)
+    if args.cluster:  # Ray actors, lazy listing, a resumable run manifest
+        return cluster_opts.enhance(args, method, options, named)
     if args.array or args.array_file or args.link_channels:  # the configured method object goes to the workers
         method, options = array_method(enh, args), {}
     pairs, errors = expand_inputs(args.inputs, args.recursive, exclude=None if named else args.output)

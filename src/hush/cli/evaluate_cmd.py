@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from hush.cli import cluster_opts
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -35,6 +37,7 @@ def add_parser(sub) -> None:
         "(such files are always scored with each metric's worst value and reported in one warning line)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    cluster_opts.add_evaluate_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -56,9 +59,12 @@ def run(args) -> int:
 
         transcripts = read_transcripts(args.asr)
     pairs, problems = pair_folders(args.clean, args.enhanced, args.noisy, args.suffix)
-    scored = score_pairs(
-        pairs, metrics, jobs=args.jobs, progress=not args.quiet and sys.stderr.isatty(), transcripts=transcripts
-    )
+    progress = not args.quiet and sys.stderr.isatty()
+    cluster_opts.validate(args)
+    if args.cluster:  # the same scores from Ray actors, in the same order
+        scored = cluster_opts.score(args, pairs, metrics, transcripts, progress)
+    else:
+        scored = score_pairs(pairs, metrics, jobs=args.jobs, progress=progress, transcripts=transcripts)
     doc = summarize(scored)
     for s in scored:
         for w in s.warnings:

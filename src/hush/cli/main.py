@@ -17,12 +17,24 @@ from hush.version import __version__
 def build_parser() -> argparse.ArgumentParser:
     import hush.cli.export_cmd as export_cmd
     import hush.cli.serve_cmd as serve_cmd
-    from hush.cli import compare_cmd, data_cmd, enhance_cmd, evaluate_cmd, list_cmd, simulate_cmd, stream_cmd, train_cmd
+    from hush.cli import (
+        compare_cmd,
+        data_cmd,
+        enhance_cmd,
+        evaluate_cmd,
+        list_cmd,
+        simulate_cmd,
+        stream_cmd,
+        tag_cmd,
+        train_cmd,
+    )
 
     p = argparse.ArgumentParser(prog="hush", description="Speech enhancement: denoise, evaluate, compare.")
     p.add_argument("--version", action="version", version=f"hush {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in (enhance_cmd, stream_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, list_cmd):
+    commands = (enhance_cmd, stream_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, tag_cmd)
+    commands += (list_cmd,)
+    for mod in commands:
         mod.add_parser(sub)
     export_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)

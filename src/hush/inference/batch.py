@@ -171,3 +171,9 @@ def enhance_jobs(
     finally:
         bar.close()
     return [results[i] for i in range(len(jobs))]
+
+
+# The per-file steps of a worker, for runners that bring their own workers (hush.cluster's Ray actors): resolve the
+# method once per process, then enhance job after job exactly as the local pool does.
+init_worker = _init_worker
+run_job = _run_job

@@ -69,6 +69,11 @@ class STFTModel(SEModel):
     def init_estimator_state(self, batch: int) -> Any:
         return None
 
+    def offline_state(self, noisy: torch.Tensor, spec: torch.Tensor) -> Any:
+        """The estimator state of a whole-input pass (``None``: from scratch); a model conditioned on the time
+        signal (a tagger's embedding) computes its condition here."""
+        return None
+
     def post_spec(self, spec: torch.Tensor, out_spec: torch.Tensor) -> torch.Tensor:
         """Apply ``atten_lim_db`` (at most ``(1 - g) |spec|`` removed per bin, ``g = 10^(-atten_lim_db/20)``, and
         no bin louder than ``spec``: :func:`hush.methods.control.limit_spectrum`) then ``mix``
@@ -95,7 +100,7 @@ class STFTModel(SEModel):
         if la:  # L more frames, so that the delayed output covers every input frame
             noisy = torch.nn.functional.pad(noisy, (0, la * self.hop_size))
         spec = self.stft(noisy)  # (B, K, F)
-        out_spec, extra, _ = self.enhance_spec(spec, None)
+        out_spec, extra, _ = self.enhance_spec(spec, self.offline_state(noisy, spec))
         if la:
             out_spec, spec = out_spec[:, la:], spec[:, :-la]
             extra = {

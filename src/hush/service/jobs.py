@@ -94,6 +94,22 @@ def dnsmos(up: Upload, max_seconds: float) -> dict:
     return out
 
 
+def tag(up: Upload, top: int, timeline: bool, max_seconds: float) -> dict:
+    """The top AudioSet classes of one upload (``hush tag --json``'s document for it), channels averaged."""
+    checked_info(up, max_seconds)
+    try:
+        x, sr = read(up.path)
+    except HushError as e:
+        raise audio_problem(e, up.field) from None
+    t0 = time.perf_counter()
+    try:
+        doc = hush.tag(x, sr, top, timeline=timeline).as_dict()
+    except HushError as e:
+        raise audio_problem(e, up.field) from None
+    doc["seconds"] = round(time.perf_counter() - t0, 4)
+    return doc
+
+
 def evaluate(files: dict[str, Upload], metrics: list[str] | None, max_seconds: float) -> dict:
     """The JSON document of ``hush evaluate`` for one clean / enhanced (/ noisy) triple."""
     from hush.evaluation import Pair, score_pair, summarize

@@ -108,7 +108,29 @@ async def dnsmos(request: Request) -> JSONResponse:
 
 @router.post("/v1/tag")
 async def tag(request: Request) -> JSONResponse:
-    raise ApiError(501, "audio tagging (AudioSet classes) is not part of this version of hush")
+    """The top AudioSet classes of one upload ("what is the noise here?"): ``top`` (1-527, default 5) and
+    ``timeline`` (per second) as form fields or query parameters."""
+    st = state_of(request)
+    st.require_room()
+    with scratch() as name:
+        folder = Path(name)
+        body = await read_body(request, folder, st.config.max_upload_bytes)
+        only_files(body, ("file",))
+        opts = {**request.query_params, **body.fields}
+        check_known(opts, ("top", "timeline"))
+        try:
+            top = int(opts.get("top", 5))
+        except ValueError:
+            raise ApiError(422, f"top must be a whole number, got {opts['top']!r}") from None
+        if not 1 <= top <= 527:
+            raise ApiError(422, f"top must be between 1 and 527, got {top}")
+        timeline = str(opts.get("timeline", "false")).lower()
+        if timeline not in ("true", "false", "1", "0"):
+            raise ApiError(422, f"timeline must be true or false, got {opts['timeline']!r}")
+        if "file" not in body.files:
+            raise ApiError(422, "no audio: send it as the form field 'file' or as the request body")
+        doc = await st.run(jobs.tag, body.files["file"], top, timeline in ("true", "1"), st.config.max_seconds)
+    return JSONResponse(doc)
 
 
 @router.get("/v1/methods")

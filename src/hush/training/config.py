@@ -189,6 +189,28 @@ ADVERSARIAL_DISCRIMINATORS = ("waveform", "stft")
 
 
 @dataclass
+class GradNormConfig:
+    """GradNorm (Chen et al. 2018, hush.training.gradnorm): learned weights of the loss terms."""
+
+    alpha: float = 1.5  # asymmetry: how strongly the tasks' training rates are equalised
+    lr: float = 0.025  # of the weights' own Adam optimiser
+    layer: str = ""  # the last layer the tasks share (a module name); default: the model's ``shared_layer``
+
+
+@dataclass
+class MTLConfig:
+    """Auxiliary tasks beside enhancement (hush.training.mtl): weights alpha of L = L_SE + alpha L_aux (0: off)."""
+
+    noise: float = 0.0  # noise estimation: negative SI-SNR of an extra decoder output against the noise
+    tagging: float = 0.0  # audio tagging: BCE against the frozen AudioSet tagger's non-speech probabilities
+    tagging_labels: str = "noisy"  # the tagger's input for the pseudo-labels: noisy | noise
+    tagging_width: int = 32  # channels of the tagging head's CNN
+    tagging_hidden: int = 256  # width of its hidden linear layer
+    balance: str = "fixed"  # fixed (the weights as given) | gradnorm (learned, starting from the given weights)
+    gradnorm: GradNormConfig = field(default_factory=GradNormConfig)
+
+
+@dataclass
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -198,6 +220,7 @@ class Config:
     distill: DistillConfig | None = None
     metric_gan: MetricGANConfig | None = None
     adversarial: AdversarialConfig | None = None
+    mtl: MTLConfig | None = None
     name: str = "run"
 
 
@@ -321,7 +344,9 @@ def validate(cfg: Config) -> None:
         validate_metric_gan(cfg.metric_gan)
     if cfg.adversarial is not None:
         validate_adversarial(cfg.adversarial)
-    tasks = [k for k in ("distill", "metric_gan", "adversarial") if getattr(cfg, k) is not None]
+    if cfg.mtl is not None:
+        validate_mtl(cfg)
+    tasks = [k for k in ("distill", "metric_gan", "adversarial", "mtl") if getattr(cfg, k) is not None]
     if len(tasks) > 1:
         raise ConfigError(f"config error: {tasks[1]}: cannot be combined with {tasks[0]}")
 
@@ -358,6 +383,23 @@ def validate_adversarial(a: AdversarialConfig) -> None:
     for i, r in enumerate(a.resolutions):
         if len(r) != 2 or r[0] < 16 or not 0 < r[1] <= r[0]:
             raise ConfigError(f"config error: adversarial.resolutions[{i}]: expected [n_fft, hop], got {r}")
+
+
+def validate_mtl(cfg: Config) -> None:
+    m = cfg.mtl
+    if cfg.distill is not None or cfg.metric_gan is not None:
+        raise ConfigError("config error: mtl: cannot be combined with distill or metric_gan")
+    _check_weight(m.noise, "mtl.noise")
+    _check_weight(m.tagging, "mtl.tagging")
+    _check_choice(m.tagging_labels, ("noisy", "noise"), "mtl.tagging_labels")
+    _check_choice(m.balance, ("fixed", "gradnorm"), "mtl.balance")
+    if m.tagging_width < 1 or m.tagging_hidden < 1:
+        raise ConfigError("config error: mtl: tagging_width and tagging_hidden must be positive")
+    if m.noise == 0 and m.tagging == 0 and m.balance == "fixed":
+        raise ConfigError("config error: mtl: no auxiliary task has a weight above 0 (drop the section instead)")
+    g = m.gradnorm
+    if not (math.isfinite(g.alpha) and g.alpha >= 0 and math.isfinite(g.lr) and g.lr > 0):
+        raise ConfigError("config error: mtl.gradnorm: alpha must be >= 0 and lr > 0")
 
 
 _FEATURE_LOSSES = ("mse", "l1", "cosine")

@@ -148,6 +148,10 @@ class Trainer:
             from hush.training.adversarial import AdversarialTask
 
             return AdversarialTask(build_loss(self.cfg.loss), self.cfg.adversarial)
+        if self.cfg.mtl is not None:  # auxiliary noise-estimation / tagging heads, fixed or GradNorm weights
+            from hush.training.mtl import MultiTaskTask
+
+            return MultiTaskTask(build_loss(self.cfg.loss), self.cfg.mtl, self.model, self.model.sample_rate)
         return Task(build_loss(self.cfg.loss))
 
     # ---------------------------------------------------------------------------------------------- files
