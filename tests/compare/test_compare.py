@@ -146,3 +146,15 @@ def test_compare_reuses_stored_systems(dataset, capsys):
     full.write_text(json.dumps(doc))
     assert main([*base, "--systems", "wiener", "--reuse", str(full)]) == 1
     assert "other files" in capsys.readouterr().err
+
+
+def test_systems_list_keeps_each_method_spec_whole():
+    from hush.cli.compare_cmd import split_systems
+
+    assert split_systems("default:atten_lim_db=9,mix=0.7,rnnoise, hq:preset=asr,wiener") == [
+        "default:atten_lim_db=9,mix=0.7",
+        "rnnoise",
+        "hq:preset=asr",
+        "wiener",
+    ]
+    assert split_systems("mmse-lsa,,nsnet2") == ["mmse-lsa", "nsnet2"]

@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--systems",
         required=True,
-        help="comma-separated hush methods, model files or peers (rnnoise, deepfilternet3, nsnet2, gtcrn, noisereduce)",
+        help="comma-separated hush methods, model files or peers (rnnoise, deepfilternet3, nsnet2, gtcrn, "
+        "noisereduce); a method's own options stay with it (default:atten_lim_db=9,mix=0.7,rnnoise is two systems)",
     )
     p.add_argument("--threads", type=int, default=1, help="threads for torch and onnxruntime (default 1)")
     p.add_argument(
@@ -73,11 +74,24 @@ def render(runs, metrics, diffs, conditions, baseline: str, column: str = "snr_d
     return "\n".join(parts) + "\n"
 
 
+def split_systems(text: str) -> list[str]:
+    """Comma-separated systems, where a ``key=value`` piece continues the method spec before it."""
+    systems: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        if systems and "=" in piece and ":" not in piece.split("=", 1)[0] and ":" in systems[-1]:
+            systems[-1] += "," + piece
+        else:
+            systems.append(piece)
+    return systems
+
+
 def run(args) -> int:
     from hush.compare import COMPARE_METRICS, NOISY, differences, from_json, load_conditions, run_compare, to_json
     from hush.errors import HushError
 
-    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    systems = split_systems(args.systems)
     metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else COMPARE_METRICS
     if args.baseline not in ["noisy", *systems]:
         raise HushError(f"--baseline {args.baseline!r} is neither 'noisy' nor one of --systems")
