@@ -54,6 +54,8 @@ def main() -> None:
     ap.add_argument("--margin", type=float, default=0.0, help="required WER gain over unprocessed at every SNR")
     ap.add_argument("--jobs", type=int, default=1, help="recognizer processes")
     ap.add_argument("--out", type=Path, required=True, help="CSV of every setting's WER per SNR")
+    ap.add_argument("--cached-only", action="store_true", help="report only the settings scored before")
+    ap.add_argument("--benchmarks", action="store_true", help='write the table to BENCHMARKS.md ("asr-preset")')
     args = ap.parse_args()
     set_threads(1)
 
@@ -77,6 +79,8 @@ def main() -> None:
     table = []
     with ProcessPoolExecutor(args.jobs) as pool:
         for name, setting in [("unprocessed", None)] + [(json.dumps(_setting(*g)), _setting(*g)) for g in grid]:
+            if name not in cache and args.cached_only:
+                continue
             if name not in cache:
                 enh = None if setting is None else hush.load_method(args.method, **setting)
                 outs = [
@@ -100,10 +104,50 @@ def main() -> None:
         w.writeheader()
         w.writerows(table)
     ok = [r for r in table[1:] if r["admissible"]]
-    if not ok:
+    best = min(ok, key=lambda r: r["wer"]) if ok else None
+    if args.benchmarks:
+        write_benchmarks(args, table, per_snr, best, len(files))
+    if best is None:
         raise SystemExit(f"no setting keeps WER at or below the unprocessed input at every SNR; see {args.out}")
-    best = min(ok, key=lambda r: r["wer"])
     print(f"asr preset: {best['setting']} (pooled WER {best['wer']:.4f}, unprocessed {base['wer']:.4f})")
+
+
+def _label(setting: str) -> str:
+    if setting == "unprocessed":
+        return setting
+    s = json.loads(setting)
+    lim = "no limit" if s["atten_lim_db"] is None else f"limit {s['atten_lim_db']:g} dB"
+    return f"{lim}, mix {s['mix']:g}"
+
+
+def write_benchmarks(args, table: list[dict], per_snr: list[str], best: dict | None, n_files: int) -> None:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_md", Path(__file__).parents[2] / "benchmarks" / "bench_md.py")
+    bench_md = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_md)
+    cmd = " ".join(["python", "recipes/common/tune_asr_preset.py", *sys.argv[1:]])
+    snr_cols = [k.removeprefix("wer_") for k in per_snr]
+    lines = [
+        f"## ASR-safe setting of `{args.method}`: WER on the ASR validation set",
+        "",
+        f"Command: `{cmd}`. {n_files} utterances of the recipe's validation speakers in its validation noise (never"
+        " dev or the ASR dev set), PocketSphinx, WER pooled per SNR. A setting is admissible when its WER is at or"
+        f" below the unprocessed input's at every SNR (margin {args.margin:g}).",
+        "",
+        "| setting | WER | " + " | ".join(snr_cols) + " | admissible |",
+        "|---|---|" + "---|" * len(snr_cols) + "---|",
+    ]
+    for r in table:
+        cells = " | ".join(f"{r[k]:.3f}" for k in per_snr)
+        mark = "" if r["setting"] == "unprocessed" else ("yes" if r["admissible"] else "no")
+        lines.append(f"| {_label(r['setting'])} | {r['wer']:.3f} | {cells} | {mark} |")
+    lines += [
+        "",
+        f"Chosen: {_label(best['setting'])}." if best else "No setting is admissible: none is chosen.",
+    ]
+    bench_md.update_section("asr-preset", "\n".join(lines))
 
 
 if __name__ == "__main__":
