@@ -31,6 +31,11 @@ def main() -> None:
     ap.add_argument("--transcripts", type=Path, default=Path("../shared/data/lists/librispeech_text.txt"))
     ap.add_argument("--max-seconds", type=float, default=16.0)
     ap.add_argument("--seed", type=int, default=31)
+    ap.add_argument(
+        "--every-snr",
+        action="store_true",
+        help="mix every utterance at every SNR (three times the files; each SNR then holds every utterance)",
+    )
     args = ap.parse_args()
     texts = dict(line.split(" ", 1) for line in args.transcripts.read_text().splitlines() if " " in line)
     cfg = load_config(args.config)
@@ -42,13 +47,18 @@ def main() -> None:
         raise SystemExit(f"{args.config}: no validation speaker has transcripts in {args.transcripts}")
     rng = np.random.default_rng(args.seed)
     rows, lines = [], []
-    for i, rec in enumerate(sorted(speech, key=lambda r: r.path)):
+    ordered = sorted(speech, key=lambda r: r.path)
+    plan = (
+        [(rec, snr) for rec in ordered for snr in SNRS]
+        if args.every_snr
+        else [(rec, SNRS[i % len(SNRS)]) for i, rec in enumerate(ordered)]
+    )
+    for rec, snr in plan:
         x = reader.read_full(rec.path).astype(np.float64)
         x *= 10 ** (-25 / 20) / math.sqrt(np.mean(x**2) + 1e-20)
         noise_rec = valid.noise[int(rng.integers(len(valid.noise)))]
         n = reader.read_full(noise_rec.path).astype(np.float64)
         n = np.resize(np.roll(n, -int(rng.integers(len(n)))), len(x))
-        snr = SNRS[i % len(SNRS)]
         n *= math.sqrt(np.sum(x**2) / (np.sum(n**2) * 10 ** (snr / 10) + 1e-30))
         g = min(1.0, 0.99 / max(np.max(np.abs(x + n)), 1e-9))
         stem = Path(rec.path).stem
@@ -57,7 +67,8 @@ def main() -> None:
             (args.out / kind).mkdir(parents=True, exist_ok=True)
             sf.write(args.out / kind / name, y.astype(np.float32), sr, subtype="FLOAT")
         rows.append({"file": name, "snr_db": snr, "speaker": rec.speaker, "noise": Path(noise_rec.path).name})
-        lines.append(f"{stem} {texts[stem].strip()}")
+        if not args.every_snr or snr == SNRS[0]:  # one transcript line per utterance
+            lines.append(f"{stem} {texts[stem].strip()}")
     with open(args.out / "meta.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
