@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     dev, out_json = Path(args.dev), Path(args.json)
     labels = systems(Path(args.runs))
     if not labels:
-        print(f"no finished zoo runs under {args.runs} (bash recipes/zoo/<name>/run.sh trains them)")
+        print(f"no finished zoo runs under {args.runs} (bash recipes/zoo/run.sh trains them)")
         return 1
     if not args.no_compare:
         run_compare(labels, dev, out_json)
