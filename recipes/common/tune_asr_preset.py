@@ -96,22 +96,35 @@ def main() -> None:
             print(json.dumps(table[-1]), flush=True)
     base = table[0]
 
-    per_snr = [k for k in base if k.startswith("wer_")]
-    for row in table[1:]:
-        row["admissible"] = all(row[k] <= base[k] - args.margin for k in per_snr)
-    base["admissible"] = ""
+    per_snr = mark_admissible(table, args.margin)
     with open(args.out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(table[1]))
         w.writeheader()
         w.writerows(table)
-    ok = [r for r in table[1:] if r["admissible"]]
-    best = min(ok, key=lambda r: r["wer"]) if ok else None
+    best = choose(table)
     if args.benchmarks:
         write_benchmarks(args, table, per_snr, best, len(files))
     if best is None:  # not an error: the model then ships without an ASR preset
         print(f"no setting keeps WER at or below the unprocessed input at every SNR (no ASR preset); see {args.out}")
         return
     print(f"asr preset: {best['setting']} (pooled WER {best['wer']:.4f}, unprocessed {base['wer']:.4f})")
+
+
+def mark_admissible(table: list[dict], margin: float) -> list[str]:
+    """Mark each setting (rows after the first, the unprocessed input) admissible when its WER at every SNR is at
+    most the unprocessed input's minus ``margin``; returns the per-SNR column names."""
+    base = table[0]
+    per_snr = [k for k in base if k.startswith("wer_")]
+    for row in table[1:]:
+        row["admissible"] = all(row[k] <= base[k] - margin for k in per_snr)
+    base["admissible"] = ""
+    return per_snr
+
+
+def choose(table: list[dict]) -> dict | None:
+    """The admissible setting with the lowest pooled WER, or ``None``."""
+    ok = [r for r in table[1:] if r["admissible"]]
+    return min(ok, key=lambda r: r["wer"]) if ok else None
 
 
 def _label(setting: str) -> str:
