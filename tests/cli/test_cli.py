@@ -194,6 +194,9 @@ def test_list(capsys):
     assert run("list", "--json") == 0
     doc = json.loads(capsys.readouterr().out)
     assert {"name", "kind", "description"} <= set(doc["methods"][0])
+    for m in doc["methods"]:  # every registered method, whatever its kind, is in the plain listing too
+        assert f"  {m['name']} " in out, m["name"]
+    assert "array methods" in out and "  mvdr " in out
 
 
 @pytest.mark.slow

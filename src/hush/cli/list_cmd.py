@@ -24,10 +24,12 @@ def _methods(args) -> int:
         print(json.dumps({"default": default_method(), "methods": rows}, indent=2))
         return 0
     width = max((len(r["name"]) for r in rows), default=4)
-    for kind in ("model", "classical", "peer"):
+    kinds = ("model", "classical", "array", "peer")
+    titles = {"array": "array methods (multi-channel input; -m mvdr+default for a post-filter):"}
+    for kind in (*kinds, *sorted({r["kind"] for r in rows} - set(kinds))):
         group = [r for r in rows if r["kind"] == kind]
         if group:
-            print(f"{kind} methods:")
+            print(titles.get(kind, f"{kind} methods:"))
             for r in group:
                 mark = " (default)" if r["name"] == default_method() else ""
                 print(f"  {r['name'].ljust(width)}  {r['description']}{mark}")
