@@ -37,7 +37,7 @@ def test_mwf_trades_distortion_for_noise_reduction(scene):
 def test_online_mvdr_equals_offline_once_converged():
     # a stationary scene: the recursive covariance with unit forgetting approaches the whole-signal estimate
     x, target = two_source_scene(seconds=8.0, seed=3, gated=False)
-    off = MVDR(mask=OracleMask(target)).enhance(x, SR)[0]
+    off = MVDR(mask=OracleMask(target), frame_ms=32).enhance(x, SR)[0]
     on = MVDR(mask=OracleMask(target), online=True, forgetting=1.0).enhance(x, SR)[0]
     tail = slice(6 * SR, 8 * SR)  # after six seconds of statistics
     err_db = 10 * np.log10(np.sum((on[tail] - off[tail]) ** 2) / np.sum(off[tail] ** 2))
@@ -155,3 +155,39 @@ def test_mask_net_streams_exactly_as_offline_and_feeds_an_online_mvdr():
     s = hush.Streamer(MVDR(mask=source, online=True), sr=SR)
     out = np.concatenate([s.process(x[:, i : i + 999]) for i in range(0, x.shape[1], 999)] + [s.flush()], axis=1)
     np.testing.assert_allclose(out[0, s.delay :], offline[0], atol=2e-5)
+
+
+
+def test_long_frames_help_mvdr_in_a_reverberant_room():
+    # the per-bin model of a reverberant talker's spatial image holds better with frames nearer the RIR's length
+    pytest.importorskip("pyroomacoustics")
+    from hush.data.mixing.arrays import ArraySceneConfig, draw_scene, simulate_room
+    from tests.helpers.signals import speech_like
+
+    cfg = ArraySceneConfig(seconds=4.0, rt60_range=(0.5, 0.6), snr_range=(0.0, 0.0), distance_range=(1.5, 2.0))
+    rng = np.random.default_rng(3)
+    speech = [speech_like(seconds=5.0, seed=1)]
+    noise = [rng.standard_normal(5 * SR), rng.standard_normal(5 * SR)]
+    sc = draw_scene(simulate_room(GEOMETRY, cfg, 11, 0), GEOMETRY, speech, noise, cfg, rng)
+    x, t = sc["noisy"], sc["clean"]
+    short = si_sdr(t, MVDR(mask=OracleMask(t), frame_ms=32).enhance(x, SR)[0])
+    long = si_sdr(t, MVDR(mask=OracleMask(t)).enhance(x, SR)[0])
+    assert MVDR(mask="spp").frame_ms == 128.0 and MVDR(mask="spp", online=True).frame_ms == 32.0
+    assert long > short + 0.75, (short, long)
+
+
+def test_a_mask_source_tied_to_one_frame_length_keeps_it():
+    from hush.multichannel.mask_source import MaskSource
+
+    class Fixed32(MaskSource):
+        name, frame_ms = "fixed32", 32.0
+
+        def offline(self, x, sr, n_fft, hop):
+            return np.ones((1 + x.shape[1] // hop, n_fft // 2 + 1))
+
+        def stream(self, channels, sr, n_fft, hop):
+            raise NotImplementedError
+
+    assert MVDR(mask=Fixed32()).frame_ms == 32.0
+    with pytest.raises(MethodError, match="32 ms frames only"):
+        MVDR(mask=Fixed32(), frame_ms=128)

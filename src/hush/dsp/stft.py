@@ -29,11 +29,11 @@ except ModuleNotFoundError:  # pragma: no cover
 FRAME_S, HOP_S = 0.032, 0.016  # the frames of the classical methods and of the generic suppression limiter
 
 
-def frame_setup(sr: int) -> tuple[int, int]:
-    """``(n_fft, hop)`` at rate ``sr`` for 32 ms frames with a 16 ms hop (50 % overlap)."""
+def frame_setup(sr: int, frame_s: float = FRAME_S) -> tuple[int, int]:
+    """``(n_fft, hop)`` at rate ``sr`` for ``frame_s`` frames (32 ms by default) at 50 % overlap."""
     if sr <= 0:
         raise ValueError(f"sample rate must be positive, got {sr}")
-    hop = max(1, int(round(HOP_S * sr)))
+    hop = max(1, int(round(frame_s / 2 * sr)))
     return 2 * hop, hop
 
 

@@ -9,7 +9,11 @@ applied to every frame. ``online=true`` updates them frame by frame with a forge
 exactly that stream. Bins whose speech or noise statistics hold less than one frame's worth of weight pass the
 reference channel through (the start of a stream).
 
-STFT: 32 ms square-root-Hann frames, 16 ms hop at the working rate (:func:`hush.dsp.stft.frame_setup`).
+STFT: square-root-Hann frames at 50 % overlap, ``frame_ms`` long. Offline the default is 128 ms: a room impulse
+response lasts hundreds of milliseconds, and the per-bin (multiplicative transfer function) model of the target's
+spatial image behind the covariances holds better with frames closer to that length (on the simulated 4-mic dev
+rooms, oracle-mask MVDR gains about 2 dB SI-SDR from 32 to 128 ms frames). Online the default is 32 ms, which
+bounds the latency; ``frame_ms`` sets either. A mask source tied to one frame size (``mcmask``) keeps its own.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from hush.multichannel.framing import FrameStream, run_stream
 from hush.multichannel.masks import MaskSource, make_mask
 from hush.multichannel.weights import apply_weights, mvdr_steering, principal_rtf, souden_mwf
 
+OFFLINE_FRAME_MS = 128.0
+ONLINE_FRAME_MS = 32.0
 MIN_WEIGHT = 1.0  # frames' worth of mask weight a covariance needs before its filter is used
 
 
@@ -39,6 +45,7 @@ class MaskBeamformer(MultiChannelEnhancer):
         online: recursive covariances, causal and streamable.
         forgetting: the online forgetting factor per frame (memory ``1 / (1 - forgetting)`` frames).
         load: diagonal loading of the noise covariance, relative to its mean diagonal.
+        frame_ms: STFT frame length in ms (default 128 offline, 32 online; see the module docstring).
     """
 
     mu_default = 0.0
@@ -52,6 +59,7 @@ class MaskBeamformer(MultiChannelEnhancer):
         online: bool = False,
         forgetting: float = 0.995,
         load: float = 1e-3,
+        frame_ms: float | None = None,
     ):
         self.mask = make_mask(mask)
         self.mu = float(self.mu_default if mu is None else mu)
@@ -65,18 +73,28 @@ class MaskBeamformer(MultiChannelEnhancer):
             raise MethodError(f"{self.name}: forgetting must be in (0, 1], got {forgetting}")
         self.steering, self.ref, self.online = steering, int(ref), bool(online)
         self.forgetting, self.load = float(forgetting), float(load)
+        if frame_ms is not None and not 4.0 <= float(frame_ms) <= 1024.0:
+            raise MethodError(f"{self.name}: frame_ms must be between 4 and 1024, got {frame_ms}")
+        if frame_ms is not None and self.mask.frame_ms is not None and float(frame_ms) != self.mask.frame_ms:
+            raise MethodError(f"{self.name}: mask {self.mask.name} works on {self.mask.frame_ms:g} ms frames only")
+        default_ms = ONLINE_FRAME_MS if self.online else OFFLINE_FRAME_MS
+        self.frame_ms = float(frame_ms if frame_ms is not None else self.mask.frame_ms or default_ms)
         self.sample_rate = self.mask.sample_rate
         self.causal = self.online and self.mask.causal
         if self.online and not self.mask.causal:
             raise MethodError(f"{self.name}: online=true needs a causal mask source; {self.mask.name} is not")
         self.description = f"{self.description} (mask {self.mask.name}{', online' if self.online else ''})"
 
+    def frames(self, sr: int) -> tuple[int, int]:
+        """``(n_fft, hop)`` at rate ``sr``."""
+        return frame_setup(sr, self.frame_ms / 1000.0)
+
     def lookahead(self, sr: int) -> int:
-        n_fft, hop = frame_setup(sr)
+        n_fft, hop = self.frames(sr)
         return n_fft - 1 + (hop if self.online else 0)
 
     def min_length(self, sr: int) -> int:
-        return frame_setup(sr)[0]
+        return self.frames(sr)[0]
 
     def _weights(self, phi_s: np.ndarray, phi_n: np.ndarray) -> np.ndarray:
         if self.steering == "eig":
@@ -88,7 +106,7 @@ class MaskBeamformer(MultiChannelEnhancer):
         self.check_channels(x.shape[0])
         if self.online:
             return run_stream(self.stream_multi(sr), x)
-        n_fft, hop = frame_setup(sr)
+        n_fft, hop = self.frames(sr)
         spec = stft(x, n_fft, hop)
         m = np.clip(self.mask.offline(x, sr, n_fft, hop), 0.0, 1.0)
         w = self._weights(spatial_covariance(spec, m), spatial_covariance(spec, 1.0 - m))
@@ -99,7 +117,7 @@ class MaskBeamformer(MultiChannelEnhancer):
     def stream_multi(self, sr: int) -> MultiStreamProcessor:
         if not self.online:
             raise NotImplementedError(f"{self.name} is offline; use online=true to stream")
-        n_fft, hop = frame_setup(sr)
+        n_fft, hop = self.frames(sr)
         n_bins = n_fft // 2 + 1
         channels = {}
 

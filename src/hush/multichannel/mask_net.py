@@ -56,6 +56,7 @@ class NetMask(MaskSource):
     """The trained estimator as a mask source (16 kHz)."""
 
     name = "mcmask"
+    frame_ms = 1000.0 * N_FFT / SAMPLE_RATE
     sample_rate = SAMPLE_RATE
 
     def __init__(self, net: MaskNet):

@@ -15,6 +15,7 @@ class MaskSource(ABC):
     name: str = ""
     sample_rate: int | None = None  # the rate it needs (None: any)
     causal: bool = True
+    frame_ms: float | None = None  # the only frame length it works on (None: any)
 
     @abstractmethod
     def offline(self, x: np.ndarray, sr: int, n_fft: int, hop: int) -> np.ndarray:
