@@ -183,7 +183,7 @@ def report(exp: Experiment, plot_path: Path, command: str) -> str:
         "The method of Sivaraman, Kim & Kim (Interspeech 2021) on the shared set's five personalization users "
         "(LibriSpeech 1898, 3947, 460, 7859, 8629; never in any generalist's data). Per user, a seeded 70 % of the "
         "utterances mixed with premixture noise (UrbanSound8K: air conditioner, engine idling, children playing, "
-        "street music, drilling) at 0…15 dB are their \"recordings\", the only audio of them any method sees; the "
+        'street music, drilling) at 0…15 dB are their "recordings", the only audio of them any method sees; the '
         "other 30 % mixed at −5…5 dB with noise unseen by every training pool (the other UrbanSound8K classes and "
         "held-out Debian files) are the test set. Training noise: Debian game sounds, music, Speech Commands "
         "backgrounds.",
@@ -259,15 +259,20 @@ def findings(box: dict, sizes: list[int]) -> list[str]:
     s = [h for h in sizes if have(("pse", h), ("pse-dp", h), ("se-pse", h), ("se-pse-dp", h))]
     if s:
         gain = {h: (m[("pse-dp", h)] - m[("pse", h)] + m[("se-pse-dp", h)] - m[("se-pse", h)]) / 2 for h in s}
-        out.append(f"* DP helps: {ok(all(g > 0 for g in gain.values()))}; more for small models: "
-                   f"{ok(gain[min(s)] > gain[max(s)])} (mean DP gain in dB by size: "
-                   f"{', '.join(f'{h}: {g:+.2f}' for h, g in gain.items())}).")
+        out.append(
+            f"* DP helps: {ok(all(g > 0 for g in gain.values()))}; more for small models: "
+            f"{ok(gain[min(s)] > gain[max(s)])} (mean DP gain in dB by size: "
+            f"{', '.join(f'{h}: {g:+.2f}' for h, g in gain.items())})."
+        )
         best = {h: max(("se", "pse", "pse-dp", "se-pse", "se-pse-dp"), key=lambda k: m[(k, h)]) for h in s}
-        out.append(f"* SE→PSE+DP is best: {ok(all(b == 'se-pse-dp' for b in best.values()))} (best by size: "
-                   f"{', '.join(f'{h}: {LABEL[b]}' for h, b in best.items())}).")
+        out.append(
+            f"* SE→PSE+DP is best: {ok(all(b == 'se-pse-dp' for b in best.values()))} (best by size: "
+            f"{', '.join(f'{h}: {LABEL[b]}' for h, b in best.items())})."
+        )
     if have(("se-pse-dp", 64), ("se", 128)):
-        out.append(f"* 64-unit SE→PSE+DP about matches 128-unit SE: {m[('se-pse-dp', 64)]:.2f} vs "
-                   f"{m[('se', 128)]:.2f} dB.")
+        out.append(
+            f"* 64-unit SE→PSE+DP about matches 128-unit SE: {m[('se-pse-dp', 64)]:.2f} vs {m[('se', 128)]:.2f} dB."
+        )
     return out
 
 

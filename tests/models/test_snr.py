@@ -19,7 +19,8 @@ def test_segsnr_target_equals_the_formula():
     got = segsnr_target(torch.tensor(s)[None], torch.tensor(r)[None], 512, 128)[0].numpy()
     w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(512) / 512)
     for j in (0, 7, 16):
-        want = 10 * np.log10(np.sum((w * s[j * 128 : j * 128 + 512]) ** 2) / np.sum((w * r[j * 128 : j * 128 + 512]) ** 2))
+        frame = slice(j * 128, j * 128 + 512)
+        want = 10 * np.log10(np.sum((w * s[frame]) ** 2) / np.sum((w * r[frame]) ** 2))
         assert got[j] == pytest.approx(want, abs=1e-6)
     # a scaled copy as the residual: the same SNR in every frame; silent speech is the floor
     same = segsnr_target(torch.tensor(s)[None], torch.tensor(s / 10)[None], 512, 128)

@@ -41,7 +41,7 @@ from hush.models import build_model
 from hush.models.base import SEModel
 from hush.models.model_file import atomic_torch_save, load, save
 from hush.models.snr import SNRPredictor, load_predictor
-from hush.pretrained import bundled_path, snr_predictor_path
+from hush.pretrained import BUNDLED, bundled_path, snr_predictor_path
 from hush.training.trainer import load_training_file
 
 METHODS = ("pse", "pse-dp")
@@ -118,6 +118,8 @@ def initial_model(init: str, seed: int = 0) -> tuple[SEModel, dict, bool]:
     if path is not None:
         model = load(path)
         return model, dict(getattr(model, "meta", {}) or {}), True
+    if init in BUNDLED:
+        raise HushError(f"--init {init}: this hush does not ship the {init} model file")
     arch, _, opts = init.partition(":")
     if not opts and arch not in ("gru", "lstm"):
         raise HushError(f"--init {init}: not a bundled model, a model file or ARCH:key=value,...")
@@ -204,9 +206,7 @@ def personalize_arrays(
     train_rec, valid_rec = split_recordings(recordings, cfg.valid_fraction, seg)
     train_ds = PSEDataset(train_rec, noises, seg, size=1 << 62, snr_range=cfg.snr_range, seed=cfg.seed)
     valid_ds = PSEDataset(valid_rec, noises, seg, size=cfg.valid_items, snr_range=cfg.snr_range, seed=cfg.seed + 7919)
-    loss_fn = create_loss(
-        "seg-weighted-mse", frame_len=weigh.frame_len, hop=weigh.hop, window="hann", average="frames"
-    )
+    loss_fn = create_loss("seg-weighted-mse", frame_len=weigh.frame_len, hop=weigh.hop, window="hann", average="frames")
     valid_batches = []
     for start in range(0, cfg.valid_items, 16):
         b = valid_ds.batch(start, min(16, cfg.valid_items - start))

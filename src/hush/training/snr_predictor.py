@@ -76,8 +76,14 @@ def score_predictor(
     preds, targets = [], []
     for start in range(0, items, 16):
         x, target = snr_batch(
-            rng, speech, noises, min(16, items - start), int(seconds * model.sample_rate), model.frame_len,
-            model.hop, snr_range,
+            rng,
+            speech,
+            noises,
+            min(16, items - start),
+            int(seconds * model.sample_rate),
+            model.frame_len,
+            model.hop,
+            snr_range,
         )
         preds.append(model.predict(x).flatten().numpy())
         targets.append(target.flatten().numpy())
