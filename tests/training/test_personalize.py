@@ -121,3 +121,12 @@ def test_pse_items_add_noise_at_the_drawn_snr_to_the_recording(recordings, noise
     snr = 10 * torch.log10(item["clean"].square().sum() / item["noise"].square().sum())
     assert float(snr) == pytest.approx(3.0, abs=1e-3)
     assert torch.equal(ds[5]["noisy"], item["noisy"])  # a function of (seed, index)
+
+
+def test_bad_init_is_one_line():
+    with pytest.raises(HushError, match=r"^--init nonsense: not a bundled model, a model file or ARCH:key=value,...$"):
+        initial_model("nonsense")
+    with pytest.raises(HushError, match="option 'hidden' is not key=value"):
+        initial_model("gru:hidden")
+    model, meta, trained = initial_model("gru:hidden=8,n_fft=128,hop=64")
+    assert model.config["hidden"] == 8 and meta == {} and not trained

@@ -38,6 +38,7 @@ from hush.errors import HushError
 from hush.inference.batch import expand_inputs
 from hush.losses import create_loss
 from hush.models import build_model
+from hush.models import names as model_names
 from hush.models.base import SEModel
 from hush.models.model_file import atomic_torch_save, load, save
 from hush.models.snr import SNRPredictor, load_predictor
@@ -121,14 +122,17 @@ def initial_model(init: str, seed: int = 0) -> tuple[SEModel, dict, bool]:
     if init in BUNDLED:
         raise HushError(f"--init {init}: this hush does not ship the {init} model file")
     arch, _, opts = init.partition(":")
-    if not opts and arch not in ("gru", "lstm"):
+    if arch not in model_names():
         raise HushError(f"--init {init}: not a bundled model, a model file or ARCH:key=value,...")
     config = {}
     for item in filter(None, opts.split(",")):
         key, eq, value = item.partition("=")
         if not eq:
             raise HushError(f"--init {init}: option {item!r} is not key=value")
-        config[key] = json.loads(value) if value[:1] in "-0123456789.[{tn" else value
+        try:
+            config[key] = json.loads(value)
+        except json.JSONDecodeError:  # a bare word is a string option
+            config[key] = value
     torch.manual_seed(seed)
     return build_model(arch, **config), {}, False
 
