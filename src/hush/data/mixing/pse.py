@@ -238,3 +238,18 @@ def read_noise_folder(folder: str | Path, sr: int = 16000) -> list[np.ndarray]:
     if not out:
         raise HushError(f"{folder}: no noise file with any signal in it")
     return out
+
+
+def premixtures(
+    speech: Sequence[np.ndarray],
+    noises: Sequence[np.ndarray],
+    rng: np.random.Generator,
+    snr_range: tuple[float, float] = (0.0, 15.0),
+) -> list[np.ndarray]:
+    """Stand-ins for a speaker's own recordings: each utterance with a noise from ``noises`` at an SNR drawn from
+    ``snr_range`` (the paper's premixture protocol), as float32."""
+    out = []
+    for s in speech:
+        noise = _loop_segment(noises[int(rng.integers(len(noises)))], len(s), rng)
+        out.append((s + _scale_to_snr(s.astype(np.float64), noise, rng.uniform(*snr_range))).astype(np.float32))
+    return out
