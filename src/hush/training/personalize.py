@@ -46,6 +46,7 @@ from hush.pretrained import BUNDLED, bundled_path, snr_predictor_path
 from hush.training.trainer import load_training_file
 
 METHODS = ("pse", "pse-dp")
+INHERITED_META = ("inference", "handles_band_limited")  # model-file metadata that describes inference
 MIN_SECONDS = 60.0  # less of the user's audio than this is refused: too little to learn a voice from
 SR = 16000
 
@@ -295,7 +296,8 @@ def personalize_arrays(
         "init": cfg.init, "method": cfg.method, "steps": step, "best_step": best_step,
         "minutes_of_recordings": round(seconds / 60, 2), "valid_loss_start": start_loss, "valid_loss_best": best_loss,
     }  # fmt: skip
-    meta = {k: v for k, v in meta.items() if k != "config"}
+    # what the starting file says about inference carries over; facts of its own training run do not
+    meta = {k: v for k, v in meta.items() if k in INHERITED_META}
     save(model, out, metrics={"personalization": info}, meta={**meta, "personalized": info})
     ckpt.unlink(missing_ok=True)
     return Result(out, step, best_step, start_loss, best_loss, elapsed, stopped, history)
