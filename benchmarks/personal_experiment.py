@@ -91,6 +91,7 @@ class Experiment:
             "steps": res.steps, "best_step": res.best_step, "valid_start": res.valid_loss_start,
             "valid_best": res.valid_loss_best, "wall_s": time.time() - t0, "cpu_s": time.process_time() - c0,
             "stopped": res.stopped, "minutes_of_recordings": sum(len(x) for x in recs) / 16000 / 60,
+            "budget_minutes": cfg.minutes,
         }  # fmt: skip
         with replace_into(out.with_suffix(".json")) as tmp:
             tmp.write_text(json.dumps(info))
@@ -154,6 +155,17 @@ class Experiment:
             for method in METHODS:
                 for user in self.users:
                     self.scores(f"{method}-gru{h}", user, self.personal(method, h, user))
+
+    def personal_default_noise(self, user: str) -> Path:
+        """The same with ``--noise``: the experiment's training noise pool instead of the generated bank."""
+        out = self.work / "models" / f"personal-default-noise-{user}.pt"
+        cfg = PersonalizeConfig(init="default", method="pse-dp", minutes=self.scale["default_minutes"], valid_every=50)
+        self._train(self.recordings(user), out, cfg, self.noise)
+        return out
+
+    def run_default_noise(self) -> None:
+        for user in self.users:
+            self.scores("personal-default-noise", user, self.personal_default_noise(user))
 
     def run_default(self) -> None:
         for user in self.users:
@@ -235,7 +247,11 @@ def report(exp: Experiment, plot_path: Path, command: str) -> str:
     lines += ["", *findings(box, sizes), ""]
     _boxplot(box, sizes, exp.args.plot)
     if all(have("personal-default", u) and have("default", u) for u in users):
-        lines += default_table(exp, get, noisy)
+        lines += default_table(exp, get, "personal-default", "hush's generated training noise (the default)")
+    if all(have("personal-default-noise", u) and have("default", u) for u in users):
+        lines += default_table(
+            exp, get, "personal-default-noise", "`--noise` with the experiment's training noise pool"
+        )
     return "\n".join(lines)
 
 
@@ -278,26 +294,37 @@ def findings(box: dict, sizes: list[int]) -> list[str]:
     return out
 
 
-def default_table(exp: Experiment, get, noisy) -> list[str]:
+def default_table(exp: Experiment, get, system: str, noise: str) -> list[str]:
     lines = [
         "",
-        f"`hush personalize RECORDINGS -o me.pt` (SE→PSE+DP from the bundled `default`, hush's generated training "
-        f"noise, a budget of {exp.scale['default_minutes']:g} minutes of wall time per user on one thread of a CPU "
-        "shared with other jobs) against `default`, per user, paired-bootstrap 95 % intervals of the difference:",
+        f"`hush personalize RECORDINGS -o me.pt` (SE→PSE+DP from the bundled `default`, {noise}, a budget of "
+        f"{exp.scale['default_minutes']:g} minutes of wall time per user on one thread of a CPU shared with other "
+        "jobs) against `default`, per user and pooled, paired-bootstrap 95 % intervals of the difference:",
         "",
         "| user | minutes of recordings | steps (best) | test files | PESQ-WB default | personalized | Δ | "
-        "SI-SDR default | personalized | Δ |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "SI-SDR default | personalized | Δ | ESTOI Δ |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    pooled: dict[str, list] = {"a": [], "b": []}
     for u in exp.users:
-        a, b = get("personal-default", u), get("default", u)
-        info = json.loads((exp.work / "models" / f"personal-default-{u}.json").read_text())
+        a, b = get(f"{system}", u), get("default", u)
+        pooled["a"].append(a)
+        pooled["b"].append(b)
+        info = json.loads((exp.work / "models" / f"{system}-{u}.json").read_text())
         row = [u, f"{info['minutes_of_recordings']:.1f}", f"{info['steps']} ({info['best_step']})", str(len(a))]
-        for k in ("pesq_wb", "si_sdr"):
-            va, vb = _vals(a, k), _vals(b, k)
-            row += [f"{np.nanmean(vb):.3f}", f"{np.nanmean(va):.3f}", str(paired_bootstrap(va, vb))]
-        lines.append("| " + " | ".join(row) + " |")
+        lines.append("| " + " | ".join(row + _deltas(a, b)) + " |")
+    a = {f"{i}/{k}": v for i, rows in enumerate(pooled["a"]) for k, v in rows.items()}
+    b = {f"{i}/{k}": v for i, rows in enumerate(pooled["b"]) for k, v in rows.items()}
+    lines.append("| all | | | " + str(len(a)) + " | " + " | ".join(_deltas(a, b)) + " |")
     return lines
+
+
+def _deltas(a: dict, b: dict) -> list[str]:
+    out = []
+    for k in ("pesq_wb", "si_sdr"):
+        va, vb = _vals(a, k), _vals(b, k)
+        out += [f"{np.nanmean(vb):.3f}", f"{np.nanmean(va):.3f}", str(paired_bootstrap(va, vb))]
+    return out + [str(paired_bootstrap(_vals(a, "estoi"), _vals(b, "estoi")))]
 
 
 def _boxplot(box: dict, sizes: list[int], path: Path) -> None:
@@ -335,7 +362,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="the paper-like scale (hours of CPU)")
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[64, 128, 256])
     ap.add_argument("--default-minutes", type=float, default=None, help="budget of each user's personalize run")
-    ap.add_argument("--stage", choices=["grid", "default", "report", "all"], default="all")
+    ap.add_argument("--stage", choices=["grid", "default", "default-noise", "report", "all"], default="all")
     ap.add_argument("--plot", type=Path, default=Path("benchmarks/results/personalization.png"))
     ap.add_argument("--no-md", action="store_true")
     args = ap.parse_args()
@@ -347,6 +374,8 @@ def main() -> None:
         exp.run_grid()
     if args.stage in ("default", "all"):
         exp.run_default()
+    if args.stage in ("default-noise", "all"):
+        exp.run_default_noise()
     command = "python benchmarks/personal_experiment.py" + (" --full" if args.full else "")
     if args.default_minutes is not None:
         command += f" --default-minutes {args.default_minutes:g}"
