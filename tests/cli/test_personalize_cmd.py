@@ -88,3 +88,16 @@ def test_snr_ranks_noisier_recordings_lower_and_plots(tmp_path, capsys):
     capsys.readouterr()
     assert main(["snr", str(tmp_path / "clean.wav"), str(tmp_path / "noisy.wav"), "--plot", "x.png"]) == 1
     assert capsys.readouterr().err.strip() == "hush: error: --plot draws one file, got 2"
+
+
+def test_personalized_default_keeps_its_latency_and_streams(calls, tmp_path):
+    out = tmp_path / "me.pt"
+    args = ["personalize", str(calls), "-o", str(out), "--max-steps", "2", "--valid-every", "2", "--batch-size", "2"]
+    assert main([*args, "--quiet"]) == 0
+    mine, default = hush.Streamer(str(out), sr=SR), hush.Streamer("default", sr=SR)
+    assert mine.latency_ms == default.latency_ms and mine.delay == default.delay
+    x = _voice(2, 7, 0.02)
+    offline = hush.enhance(x, SR, method=str(out))
+    assert not np.allclose(offline, hush.enhance(x, SR, method="default"), atol=1e-4)  # the weights did change
+    streamed = np.concatenate([mine.process(x[i : i + 160]) for i in range(0, len(x), 160)] + [mine.flush()])
+    np.testing.assert_allclose(streamed[mine.delay : mine.delay + len(x)], offline, atol=1e-4)
