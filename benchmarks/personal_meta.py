@@ -47,13 +47,16 @@ def meta_tasks(n_tasks: int, per_task: int, seed: int) -> tuple[list[list[np.nda
         by_spk[str(Path(path).parent)].append(path)
     rng = np.random.default_rng(seed)
     spk = sorted(s for s, f in by_spk.items() if len(f) >= per_task)
-    chosen = rng.choice(spk, size=min(n_tasks, len(spk)), replace=False)
     noise = load(p["noise_train"], None, seed=11, min_seconds=1.0)
     premix, added = noise[0::2], noise[1::2]
     tasks = []
-    for k, s in enumerate(chosen):
+    for k, s in enumerate(rng.permutation(spk)):
         speech = load(by_spk[s], per_task, seed=seed + k, min_seconds=1.0)
+        if sum(len(x) for x in speech) < 20 * 16000:  # spoken letters and words: too little to personalize on
+            continue
         tasks.append(premixtures(speech, premix, np.random.default_rng([seed, k])))
+        if len(tasks) == n_tasks:
+            break
     return tasks, added
 
 
