@@ -21,8 +21,9 @@ import numpy as np
 from hush.data.manifest import read_manifest
 from hush.data.mixing.pse import read_audio_16k
 
-MANIFEST = Path(os.environ.get("HUSH_SHARED_MANIFEST", "/work/main/data/shared.jsonl"))
-SHARED = Path(os.environ.get("HUSH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = Path(os.environ.get("HUSH_SHARED_MANIFEST", ROOT / "data" / "shared.jsonl"))  # hush data prepare shared
+SHARED = Path(os.environ.get("HUSH_SHARED_DATA", ROOT.parent / "shared" / "data"))
 PREMIX_CLASSES = {"air_conditioner", "engine_idling", "children_playing", "street_music", "drilling"}
 SEED = 2021
 
