@@ -117,7 +117,7 @@ def main() -> None:
     else:
         meta_cpu = load_model(meta_path).meta.get("cpu_s")
     users = sorted(p.name for p in args.sets.iterdir() if (p / "recordings").is_dir())
-    train_noise = load(pools()["noise_train"], None, seed=11, min_seconds=1.0)
+    train_noise = None
     results = {}
     cache = args.work / "scores" / f"meta-curves-gru{args.size}.json"
     if cache.exists():
@@ -127,6 +127,8 @@ def main() -> None:
             key = f"{init}/{u}"
             if key in results:
                 continue
+            if train_noise is None:
+                train_noise = load(pools()["noise_train"], None, seed=11, min_seconds=1.0)
             if init == "random":
                 model, _, _ = initial_model(f"gru:hidden={args.size},n_fft=1024,hop=256", seed=args.size)
             else:
@@ -145,6 +147,13 @@ def main() -> None:
     rows = "\n".join(
         f"| {LABEL[i]} | " + " | ".join(f"{v:.2f}" for v in mean[i]) + f" | {cpu[i][-1]:.0f} |" for i in INITS
     )
+    target = mean["se"][-1]
+    reach = next((m for m, v in zip(milestones, mean["meta"], strict=True) if v >= target), None)
+    verdict = (
+        f"The meta init reaches the SE init's {milestones[-1]}-step result ({target:.2f} dB) after {reach} steps."
+        if reach is not None
+        else f"The meta init does not reach the SE init's {milestones[-1]}-step result ({target:.2f} dB)."
+    )
     body = f"""## Personalization from a meta-learned start (Reptile)
 
 `python benchmarks/personal_meta.py --outer {args.outer} --inner {args.inner} --tasks {args.tasks}` (after
@@ -159,6 +168,8 @@ averaged over the users, and the CPU seconds of the last column's training.
 | start | {" | ".join(f"{m} steps" for m in milestones)} | CPU s |
 |---|{"---|" * len(milestones)}---|
 {rows}
+
+{verdict}
 
 ![SI-SDR improvement against personalization steps]({args.plot.as_posix()})
 """
