@@ -245,6 +245,13 @@ def report(exp: Experiment, plot_path: Path, command: str) -> str:
         f"| {np.nanmean(noisy_pool['si_sdr']):.3f} | |"
     )
     lines += ["", *findings(box, sizes), ""]
+    if not exp.args.full:
+        lines += [
+            f"At this scale no model is near convergence (SE saw {sc['se_steps']} batches, each PSE system "
+            f"{sc['pse_steps']}), so these are early-training comparisons: the first finding in particular needs the "
+            "full scale.",
+            "",
+        ]
     _boxplot(box, sizes, exp.args.plot)
     if all(have("personal-default", u) and have("default", u) for u in users):
         lines += default_table(exp, get, "personal-default", "hush's generated training noise (the default)")
