@@ -163,6 +163,17 @@ class Experiment:
         self._train(self.recordings(user), out, cfg, self.noise)
         return out
 
+    def personal_default_lr(self, user: str) -> Path:
+        """The product path (generated noise) at learning rate 3e-5 instead of 1e-4: less forgetting?"""
+        out = self.work / "models" / f"personal-default-lr-{user}.pt"
+        cfg = PersonalizeConfig(init="default", method="pse-dp", minutes=self.args.lr_minutes, valid_every=50, lr=3e-5)
+        self._train(self.recordings(user), out, cfg)
+        return out
+
+    def run_default_lr(self) -> None:
+        for user in self.users:
+            self.scores("personal-default-lr", user, self.personal_default_lr(user))
+
     def run_default_noise(self) -> None:
         for user in self.users:
             self.scores("personal-default-noise", user, self.personal_default_noise(user))
@@ -255,6 +266,8 @@ def report(exp: Experiment, plot_path: Path, command: str) -> str:
     _boxplot(box, sizes, exp.args.plot)
     if all(have("personal-default", u) and have("default", u) for u in users):
         lines += default_table(exp, get, "personal-default", "hush's generated training noise (the default)")
+    if all(have("personal-default-lr", u) and have("default", u) for u in users):
+        lines += default_table(exp, get, "personal-default-lr", "hush's generated training noise, `--lr 3e-5`")
     if all(have("personal-default-noise", u) and have("default", u) for u in users):
         lines += default_table(
             exp, get, "personal-default-noise", "`--noise` with the experiment's training noise pool"
@@ -304,10 +317,12 @@ def findings(box: dict, sizes: list[int]) -> list[str]:
 
 
 def default_table(exp: Experiment, get, system: str, noise: str) -> list[str]:
+    first = json.loads((exp.work / "models" / f"{system}-{exp.users[0]}.json").read_text())
+    minutes = first.get("budget_minutes", exp.scale["default_minutes"])
     lines = [
         "",
         f"`hush personalize RECORDINGS -o me.pt` (SE→PSE+DP from the bundled `default`, {noise}, a budget of "
-        f"{exp.scale['default_minutes']:g} minutes of wall time per user on one thread of a CPU shared with other "
+        f"{minutes:g} minutes of wall time per user on one thread of a CPU shared with other "
         "jobs) against `default`, per user and pooled, paired-bootstrap 95 % intervals of the difference:",
         "",
         "| user | minutes of recordings | steps (best) | test files | PESQ-WB default | personalized | Δ | "
@@ -373,7 +388,10 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="the paper-like scale (hours of CPU)")
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[64, 128, 256])
     ap.add_argument("--default-minutes", type=float, default=None, help="budget of each user's personalize run")
-    ap.add_argument("--stage", choices=["grid", "default", "default-noise", "report", "all"], default="all")
+    ap.add_argument("--lr-minutes", type=float, default=5.0, help="budget of each user's --lr 3e-5 run")
+    ap.add_argument(
+        "--stage", choices=["grid", "default", "default-noise", "default-lr", "report", "all"], default="all"
+    )
     ap.add_argument("--plot", type=Path, default=Path("benchmarks/results/personalization.png"))
     ap.add_argument("--no-md", action="store_true")
     args = ap.parse_args()
@@ -387,6 +405,8 @@ def main() -> None:
         exp.run_default()
     if args.stage in ("default-noise", "all"):
         exp.run_default_noise()
+    if args.stage in ("default-lr", "all"):
+        exp.run_default_lr()
     command = "python benchmarks/personal_experiment.py" + (" --full" if args.full else "")
     if args.default_minutes is not None:
         command += f" --default-minutes {args.default_minutes:g}"
