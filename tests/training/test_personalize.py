@@ -107,11 +107,13 @@ def test_interrupted_run_resumes_to_the_same_model(recordings, noises, tmp_path)
     assert steps == [5, 6] and res.steps == 6 and not (tmp_path / "twice.pt.ckpt").exists()
     once, twice = _weights(tmp_path / "once.pt"), _weights(out)
     assert all(torch.equal(once[k], twice[k]) for k in once)
-    # a checkpoint of other options is not silently reused
+    # a larger budget may continue a run; a checkpoint of other options is not silently reused
     with pytest.raises(KeyboardInterrupt):
         personalize_arrays(recordings, tmp_path / "x.pt", cfg, noises=noises, progress=stop_after_4)
     with pytest.raises(HushError, match="x.pt.ckpt: checkpoint of a run with other recordings or options"):
-        personalize_arrays(recordings, tmp_path / "x.pt", _cfg(method="pse", max_steps=7), noises=noises)
+        personalize_arrays(recordings, tmp_path / "x.pt", _cfg(method="pse", max_steps=6, lr=1e-2), noises=noises)
+    longer = personalize_arrays(recordings, tmp_path / "x.pt", _cfg(method="pse", max_steps=8), noises=noises)
+    assert longer.steps == 8 and [(h[0], h[2]) for h in longer.history[:3]] == [(h[0], h[2]) for h in res.history[:3]]
 
 
 def test_pse_items_add_noise_at_the_drawn_snr_to_the_recording(recordings, noises):

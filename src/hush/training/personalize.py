@@ -154,8 +154,13 @@ def split_recordings(recordings: Sequence[np.ndarray], fraction: float, segment:
     return train, valid
 
 
+STOPPING = ("minutes", "max_steps", "patience")  # may change between a run and its resumption
+
+
 def _fingerprint(cfg: PersonalizeConfig, recordings: Sequence[np.ndarray]) -> str:
-    h = hashlib.sha256(json.dumps(asdict(cfg), sort_keys=True, default=str).encode())
+    """What a checkpoint must agree on to be resumed: the recordings and every option but when to stop."""
+    options = {k: v for k, v in asdict(cfg).items() if k not in STOPPING}
+    h = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
     for x in recordings:
         h.update(np.asarray(x[:: max(1, len(x) // 4096)], dtype=np.float32).tobytes())
         h.update(str(len(x)).encode())
