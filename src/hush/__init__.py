@@ -5,7 +5,17 @@
 >>> clean = hush.enhance(noisy, 44100, method="wiener")  # any rate, any channel count
 """
 
-from hush.api import enhance, enhance_file, enhance_many, evaluate, load_method, load_model, tag
+from hush.api import (
+    enhance,
+    enhance_file,
+    enhance_many,
+    evaluate,
+    load_method,
+    load_model,
+    personalize,
+    snr,
+    tag,
+)
 from hush.errors import AudioError, HushError, MethodError
 from hush.inference import Streamer
 from hush.version import __version__
@@ -22,5 +32,7 @@ __all__ = [
     "evaluate",
     "load_method",
     "load_model",
+    "personalize",
+    "snr",
     "tag",
 ]

@@ -146,3 +146,46 @@ def evaluate(clean: np.ndarray, enhanced: np.ndarray, sr: int, metrics: list[str
     if degenerate_output(clean[:n], enhanced[:n]):  # a silent or constant output is a failure: worst values
         scores = worst_scores(scores)
     return scores
+
+
+def personalize(
+    recordings,
+    out: str | os.PathLike,
+    *,
+    init: str = "default",
+    method: str = "pse-dp",
+    minutes: float = 20.0,
+    noise: str | os.PathLike | None = None,
+    max_steps: int | None = None,
+    recursive: bool = False,
+    overwrite: bool = False,
+    progress=None,
+    **options,
+):
+    """Personalize a model on a user's own noisy recordings (files, folders or globs; no clean speech) and write it
+    as the model file ``out``, usable as ``hush.enhance(x, sr, method=out)``. ``init``: the starting model (bundled
+    name, model file, or ``ARCH:key=value,...``); ``method``: ``"pse-dp"`` (with data purification) or ``"pse"``;
+    ``minutes``: wall-time budget; ``noise``: a folder of training noise instead of the generated bank. Other
+    options: the fields of :class:`hush.training.personalize.PersonalizeConfig`. ``progress(report)`` is called
+    after every step. Returns a :class:`hush.training.personalize.Result`; an unfinished run resumes."""
+    from hush.training.personalize import PersonalizeConfig
+    from hush.training.personalize import personalize as _personalize
+
+    cfg = PersonalizeConfig(
+        init=init, method=method, minutes=minutes, max_steps=max_steps, noise=None if noise is None else str(noise),
+        **options,
+    )  # fmt: skip
+    inputs = [recordings] if isinstance(recordings, (str, os.PathLike)) else list(recordings)
+    return _personalize(inputs, out, cfg, recursive=recursive, overwrite=overwrite, progress=progress)
+
+
+def snr(audio: np.ndarray, sr: int, predictor: str | os.PathLike | None = None):
+    """Per-frame SNR estimates of a noisy recording (layouts as for :func:`enhance`, channels averaged): a
+    :class:`hush.models.snr.SNRTrack` with ``db`` (one value per 64 ms frame, every 16 ms), ``times`` and
+    ``mean_db``. ``predictor``: another predictor file than the bundled one."""
+    from hush.models.snr import load_predictor, snr_track
+    from hush.pretrained import snr_predictor_path
+
+    sr = check_rate(sr)
+    x = as_real_audio(audio)
+    return snr_track(x, sr, load_predictor(predictor or snr_predictor_path()))

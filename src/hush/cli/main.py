@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
         enhance_cmd,
         evaluate_cmd,
         list_cmd,
+        personalize_cmd,
         simulate_cmd,
+        snr_cmd,
         stream_cmd,
         tag_cmd,
         train_cmd,
@@ -33,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"hush {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     commands = (enhance_cmd, stream_cmd, evaluate_cmd, compare_cmd, train_cmd, data_cmd, simulate_cmd, tag_cmd)
+    commands += (personalize_cmd, snr_cmd)
     commands += (list_cmd,)
     for mod in commands:
         mod.add_parser(sub)

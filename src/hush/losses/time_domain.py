@@ -79,11 +79,16 @@ class SegWeightedMSELoss(Loss):
         floor: float = 0.1,
         weights_key: str | None = "frame_weights",
         eps: float = 1e-10,
+        window: str = "rect",
+        average: str = "weights",
         **kw,
     ):
         super().__init__(**kw)
         if frame_len <= 0 or hop <= 0:
             raise ValueError("frame_len and hop must be positive")
+        if window not in ("rect", "hann") or average not in ("weights", "frames"):
+            raise ValueError(f"window must be rect or hann and average weights or frames, not {window!r}, {average!r}")
+        self.window, self.average = window, average
         self.frame_len, self.hop = int(frame_len), int(hop)
         self.gamma, self.floor, self.eps = float(gamma), float(floor), float(eps)
         self.weights_key = weights_key
@@ -122,12 +127,21 @@ class SegWeightedMSELoss(Loss):
             w = w.expand(*x.lead, k).reshape(-1, k)
         else:
             w = self.energy_weights(x.ref, valid)
-        err = frame_signal((x.est - x.ref).square(), self.frame_len, self.hop).sum(-1)  # (N, K)
+        if self.window == "hann":
+            win = torch.hann_window(self.frame_len, periodic=True, dtype=x.est.dtype, device=x.est.device)
+            err = (frame_signal(x.est - x.ref, self.frame_len, self.hop) * win).square().sum(-1)  # (N, K)
+        else:
+            err = frame_signal((x.est - x.ref).square(), self.frame_len, self.hop).sum(-1)  # (N, K)
         if valid is None:
             err = err / self.frame_len
         else:
             err = err / (valid * self.frame_len).clamp_min(1)
             w = w * valid
+        if self.average == "frames":  # (1/J) Σ_j p_j e_j: low weights lower the loss instead of being renormalised
+            den = torch.ones_like(w).sum(-1) if valid is None else valid.sum(-1)
+            per_utt = (w * err).sum(-1) / den.clamp_min(1e-12)
+            has = (den > 0).to(per_utt.dtype)
+            return (per_utt * has).sum() / has.sum().clamp_min(1)
         den = w.sum(-1)
         per_utt = (w * err).sum(-1) / den.clamp_min(1e-12)
         has = (den > 0).to(per_utt.dtype)

@@ -1,7 +1,9 @@
 """Bundled pretrained models, registered as methods when their weight files ship in this package.
 
 ``default`` is the causal real-time model and ``hq`` the best-quality non-causal one. Each is a hush model file
-(``<name>.pt``, see :mod:`hush.models.model_file`) next to its model card (``<name>.md``).
+(``<name>.pt``, see :mod:`hush.models.model_file`) next to its model card (``<name>.md``). ``gru64``, ``gru128`` and
+``gru256`` are small generalists meant as starting points of personalization (``hush personalize --init``), and
+``snr.pt`` is the frame-wise SNR predictor of ``hush snr`` and data purification (:mod:`hush.models.snr`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,22 @@ from hush.models.model_file import load_enhancer
 BUNDLED = {
     "default": "bundled causal real-time model (16 kHz; any input rate is resampled)",
     "hq": "bundled best-quality non-causal model (16 kHz)",
+    "gru64": "bundled 2-layer GRU mask, 64 units: a generalist to personalize (hush personalize --init gru64)",
+    "gru128": "bundled 2-layer GRU mask, 128 units: a generalist to personalize",
+    "gru256": "bundled 2-layer GRU mask, 256 units: a generalist to personalize",
 }
+HERE = Path(str(resources.files(__name__)))
+
+
+def bundled_path(name: str) -> Path | None:
+    """The model file of bundled model ``name``, or None when no such model ships in this package."""
+    path = HERE / f"{name}.pt"
+    return path if name in BUNDLED and path.is_file() else None
+
+
+def snr_predictor_path() -> Path:
+    """The bundled frame-wise SNR predictor's file."""
+    return HERE / "snr.pt"
 
 
 def _load(path: Path, name: str, **options):
@@ -36,4 +53,4 @@ def register_bundled(directory: Path) -> list[str]:
     return done
 
 
-register_bundled(Path(str(resources.files(__name__))))
+register_bundled(HERE)
