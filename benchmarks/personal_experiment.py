@@ -44,6 +44,33 @@ from hush.training.personalize import PersonalizeConfig, personalize_arrays  # n
 METHODS = {"pse": ("pse", False), "pse-dp": ("pse-dp", False), "se-pse": ("pse", True), "se-pse-dp": ("pse-dp", True)}
 LABEL = {"se": "SE", "pse": "PSE", "pse-dp": "PSE+DP", "se-pse": "SE→PSE", "se-pse-dp": "SE→PSE+DP"}
 METRICS = ["si_sdr", "pesq_wb", "estoi"]
+# hush personalize --init default variants: (what the table says of them, PersonalizeConfig options, whether the
+# training noise is the experiment's real noise pool (--noise) rather than hush's generated bank)
+VARIANTS = {
+    "default": (
+        "`--target recording` (the paper's target: the recordings themselves), hush's generated training noise",
+        {"target": "recording"},
+        False,
+    ),
+    "default-lr": ("`--target recording`, generated noise, `--lr 3e-5`", {"target": "recording", "lr": 3e-5}, False),
+    "default-noise": (
+        "`--target recording`, `--noise` with the experiment's training noise pool",
+        {"target": "recording"},
+        True,
+    ),
+    "default-enhanced": (
+        "the defaults: target `enhanced` (`default`'s own enhancement of the recordings), hush's generated "
+        "training noise",
+        {"target": "enhanced"},
+        False,
+    ),
+    "default-enhanced-own": (
+        "`--target enhanced --own-noise` (also training on the noise `default` removes from the recordings), "
+        "generated noise",
+        {"target": "enhanced", "own_noise": True},
+        False,
+    ),
+}
 SCALES = {
     "reduced": {"se_steps": 800, "pse_steps": 150, "batch": 16, "se_speech": 1000, "default_minutes": 3.0},
     "full": {"se_steps": 20000, "pse_steps": 2000, "batch": 16, "se_speech": None, "default_minutes": 20.0},
@@ -62,6 +89,8 @@ class Experiment:
         if args.default_minutes is not None:
             self.scale["default_minutes"] = args.default_minutes
         self.users = sorted(p.name for p in self.sets.iterdir() if (p / "recordings").is_dir())
+        if args.users:
+            self.users = [u for u in self.users if u in args.users.split(",")]
         self._noise = None
         self._predictor = None
 
@@ -104,7 +133,7 @@ class Experiment:
             speech = load(pools()["speech_train"], self.scale["se_speech"], seed=21, min_seconds=1.0)
             cfg = PersonalizeConfig(
                 init=gru(h), method="pse", max_steps=self.scale["se_steps"], minutes=1e6,
-                batch_size=self.scale["batch"], lr=1e-3, valid_every=100, patience=1000, seed=h,
+                batch_size=self.scale["batch"], lr=1e-3, valid_every=100, patience=1000, seed=h, target="recording",
             )  # fmt: skip
             self._train(speech, out, cfg, self.noise)
         return out
@@ -116,15 +145,18 @@ class Experiment:
             cfg = PersonalizeConfig(
                 init=str(self.se(h)) if from_se else gru(h), method=kind, max_steps=self.scale["pse_steps"],
                 minutes=1e6, batch_size=self.scale["batch"], lr=3e-4 if from_se else 1e-3, valid_every=25,
-                patience=4, seed=h,
+                patience=4, seed=h, target="recording",
             )  # fmt: skip
             self._train(self.recordings(user), out, cfg, self.noise)
         return out
 
-    def personal_default(self, user: str) -> Path:
-        out = self.work / "models" / f"personal-default-{user}.pt"
-        cfg = PersonalizeConfig(init="default", method="pse-dp", minutes=self.scale["default_minutes"], valid_every=50)
-        self._train(self.recordings(user), out, cfg)  # the product path: hush's generated noise bank
+    def personal_default(self, variant: str, user: str) -> Path:
+        """``hush personalize --init default`` with the options of ``VARIANTS[variant]``."""
+        _, options, real_noise = VARIANTS[variant]
+        out = self.work / "models" / f"personal-{variant}-{user}.pt"
+        minutes = self.args.lr_minutes if variant == "default-lr" else self.scale["default_minutes"]
+        cfg = PersonalizeConfig(init="default", method="pse-dp", minutes=minutes, valid_every=50, **options)
+        self._train(self.recordings(user), out, cfg, self.noise if real_noise else None)
         return out
 
     def scores(self, system: str, user: str, model_path: Path | None) -> dict[str, dict[str, float]]:
@@ -156,32 +188,10 @@ class Experiment:
                 for user in self.users:
                     self.scores(f"{method}-gru{h}", user, self.personal(method, h, user))
 
-    def personal_default_noise(self, user: str) -> Path:
-        """The same with ``--noise``: the experiment's training noise pool instead of the generated bank."""
-        out = self.work / "models" / f"personal-default-noise-{user}.pt"
-        cfg = PersonalizeConfig(init="default", method="pse-dp", minutes=self.scale["default_minutes"], valid_every=50)
-        self._train(self.recordings(user), out, cfg, self.noise)
-        return out
-
-    def personal_default_lr(self, user: str) -> Path:
-        """The product path (generated noise) at learning rate 3e-5 instead of 1e-4: less forgetting?"""
-        out = self.work / "models" / f"personal-default-lr-{user}.pt"
-        cfg = PersonalizeConfig(init="default", method="pse-dp", minutes=self.args.lr_minutes, valid_every=50, lr=3e-5)
-        self._train(self.recordings(user), out, cfg)
-        return out
-
-    def run_default_lr(self) -> None:
-        for user in self.users:
-            self.scores("personal-default-lr", user, self.personal_default_lr(user))
-
-    def run_default_noise(self) -> None:
-        for user in self.users:
-            self.scores("personal-default-noise", user, self.personal_default_noise(user))
-
-    def run_default(self) -> None:
+    def run_default(self, variant: str) -> None:
         for user in self.users:
             self.scores("default", user, bundled_path("default"))
-            self.scores("personal-default", user, self.personal_default(user))
+            self.scores(f"personal-{variant}", user, self.personal_default(variant, user))
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -264,14 +274,9 @@ def report(exp: Experiment, plot_path: Path, command: str) -> str:
             "",
         ]
     _boxplot(box, sizes, exp.args.plot)
-    if all(have("personal-default", u) and have("default", u) for u in users):
-        lines += default_table(exp, get, "personal-default", "hush's generated training noise (the default)")
-    if all(have("personal-default-lr", u) and have("default", u) for u in users):
-        lines += default_table(exp, get, "personal-default-lr", "hush's generated training noise, `--lr 3e-5`")
-    if all(have("personal-default-noise", u) and have("default", u) for u in users):
-        lines += default_table(
-            exp, get, "personal-default-noise", "`--noise` with the experiment's training noise pool"
-        )
+    for variant, (what, _, _) in VARIANTS.items():
+        if all(have(f"personal-{variant}", u) and have("default", u) for u in users):
+            lines += default_table(exp, get, f"personal-{variant}", what)
     return "\n".join(lines)
 
 
@@ -389,9 +394,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[64, 128, 256])
     ap.add_argument("--default-minutes", type=float, default=None, help="budget of each user's personalize run")
     ap.add_argument("--lr-minutes", type=float, default=5.0, help="budget of each user's --lr 3e-5 run")
-    ap.add_argument(
-        "--stage", choices=["grid", "default", "default-noise", "default-lr", "report", "all"], default="all"
-    )
+    ap.add_argument("--stage", choices=["grid", *VARIANTS, "report", "all"], default="all")
+    ap.add_argument("--users", default=None, help="comma-separated subset of the users (trial runs; no report)")
     ap.add_argument("--plot", type=Path, default=Path("benchmarks/results/personalization.png"))
     ap.add_argument("--no-md", action="store_true")
     args = ap.parse_args()
@@ -401,12 +405,11 @@ def main() -> None:
     exp = Experiment(args)
     if args.stage in ("grid", "all"):
         exp.run_grid()
-    if args.stage in ("default", "all"):
-        exp.run_default()
-    if args.stage in ("default-noise", "all"):
-        exp.run_default_noise()
-    if args.stage in ("default-lr", "all"):
-        exp.run_default_lr()
+    for variant in VARIANTS:
+        if args.stage in (variant, "all"):
+            exp.run_default(variant)
+    if args.users:
+        return
     command = "python benchmarks/personal_experiment.py" + (" --full" if args.full else "")
     if args.default_minutes is not None:
         command += f" --default-minutes {args.default_minutes:g}"

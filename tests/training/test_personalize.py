@@ -8,9 +8,15 @@ import torch
 from hush.data.mixing.pse import PSEDataset, synthetic_noise_bank
 from hush.data.mixing.synthetic import colored_noise, harmonic_speech
 from hush.errors import HushError
-from hush.models.model_file import load
+from hush.models.model_file import load, save
 from hush.models.snr import SNRPredictor
-from hush.training.personalize import PersonalizeConfig, initial_model, personalize_arrays
+from hush.training.personalize import (
+    PersonalizeConfig,
+    initial_model,
+    personalize_arrays,
+    teacher_outputs,
+    training_signals,
+)
 
 SR = 16000
 TINY = "gru:hidden=16,n_fft=256,hop=128"
@@ -132,3 +138,60 @@ def test_bad_init_is_one_line():
         initial_model("gru:hidden")
     model, meta, trained = initial_model("gru:hidden=8,n_fft=128,hop=64")
     assert model.config["hidden"] == 8 and meta == {} and not trained
+
+
+def test_enhanced_targets_pair_each_segment_with_its_enhancement(recordings, noises):
+    targets = [0.5 * r for r in recordings]  # a stand-in teacher: exactly half of every sample
+    ds = PSEDataset(recordings, noises, SR, size=8, snr_range=(0.0, 0.0), seed=2, targets=targets)
+    for i in range(4):
+        item = ds[i]
+        assert torch.allclose(item["clean"], 0.5 * item["premixture"], atol=1e-7)
+        assert torch.allclose(item["noisy"], item["premixture"] + item["noise"], atol=1e-6)
+    plain = PSEDataset(recordings, noises, SR, size=8, snr_range=(0.0, 0.0), seed=2)[3]
+    assert torch.equal(plain["noisy"], ds[3]["noisy"])  # the targets change what is learned, not the inputs
+    with pytest.raises(HushError, match="must match the recordings sample for sample"):
+        PSEDataset(recordings, noises, SR, size=8, targets=[t[:-1] for t in targets])
+
+
+def _trained_file(tmp_path):
+    """A tiny model saved as a file, so that it counts as trained."""
+    model, _, _ = initial_model(TINY, seed=1)
+    path = tmp_path / "start.pt"
+    save(model, path)
+    return path
+
+
+def test_enhanced_target_and_own_noise_come_from_the_starting_model(recordings, noises, tmp_path):
+    model, _, trained = initial_model(str(_trained_file(tmp_path)))
+    cfg = _cfg(target="enhanced", own_noise=True)
+    sig = training_signals(model, trained, recordings, noises, cfg, SR)
+    enhanced = teacher_outputs(model, recordings)
+    cut = len(recordings[0]) - int(len(recordings[0]) * cfg.valid_fraction)
+    assert np.array_equal(sig.train[0], recordings[0][:cut]) and np.array_equal(sig.valid[0], recordings[0][cut:])
+    assert np.array_equal(sig.train_targets[0], enhanced[0][:cut])
+    assert np.array_equal(sig.valid_targets[0], enhanced[0][cut:])
+    # the noise the model removes from the training parts joins the bank; held-back audio never does
+    assert len(sig.noises) == len(noises) + len(recordings)
+    assert np.allclose(sig.noises[len(noises)], recordings[0][:cut] - enhanced[0][:cut])
+    assert all(len(n) == len(r) for n, r in zip(sig.noises[len(noises) :], sig.train, strict=True))
+    own_only = training_signals(model, trained, recordings, noises, _cfg(target="recording", own_noise=True), SR)
+    assert own_only.train_targets is None and len(own_only.noises) == len(sig.noises)
+    # by default a trained start teaches toward its own enhancement, a fresh one toward the recordings
+    auto = training_signals(model, trained, recordings, noises, _cfg(), SR)
+    assert auto.target == "enhanced" and np.array_equal(auto.train_targets[1], sig.train_targets[1])
+    fresh = training_signals(model, False, recordings, noises, _cfg(), SR)
+    assert fresh.target == "recording" and fresh.train_targets is None
+
+
+def test_teacher_outputs_in_blocks_keep_every_sample(recordings, tmp_path):
+    model, _, _ = initial_model(str(_trained_file(tmp_path)))
+    x = recordings[0][: 5 * SR + 123]
+    (y,) = teacher_outputs(model, [x], block_s=2.0)
+    assert y.shape == x.shape and np.isfinite(y).all() and np.abs(y).max() > 0
+
+
+def test_enhanced_target_needs_a_trained_start(recordings, noises, tmp_path):
+    with pytest.raises(HushError, match=r"^--init gru:hidden=16,n_fft=256,hop=128: an untrained model cannot"):
+        personalize_arrays(recordings, tmp_path / "me.pt", _cfg(target="enhanced"), noises=noises)
+    res = personalize_arrays(recordings, tmp_path / "me.pt", _cfg(init=str(_trained_file(tmp_path))), noises=noises)
+    assert load(res.path).meta["personalized"]["target"] == "enhanced"

@@ -30,6 +30,19 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--noise", type=Path, default=None, metavar="DIR", help="training noise files (default: hush's generated bank)"
     )
+    p.add_argument(
+        "--target",
+        default="auto",
+        choices=["auto", "recording", "enhanced"],
+        help="what the model learns to output from a recording with more noise added: the recording itself "
+        "(recording, the paper's PSE) or the starting model's enhancement of it (enhanced); auto (default): "
+        "enhanced from a trained model, recording from scratch",
+    )
+    p.add_argument(
+        "--own-noise",
+        action="store_true",
+        help="also train on the noise the starting model removes from the recordings (the noise of your own places)",
+    )
     p.add_argument("--batch-size", type=int, default=8, help="segments per step (default 8)")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-4 from a trained model)")
     p.add_argument("--valid-every", type=int, default=100, help="steps between validations (default 100)")
@@ -49,7 +62,8 @@ def run(args) -> int:
     cfg = PersonalizeConfig(
         init=args.init, method=args.method, minutes=args.minutes, max_steps=args.max_steps,
         noise=None if args.noise is None else str(args.noise), batch_size=args.batch_size, lr=args.lr,
-        valid_every=args.valid_every, patience=args.patience, seed=args.seed,
+        valid_every=args.valid_every, patience=args.patience, seed=args.seed, target=args.target,
+        own_noise=args.own_noise,
     )  # fmt: skip
     bar = None
 

@@ -46,6 +46,7 @@ from hush.pretrained import BUNDLED, bundled_path, snr_predictor_path
 from hush.training.trainer import load_training_file
 
 METHODS = ("pse", "pse-dp")
+TARGETS = ("auto", "recording", "enhanced")
 INHERITED_META = ("inference", "handles_band_limited")  # model-file metadata that describes inference
 MIN_SECONDS = 60.0  # less of the user's audio than this is refused: too little to learn a voice from
 SR = 16000
@@ -73,10 +74,16 @@ class PersonalizeConfig:
     hop: int = 256
     grad_clip: float = 5.0
     noise: str | None = None  # a folder of training noise; None: hush's generated noise bank
+    # "recording": the recordings are the targets (the paper's PSE); "enhanced": the starting model's enhancement of
+    # them; "auto": "enhanced" from a trained model, "recording" from scratch
+    target: str = "auto"
+    own_noise: bool = False  # add the noise the starting model removes from the recordings to the training noise
 
     def check(self) -> None:
         if self.method not in METHODS:
             raise HushError(f"unknown personalization method {self.method!r} (choose from {', '.join(METHODS)})")
+        if self.target not in TARGETS:
+            raise HushError(f"unknown personalization target {self.target!r} (choose from {', '.join(TARGETS)})")
         if self.minutes <= 0 or self.batch_size < 1 or self.segment_seconds <= 0 or self.patience < 1:
             raise HushError("minutes, batch size, segment length and patience must be positive")
         if not 0 < self.valid_fraction < 0.5:
@@ -140,18 +147,39 @@ def initial_model(init: str, seed: int = 0) -> tuple[SEModel, dict, bool]:
 
 def split_recordings(recordings: Sequence[np.ndarray], fraction: float, segment: int):
     """Training and validation parts: the last ``fraction`` of every recording long enough for it is held back."""
-    train, valid = [], []
-    for x in recordings:
-        k = int(len(x) * fraction)
-        if k >= segment // 2 and len(x) - k >= segment // 2:
-            train.append(x[: len(x) - k])
-            valid.append(x[len(x) - k :])
-        else:
-            train.append(x)
-    if not valid:  # only very short recordings: hold back whole ones
-        k = max(1, int(round(len(recordings) * fraction)))
-        train, valid = list(recordings[:-k]), list(recordings[-k:])
+    cuts = split_points([len(x) for x in recordings], fraction, segment)
+    return apply_split(recordings, cuts)
+
+
+def split_points(lengths: Sequence[int], fraction: float, segment: int) -> list[int | None]:
+    """Per recording, the sample where its held-back part starts; ``None`` for recordings wholly in training and
+    ``0`` for those wholly held back (only when every recording is too short to split)."""
+    cuts: list[int | None] = []
+    for n in lengths:
+        k = int(n * fraction)
+        cuts.append(n - k if k >= segment // 2 and n - k >= segment // 2 else None)
+    if all(c is None for c in cuts):  # only very short recordings: hold back whole ones
+        k = max(1, int(round(len(lengths) * fraction)))
+        cuts = [None] * (len(lengths) - k) + [0] * k
+    return cuts
+
+
+def apply_split(signals: Sequence[np.ndarray], cuts: Sequence[int | None]) -> tuple[list, list]:
+    train = [x if c is None else x[:c] for x, c in zip(signals, cuts, strict=True) if c != 0]
+    valid = [x[c:] for x, c in zip(signals, cuts, strict=True) if c is not None]
     return train, valid
+
+
+def teacher_outputs(model: SEModel, recordings: Sequence[np.ndarray], block_s: float = 30.0) -> list[np.ndarray]:
+    """The starting model's enhancement of every recording, in blocks of ``block_s`` seconds (bounded memory)."""
+    out = []
+    with torch.no_grad():
+        for x in recordings:
+            n = int(block_s * SR)
+            parts = [np.asarray(model.enhance(x[i : i + n]), dtype=np.float32) for i in range(0, len(x), n)]
+            y = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            out.append(y[: len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y))))
+    return out
 
 
 STOPPING = ("minutes", "max_steps", "patience")  # may change between a run and its resumption
@@ -179,6 +207,44 @@ class FrameWeights:
             k = 1 + max(0, -(-(premixture.shape[-1] - self.frame_len) // self.hop))
             return torch.ones(premixture.shape[0], k)
         return torch.sigmoid(self.predictor.predict(premixture))
+
+
+@dataclass
+class Signals:
+    """What a run trains and validates on: the recordings split in two, their targets (``None``: the recordings
+    themselves) and the training noise."""
+
+    train: list[np.ndarray]
+    valid: list[np.ndarray]
+    train_targets: list[np.ndarray] | None
+    valid_targets: list[np.ndarray] | None
+    noises: list[np.ndarray]
+    target: str  # "recording" or "enhanced"
+
+
+def training_signals(
+    model: SEModel, trained: bool, recordings: Sequence[np.ndarray], noises: Sequence[np.ndarray],
+    cfg: PersonalizeConfig, segment: int,
+) -> Signals:  # fmt: skip
+    """Split the recordings (the last ``valid_fraction`` of each held back) and, for ``target="enhanced"`` or
+    ``own_noise``, enhance them with the starting model. Only training parts give noise: the validation part of a
+    recording never enters the training noise."""
+    cuts = split_points([len(x) for x in recordings], cfg.valid_fraction, segment)
+    train, valid = apply_split(recordings, cuts)
+    noises = list(noises)
+    target = ("enhanced" if trained else "recording") if cfg.target == "auto" else cfg.target
+    if target == "recording" and not cfg.own_noise:
+        return Signals(train, valid, None, None, noises, target)
+    if not trained:
+        what = "the training noise" if target == "recording" else "the targets"
+        raise HushError(f"--init {cfg.init}: an untrained model cannot enhance the recordings for {what}")
+    train_enh, valid_enh = apply_split(teacher_outputs(model, recordings), cuts)
+    if cfg.own_noise:  # what the starting model removes: the noise of the user's own places
+        residuals = [r - e for r, e in zip(train, train_enh, strict=True)]
+        noises += [x for x in residuals if len(x) and np.mean(x.astype(np.float64) ** 2) > 1e-10]
+    if target == "recording":
+        return Signals(train, valid, None, None, noises, target)
+    return Signals(train, valid, train_enh, valid_enh, noises, target)
 
 
 def personalize_arrays(
@@ -213,14 +279,23 @@ def personalize_arrays(
     model, meta, trained = initial_model(cfg.init, cfg.seed)
     lr = cfg.lr if cfg.lr is not None else (1e-4 if trained else 1e-3)
     seg = int(cfg.segment_seconds * SR)
-    train_rec, valid_rec = split_recordings(recordings, cfg.valid_fraction, seg)
-    train_ds = PSEDataset(train_rec, noises, seg, size=1 << 62, snr_range=cfg.snr_range, seed=cfg.seed)
-    valid_ds = PSEDataset(valid_rec, noises, seg, size=cfg.valid_items, snr_range=cfg.snr_range, seed=cfg.seed + 7919)
+    sig = training_signals(model, trained, recordings, noises, cfg, seg)
+    train_ds = PSEDataset(
+        sig.train, sig.noises, seg, size=1 << 62, snr_range=cfg.snr_range, seed=cfg.seed, targets=sig.train_targets
+    )
+    valid_ds = PSEDataset(
+        sig.valid, sig.noises, seg, size=cfg.valid_items, snr_range=cfg.snr_range, seed=cfg.seed + 7919,
+        targets=sig.valid_targets,
+    )  # fmt: skip
     loss_fn = create_loss("seg-weighted-mse", frame_len=weigh.frame_len, hop=weigh.hop, window="hann", average="frames")
+
+    def frame_weights(b: dict) -> torch.Tensor:  # DP judges the user's recording, whatever the target
+        return weights(b.get("premixture", b["clean"]))
+
     valid_batches = []
     for start in range(0, cfg.valid_items, 16):
         b = valid_ds.batch(start, min(16, cfg.valid_items - start))
-        b["frame_weights"] = weights(b["clean"])
+        b["frame_weights"] = frame_weights(b)
         valid_batches.append(b)
 
     def validate() -> float:
@@ -268,7 +343,7 @@ def personalize_arrays(
         if elapsed >= budget:
             break
         batch = train_ds.batch(step * cfg.batch_size, cfg.batch_size)
-        batch["frame_weights"] = weights(batch["clean"])
+        batch["frame_weights"] = frame_weights(batch)
         loss = loss_fn(model(batch["noisy"]), batch)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -298,7 +373,8 @@ def personalize_arrays(
     model.load_state_dict(best_state)
     model.eval()
     info = {
-        "init": cfg.init, "method": cfg.method, "steps": step, "best_step": best_step,
+        "init": cfg.init, "method": cfg.method, "target": sig.target, "own_noise": cfg.own_noise, "steps": step,
+        "best_step": best_step,
         "minutes_of_recordings": round(seconds / 60, 2), "valid_loss_start": start_loss, "valid_loss_best": best_loss,
     }  # fmt: skip
     # what the starting file says about inference carries over; facts of its own training run do not

@@ -36,12 +36,20 @@ _SILENT = 1e-10  # mean power below which a segment holds nothing to scale an SN
 
 def _segment(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A random ``n``-sample segment of ``x`` and its 0/1 validity (zero-padded when ``x`` is shorter)."""
-    if len(x) >= n:
-        start = int(rng.integers(0, len(x) - n + 1))
-        return x[start : start + n].astype(np.float64), np.ones(n)
-    out, mask = np.zeros(n), np.zeros(n)
-    out[: len(x)], mask[: len(x)] = x, 1.0
-    return out, mask
+    start = _start(x, n, rng)
+    return _cut(x, start, n), _cut(np.ones(len(x)), start, n)
+
+
+def _start(x: np.ndarray, n: int, rng: np.random.Generator) -> int:
+    return int(rng.integers(0, len(x) - n + 1)) if len(x) >= n else 0
+
+
+def _cut(x: np.ndarray, start: int, n: int) -> np.ndarray:
+    """``x[start : start + n]`` as float64, zero-padded to ``n`` samples."""
+    out = np.zeros(n)
+    part = x[start : start + n]
+    out[: len(part)] = part
+    return out
 
 
 def _loop_segment(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -62,10 +70,12 @@ def _scale_to_snr(target: np.ndarray, noise: np.ndarray, snr_db: float) -> np.nd
 class PSEDataset(Dataset):
     """Premixture segments of a user's recordings with training noise added: ``{"clean": s̃, "noisy": s̃ + n}``.
 
-    ``recordings`` and ``noises`` are 1-D arrays at the same rate. A recording is drawn in proportion to its
-    length, so every second of the user's audio is equally likely; segments whose premixture is silent are drawn
-    again (up to 20 times). The mixture is brought to an RMS level drawn from ``level_range_db`` (dBFS), the
-    same gain on target and noise.
+    ``recordings`` and ``noises`` are 1-D arrays at the same rate. ``targets``, when given, are arrays aligned
+    sample for sample with the recordings (a teacher model's enhancement of them): the item's ``clean`` is then the
+    target segment, and ``premixture`` the recording segment the input was made from. A recording is drawn in
+    proportion to its length, so every second of the user's audio is equally likely; segments whose premixture is
+    silent are drawn again (up to 20 times). The mixture is brought to an RMS level drawn from ``level_range_db``
+    (dBFS), the same gain on target and noise.
     """
 
     def __init__(
@@ -77,10 +87,14 @@ class PSEDataset(Dataset):
         snr_range: tuple[float, float] = (-5.0, 5.0),
         level_range_db: tuple[float, float] = (-35.0, -15.0),
         seed: int = 0,
+        targets: Sequence[np.ndarray] | None = None,
     ):
         if not recordings or not noises:
             raise HushError("personalization needs at least one recording and one noise signal")
+        if targets is not None and [len(t) for t in targets] != [len(r) for r in recordings]:
+            raise HushError("personalization targets must match the recordings sample for sample")
         self.recordings, self.noises = list(recordings), list(noises)
+        self.targets = None if targets is None else list(targets)
         self.segment, self.size, self.seed = int(segment), int(size), seed
         self.snr_range, self.level_range_db = snr_range, level_range_db
         lengths = np.array([len(r) for r in self.recordings], dtype=np.float64)
@@ -92,17 +106,23 @@ class PSEDataset(Dataset):
     def __getitem__(self, index: int) -> dict:
         rng = np.random.default_rng([self.seed, index])
         for _ in range(20):
-            rec = self.recordings[int(rng.choice(len(self.recordings), p=self.p))]
-            target, mask = _segment(rec, self.segment, rng)
-            if np.mean(target**2) > _SILENT:
+            k = int(rng.choice(len(self.recordings), p=self.p))
+            rec = self.recordings[k]
+            start = _start(rec, self.segment, rng)
+            premix, mask = _cut(rec, start, self.segment), _cut(np.ones(len(rec)), start, self.segment)
+            if np.mean(premix**2) > _SILENT:
                 break
         noise = _loop_segment(self.noises[int(rng.integers(len(self.noises)))], self.segment, rng)
-        noise = _scale_to_snr(target, noise, rng.uniform(*self.snr_range)) * mask
-        mix = target + noise
+        noise = _scale_to_snr(premix, noise, rng.uniform(*self.snr_range)) * mask
+        mix = premix + noise
         gain = 10 ** (rng.uniform(*self.level_range_db) / 20) / (np.sqrt(np.mean(mix**2)) + 1e-9)
         gain = min(gain, 0.99 / (np.abs(mix).max() + 1e-9))
         f = lambda a: torch.tensor(a * gain, dtype=torch.float32)  # noqa: E731
-        return {"clean": f(target), "noise": f(noise), "noisy": f(mix), "mask": torch.tensor(mask, dtype=torch.float32)}
+        item = {"clean": f(premix), "noise": f(noise), "noisy": f(mix), "mask": torch.tensor(mask, dtype=torch.float32)}
+        if self.targets is not None:
+            item["premixture"] = item["clean"]
+            item["clean"] = f(_cut(self.targets[k], start, self.segment))
+        return item
 
     def batch(self, start: int, size: int) -> dict[str, torch.Tensor]:
         """Items ``start … start + size - 1`` stacked: the batch of one training step, made in this process."""
