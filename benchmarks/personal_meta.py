@@ -27,14 +27,13 @@ from personal_data import load, pools  # noqa: E402
 
 from hush.atomic import replace_into  # noqa: E402
 from hush.data.mixing.pse import PSEDataset, premixtures, read_audio_16k  # noqa: E402
-from hush.losses import create_loss  # noqa: E402
 from hush.metrics import si_sdr  # noqa: E402
 from hush.models.model_file import load as load_model  # noqa: E402
 from hush.models.model_file import save  # noqa: E402
 from hush.models.snr import load_predictor  # noqa: E402
 from hush.pretrained import snr_predictor_path  # noqa: E402
 from hush.training.meta_init import ReptileConfig, reptile  # noqa: E402
-from hush.training.personalize import FrameWeights, initial_model  # noqa: E402
+from hush.training.personalize import FrameWeights, initial_model, pse_loss, pse_step  # noqa: E402
 
 INITS = ("random", "se", "meta")
 LABEL = {"random": "random init", "se": "SE init", "meta": "meta init (Reptile)"}
@@ -62,7 +61,7 @@ def meta_tasks(n_tasks: int, per_task: int, seed: int) -> tuple[list[list[np.nda
 
 def curve(model, recs, noises, weigh, milestones, lr, batch, tests, seed) -> list[tuple[int, float, float]]:
     """(steps, CPU seconds, mean SI-SDR improvement) after each milestone of PSE+DP training from ``model``."""
-    loss_fn = create_loss("seg-weighted-mse", frame_len=weigh.frame_len, hop=weigh.hop, window="hann", average="frames")
+    loss_fn = pse_loss(weigh)
     ds = PSEDataset(recs, noises, 16000, size=1 << 62, seed=seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     out, cpu, step = [], 0.0, 0
@@ -70,13 +69,7 @@ def curve(model, recs, noises, weigh, milestones, lr, batch, tests, seed) -> lis
         c0 = time.process_time()
         model.train()
         while step < target:
-            b = ds.batch(step * batch, batch)
-            b["frame_weights"] = weigh(b["clean"])
-            loss = loss_fn(model(b["noisy"]), b)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
+            pse_step(model, opt, loss_fn, ds.batch(step * batch, batch), weigh)
             step += 1
         cpu += time.process_time() - c0
         model.eval()

@@ -53,15 +53,24 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
         torch.save(obj, f)  # a file object: torch derives the archive's inner name from a path's, needing a stem
 
 
-def read_doc(path: str | os.PathLike) -> dict[str, Any]:
+def read_tagged_doc(
+    path: str | os.PathLike, fmt: str, what: str = "a hush model file", missing: str = "model file"
+) -> dict[str, Any]:
+    """The dict of a file written with ``format=fmt``, loaded without executing code (``weights_only``); a missing
+    file, a file of another kind or one that is not a torch file is one error line naming it."""
     try:
         doc = torch.load(str(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise ModelFileNotFoundError(f"{path}: model file not found") from None
+        raise ModelFileNotFoundError(f"{path}: {missing} not found") from None
     except Exception as e:
-        raise MethodError(f"{path}: not a hush model file ({type(e).__name__})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise MethodError(f"{path}: not a hush model file")
+        raise MethodError(f"{path}: not {what} ({type(e).__name__})") from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise MethodError(f"{path}: not {what}")
+    return doc
+
+
+def read_doc(path: str | os.PathLike) -> dict[str, Any]:
+    doc = read_tagged_doc(path, FORMAT)
     if doc.get("version", 0) > VERSION:
         raise MethodError(f"{path}: model file version {doc['version']} is newer than this hush supports")
     return doc

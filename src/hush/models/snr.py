@@ -27,9 +27,9 @@ from torch import nn
 
 from hush.audio.layout import to_mono
 from hush.audio.resample import resample
-from hush.errors import MethodError, ModelFileNotFoundError
+from hush.errors import MethodError
 from hush.losses.base import frame_signal, num_frames, power, spectrum
-from hush.models.model_file import atomic_torch_save
+from hush.models.model_file import atomic_torch_save, read_tagged_doc
 
 MIN_DB, MAX_DB = -30.0, 40.0
 FORMAT, VERSION = "hush-snr-predictor", 1
@@ -109,14 +109,7 @@ def save_predictor(model: SNRPredictor, path: str | os.PathLike, metrics: dict |
 
 def load_predictor(path: str | os.PathLike) -> SNRPredictor:
     """The predictor of a file written by :func:`save_predictor` (fp32, eval mode)."""
-    try:
-        doc = torch.load(str(path), map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ModelFileNotFoundError(f"{path}: SNR predictor file not found") from None
-    except Exception as e:
-        raise MethodError(f"{path}: not an SNR predictor file ({type(e).__name__})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise MethodError(f"{path}: not an SNR predictor file")
+    doc = read_tagged_doc(path, FORMAT, "an SNR predictor file", "SNR predictor file")
     model = SNRPredictor(**json.loads(doc["config"]))
     sd: dict[str, Any] = {k: v.float() if v.is_floating_point() else v for k, v in doc["state_dict"].items()}
     try:

@@ -15,10 +15,9 @@ import numpy as np
 import torch
 
 from hush.data.mixing.pse import PSEDataset
-from hush.losses import create_loss
 from hush.models.base import SEModel
 from hush.models.snr import SNRPredictor
-from hush.training.personalize import FrameWeights
+from hush.training.personalize import FrameWeights, pse_loss, pse_step
 
 
 @dataclass
@@ -46,7 +45,7 @@ def reptile(
     """Meta-train ``model``'s weights in place on ``tasks`` (each a speaker's premixture recordings at 16 kHz) with
     PSE+DP inner loops (PSE without a ``predictor``); returns the model in eval mode."""
     weigh = FrameWeights(predictor, frame_len, hop)
-    loss_fn = create_loss("seg-weighted-mse", frame_len=weigh.frame_len, hop=weigh.hop, window="hann", average="frames")
+    loss_fn = pse_loss(weigh)
     seg = int(cfg.segment_seconds * 16000)
     sets = [PSEDataset(t, noises, seg, size=1 << 62, snr_range=cfg.snr_range, seed=cfg.seed + i)
             for i, t in enumerate(tasks)]  # fmt: skip
@@ -59,14 +58,7 @@ def reptile(
         first = outer * cfg.inner_steps * cfg.batch_size
         total = 0.0
         for inner in range(cfg.inner_steps):
-            batch = ds.batch(first + inner * cfg.batch_size, cfg.batch_size)
-            batch["frame_weights"] = weigh(batch["clean"])
-            loss = loss_fn(model(batch["noisy"]), batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            total += loss.item()
+            total += pse_step(model, opt, loss_fn, ds.batch(first + inner * cfg.batch_size, cfg.batch_size), weigh)
         eps = cfg.outer_lr * (1 - outer / cfg.outer_steps)
         with torch.no_grad():
             for k, v in model.state_dict().items():

@@ -209,6 +209,24 @@ class FrameWeights:
         return torch.sigmoid(self.predictor.predict(premixture))
 
 
+def pse_loss(weigh: FrameWeights):
+    """The PSE(+DP) loss: the Hann-framed segmental MSE on ``weigh``'s frames, each frame weighted by ``p_j``."""
+    return create_loss("seg-weighted-mse", frame_len=weigh.frame_len, hop=weigh.hop, window="hann", average="frames")
+
+
+def pse_step(
+    model: SEModel, opt: torch.optim.Optimizer, loss_fn, batch: dict, weights: Callable, grad_clip: float = 5.0
+) -> float:
+    """One PSE(+DP) training step on ``batch``; the frame weights judge the premixture (the user's recording)."""
+    batch["frame_weights"] = weights(batch.get("premixture", batch["clean"]))
+    loss = loss_fn(model(batch["noisy"]), batch)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    return loss.item()
+
+
 @dataclass
 class Signals:
     """What a run trains and validates on: the recordings split in two, their targets (``None``: the recordings
@@ -287,15 +305,12 @@ def personalize_arrays(
         sig.valid, sig.noises, seg, size=cfg.valid_items, snr_range=cfg.snr_range, seed=cfg.seed + 7919,
         targets=sig.valid_targets,
     )  # fmt: skip
-    loss_fn = create_loss("seg-weighted-mse", frame_len=weigh.frame_len, hop=weigh.hop, window="hann", average="frames")
-
-    def frame_weights(b: dict) -> torch.Tensor:  # DP judges the user's recording, whatever the target
-        return weights(b.get("premixture", b["clean"]))
+    loss_fn = pse_loss(weigh)
 
     valid_batches = []
     for start in range(0, cfg.valid_items, 16):
         b = valid_ds.batch(start, min(16, cfg.valid_items - start))
-        b["frame_weights"] = frame_weights(b)
+        b["frame_weights"] = weights(b.get("premixture", b["clean"]))  # DP judges the recording, not the target
         valid_batches.append(b)
 
     def validate() -> float:
@@ -342,17 +357,12 @@ def personalize_arrays(
             break
         if elapsed >= budget:
             break
-        batch = train_ds.batch(step * cfg.batch_size, cfg.batch_size)
-        batch["frame_weights"] = frame_weights(batch)
-        loss = loss_fn(model(batch["noisy"]), batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
+        loss = pse_step(model, opt, loss_fn, train_ds.batch(step * cfg.batch_size, cfg.batch_size), weights,
+                        cfg.grad_clip)  # fmt: skip
         step += 1
         now = time.monotonic()
         elapsed, t_last = elapsed + now - t_last, now
-        report = Report(step, elapsed, budget, loss.item(), best_loss=best_loss, best_step=best_step)
+        report = Report(step, elapsed, budget, loss, best_loss=best_loss, best_step=best_step)
         if step % cfg.valid_every == 0:
             v = validate()
             history.append((step, elapsed, v))
