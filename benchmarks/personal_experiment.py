@@ -88,6 +88,10 @@ class Experiment:
         self.scale = dict(SCALES["full" if args.full else "reduced"])
         if args.default_minutes is not None:
             self.scale["default_minutes"] = args.default_minutes
+        if args.se_steps is not None:
+            self.scale["se_steps"] = args.se_steps
+        if args.se_speech is not None:
+            self.scale["se_speech"] = args.se_speech or None
         self.users = sorted(p.name for p in self.sets.iterdir() if (p / "recordings").is_dir())
         if args.users:
             self.users = [u for u in self.users if u in args.users.split(",")]
@@ -394,7 +398,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[64, 128, 256])
     ap.add_argument("--default-minutes", type=float, default=None, help="budget of each user's personalize run")
     ap.add_argument("--lr-minutes", type=float, default=5.0, help="budget of each user's --lr 3e-5 run")
-    ap.add_argument("--stage", choices=["grid", *VARIANTS, "report", "all"], default="all")
+    ap.add_argument("--stage", choices=["se", "grid", *VARIANTS, "report", "all"], default="all")
+    ap.add_argument("--se-steps", type=int, default=None, help="steps of each SE generalist (default: the scale's)")
+    ap.add_argument("--se-speech", type=int, default=None, help="utterances SE trains on (0: all)")
     ap.add_argument("--users", default=None, help="comma-separated subset of the users (trial runs; no report)")
     ap.add_argument("--plot", type=Path, default=Path("benchmarks/results/personalization.png"))
     ap.add_argument("--no-md", action="store_true")
@@ -403,6 +409,10 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
     exp = Experiment(args)
+    if args.stage == "se":  # only the generalists (recipes/personal ships them)
+        for h in args.sizes:
+            exp.se(h)
+        return
     if args.stage in ("grid", "all"):
         exp.run_grid()
     for variant in VARIANTS:

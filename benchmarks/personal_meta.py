@@ -90,6 +90,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--plot", type=Path, default=Path("benchmarks/results/personalization_meta.png"))
     ap.add_argument("--no-md", action="store_true")
+    ap.add_argument("--train-only", action="store_true", help="only meta-train (recipes/personal ships the result)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
@@ -109,6 +110,8 @@ def main() -> None:
         save(model, meta_path, meta={"reptile": vars(cfg), "cpu_s": meta_cpu})
     else:
         meta_cpu = load_model(meta_path).meta.get("cpu_s")
+    if args.train_only:
+        return
     users = sorted(p.name for p in args.sets.iterdir() if (p / "recordings").is_dir())
     train_noise = None
     results = {}
