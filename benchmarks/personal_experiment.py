@@ -64,6 +64,11 @@ VARIANTS = {
         {"target": "enhanced"},
         False,
     ),
+    "default-enhanced-pse": (
+        "`--target enhanced --method pse` (every frame weighted alike), generated noise",
+        {"target": "enhanced", "method": "pse"},
+        False,
+    ),
     "default-enhanced-own": (
         "`--target enhanced --own-noise` (also training on the noise `default` removes from the recordings), "
         "generated noise",
@@ -159,7 +164,9 @@ class Experiment:
         _, options, real_noise = VARIANTS[variant]
         out = self.work / "models" / f"personal-{variant}-{user}.pt"
         minutes = self.args.lr_minutes if variant == "default-lr" else self.scale["default_minutes"]
-        cfg = PersonalizeConfig(init="default", method="pse-dp", minutes=minutes, valid_every=50, **options)
+        base = {"init": "default", "method": "pse-dp", "minutes": minutes, "valid_every": 50,
+                "max_steps": self.args.default_max_steps}  # fmt: skip
+        cfg = PersonalizeConfig(**{**base, **options})
         self._train(self.recordings(user), out, cfg, self.noise if real_noise else None)
         return out
 
@@ -280,7 +287,7 @@ def report(exp: Experiment, plot_path: Path, command: str) -> str:
     _boxplot(box, sizes, exp.args.plot)
     for variant, (what, _, _) in VARIANTS.items():
         if all(have(f"personal-{variant}", u) and have("default", u) for u in users):
-            lines += default_table(exp, get, f"personal-{variant}", what)
+            lines += default_table(exp, get, variant, what)
     return "\n".join(lines)
 
 
@@ -325,14 +332,18 @@ def findings(box: dict, sizes: list[int]) -> list[str]:
     return out
 
 
-def default_table(exp: Experiment, get, system: str, noise: str) -> list[str]:
+def default_table(exp: Experiment, get, variant: str, noise: str) -> list[str]:
+    system = f"personal-{variant}"
     first = json.loads((exp.work / "models" / f"{system}-{exp.users[0]}.json").read_text())
     minutes = first.get("budget_minutes", exp.scale["default_minutes"])
+    flag = "--lr-minutes" if variant == "default-lr" else "--default-minutes"
     lines = [
         "",
-        f"`hush personalize RECORDINGS -o me.pt` (SE→PSE+DP from the bundled `default`, {noise}, a budget of "
-        f"{minutes:g} minutes of wall time per user on one thread of a CPU shared with other "
-        "jobs) against `default`, per user and pooled, paired-bootstrap 95 % intervals of the difference:",
+        f"`python benchmarks/personal_experiment.py --stage {variant} {flag} {minutes:g}`: `hush personalize "
+        f"RECORDINGS -o me.pt` (SE→PSE+DP from the bundled `default`, {noise}, a budget of {minutes:g} minutes of "
+        "wall time per user on one thread of a CPU shared with other jobs, validation every 50 steps, stopping "
+        "after 5 without improvement) against `default`, per user and pooled, paired-bootstrap 95 % intervals of "
+        "the difference:",
         "",
         "| user | minutes of recordings | steps (best) | test files | PESQ-WB default | personalized | Δ | "
         "SI-SDR default | personalized | Δ | ESTOI Δ |",
@@ -397,6 +408,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="the paper-like scale (hours of CPU)")
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[64, 128, 256])
     ap.add_argument("--default-minutes", type=float, default=None, help="budget of each user's personalize run")
+    ap.add_argument("--default-max-steps", type=int, default=None, help="and at most this many steps")
     ap.add_argument("--lr-minutes", type=float, default=5.0, help="budget of each user's --lr 3e-5 run")
     ap.add_argument("--stage", choices=["se", "grid", *VARIANTS, "report", "all"], default="all")
     ap.add_argument("--se-steps", type=int, default=None, help="steps of each SE generalist (default: the scale's)")
@@ -420,9 +432,7 @@ def main() -> None:
             exp.run_default(variant)
     if args.users:
         return
-    command = "python benchmarks/personal_experiment.py" + (" --full" if args.full else "")
-    if args.default_minutes is not None:
-        command += f" --default-minutes {args.default_minutes:g}"
+    command = "python benchmarks/personal_experiment.py --stage grid" + (" --full" if args.full else "")
     body = report(exp, args.plot, command)
     print(body)
     if not args.no_md:

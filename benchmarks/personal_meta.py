@@ -36,6 +36,7 @@ from hush.training.meta_init import ReptileConfig, reptile  # noqa: E402
 from hush.training.personalize import FrameWeights, initial_model, pse_loss, pse_step  # noqa: E402
 
 INITS = ("random", "se", "meta")
+WORK = Path("runs/personal/exp-reduced")
 LABEL = {"random": "random init", "se": "SE init", "meta": "meta init (Reptile)"}
 
 
@@ -81,7 +82,7 @@ def curve(model, recs, noises, weigh, milestones, lr, batch, tests, seed) -> lis
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", type=Path, default=Path("runs/personal/sets"))
-    ap.add_argument("--work", type=Path, default=Path("runs/personal/exp-reduced"))
+    ap.add_argument("--work", type=Path, default=WORK)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--outer", type=int, default=300)
     ap.add_argument("--inner", type=int, default=5)
@@ -150,10 +151,17 @@ def main() -> None:
         if reach is not None
         else f"The meta init does not reach the SE init's {milestones[-1]}-step result ({target:.2f} dB)."
     )
+    command = f"python benchmarks/personal_meta.py --outer {args.outer} --inner {args.inner} --tasks {args.tasks}"
+    if args.work != WORK:
+        command += f" --work {args.work}"
+    source = (
+        "after `bash recipes/personal/run.sh 1 2`, which trains the shipped `gru64`, the SE start, and `meta`"
+        if args.work.name == "starts"
+        else f"after `benchmarks/personal_experiment.py`, whose SE GRU-{args.size} it starts from"
+    )
     body = f"""## Personalization from a meta-learned start (Reptile)
 
-`python benchmarks/personal_meta.py --outer {args.outer} --inner {args.inner} --tasks {args.tasks}` (after
-`benchmarks/personal_experiment.py`, whose SE GRU-{args.size} it starts from).
+`{command}` ({source}).
 
 Reptile over {args.tasks} generalist speakers of the shared set ({args.outer} outer steps of {args.inner} PSE+DP
 Adam steps at {args.lr:g}, batches of 8 one-second segments; {meta_cpu or 0:.0f} CPU seconds), starting from SE.
