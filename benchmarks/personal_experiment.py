@@ -59,19 +59,19 @@ VARIANTS = {
         True,
     ),
     "default-enhanced": (
-        "the defaults: target `enhanced` (`default`'s own enhancement of the recordings), hush's generated "
-        "training noise",
-        {"target": "enhanced"},
+        "`--target enhanced --no-own-noise` (the target is `default`'s own enhancement of the recordings), hush's "
+        "generated training noise",
+        {"target": "enhanced", "own_noise": False},
         False,
     ),
     "default-enhanced-pse": (
-        "`--target enhanced --method pse` (every frame weighted alike), generated noise",
-        {"target": "enhanced", "method": "pse"},
+        "`--target enhanced --no-own-noise --method pse` (every frame weighted alike), generated noise",
+        {"target": "enhanced", "own_noise": False, "method": "pse"},
         False,
     ),
     "default-enhanced-own": (
-        "`--target enhanced --own-noise` (also training on the noise `default` removes from the recordings), "
-        "generated noise",
+        "**the defaults**: target `enhanced`, training noise = hush's generated bank plus the noise `default` "
+        "removes from the recordings (`--own-noise`)",
         {"target": "enhanced", "own_noise": True},
         False,
     ),

@@ -101,3 +101,16 @@ def test_personalized_default_keeps_its_latency_and_streams(calls, tmp_path):
     assert not np.allclose(offline, hush.enhance(x, SR, method="default"), atol=1e-4)  # the weights did change
     streamed = np.concatenate([mine.process(x[i : i + 160]) for i in range(0, len(x), 160)] + [mine.flush()])
     np.testing.assert_allclose(streamed[mine.delay : mine.delay + len(x)], offline, atol=1e-4)
+
+
+def test_target_and_own_noise_options_reach_the_model_file(calls, tmp_path):
+    start = tmp_path / "start.pt"
+    assert main(["personalize", str(calls), "-o", str(start), "--init", TINY, "--max-steps", "2", "--quiet"]) == 0
+    assert load(start).meta["personalized"]["target"] == "recording"  # from scratch: the paper's target
+    common = ["--init", str(start), "--max-steps", "2", "--valid-every", "2", "--batch-size", "2", "--quiet"]
+    assert main(["personalize", str(calls), "-o", str(tmp_path / "a.pt"), *common]) == 0
+    assert main(["personalize", str(calls), "-o", str(tmp_path / "b.pt"), *common, "--target", "recording",
+                 "--no-own-noise"]) == 0  # fmt: skip
+    a, b = load(tmp_path / "a.pt").meta["personalized"], load(tmp_path / "b.pt").meta["personalized"]
+    assert (a["target"], a["own_noise"]) == ("enhanced", True)  # the defaults from a trained start
+    assert (b["target"], b["own_noise"]) == ("recording", False)

@@ -176,11 +176,15 @@ def test_enhanced_target_and_own_noise_come_from_the_starting_model(recordings, 
     assert all(len(n) == len(r) for n, r in zip(sig.noises[len(noises) :], sig.train, strict=True))
     own_only = training_signals(model, trained, recordings, noises, _cfg(target="recording", own_noise=True), SR)
     assert own_only.train_targets is None and len(own_only.noises) == len(sig.noises)
-    # by default a trained start teaches toward its own enhancement, a fresh one toward the recordings
+    # by default a trained start teaches toward its own enhancement, with its own noise; a fresh one toward the
+    # recordings, with the bank alone
     auto = training_signals(model, trained, recordings, noises, _cfg(), SR)
     assert auto.target == "enhanced" and np.array_equal(auto.train_targets[1], sig.train_targets[1])
+    assert auto.own_noise and len(auto.noises) == len(sig.noises)
     fresh = training_signals(model, False, recordings, noises, _cfg(), SR)
-    assert fresh.target == "recording" and fresh.train_targets is None
+    assert fresh.target == "recording" and fresh.train_targets is None and len(fresh.noises) == len(noises)
+    bank_only = training_signals(model, trained, recordings, noises, _cfg(own_noise=False), SR)
+    assert bank_only.target == "enhanced" and len(bank_only.noises) == len(noises)
 
 
 def test_teacher_outputs_in_blocks_keep_every_sample(recordings, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 
@@ -40,8 +41,10 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--own-noise",
-        action="store_true",
-        help="also train on the noise the starting model removes from the recordings (the noise of your own places)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also train on the noise the starting model removes from the recordings (the noise of your own "
+        "places); default: with the enhanced target",
     )
     p.add_argument("--batch-size", type=int, default=8, help="segments per step (default 8)")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-4 from a trained model)")

@@ -77,7 +77,8 @@ class PersonalizeConfig:
     # "recording": the recordings are the targets (the paper's PSE); "enhanced": the starting model's enhancement of
     # them; "auto": "enhanced" from a trained model, "recording" from scratch
     target: str = "auto"
-    own_noise: bool = False  # add the noise the starting model removes from the recordings to the training noise
+    # add the noise the starting model removes from the recordings to the training noise; None: with target "enhanced"
+    own_noise: bool | None = None
 
     def check(self) -> None:
         if self.method not in METHODS:
@@ -238,6 +239,7 @@ class Signals:
     valid_targets: list[np.ndarray] | None
     noises: list[np.ndarray]
     target: str  # "recording" or "enhanced"
+    own_noise: bool
 
 
 def training_signals(
@@ -251,18 +253,19 @@ def training_signals(
     train, valid = apply_split(recordings, cuts)
     noises = list(noises)
     target = ("enhanced" if trained else "recording") if cfg.target == "auto" else cfg.target
-    if target == "recording" and not cfg.own_noise:
-        return Signals(train, valid, None, None, noises, target)
+    own = target == "enhanced" if cfg.own_noise is None else cfg.own_noise
+    if target == "recording" and not own:
+        return Signals(train, valid, None, None, noises, target, own)
     if not trained:
         what = "the training noise" if target == "recording" else "the targets"
         raise HushError(f"--init {cfg.init}: an untrained model cannot enhance the recordings for {what}")
     train_enh, valid_enh = apply_split(teacher_outputs(model, recordings), cuts)
-    if cfg.own_noise:  # what the starting model removes: the noise of the user's own places
+    if own:  # what the starting model removes: the noise of the user's own places
         residuals = [r - e for r, e in zip(train, train_enh, strict=True)]
         noises += [x for x in residuals if len(x) and np.mean(x.astype(np.float64) ** 2) > 1e-10]
     if target == "recording":
-        return Signals(train, valid, None, None, noises, target)
-    return Signals(train, valid, train_enh, valid_enh, noises, target)
+        return Signals(train, valid, None, None, noises, target, own)
+    return Signals(train, valid, train_enh, valid_enh, noises, target, own)
 
 
 def personalize_arrays(
@@ -383,7 +386,7 @@ def personalize_arrays(
     model.load_state_dict(best_state)
     model.eval()
     info = {
-        "init": cfg.init, "method": cfg.method, "target": sig.target, "own_noise": cfg.own_noise, "steps": step,
+        "init": cfg.init, "method": cfg.method, "target": sig.target, "own_noise": sig.own_noise, "steps": step,
         "best_step": best_step,
         "minutes_of_recordings": round(seconds / 60, 2), "valid_loss_start": start_loss, "valid_loss_best": best_loss,
     }  # fmt: skip
