@@ -47,16 +47,11 @@ METRICS = ["si_sdr", "pesq_wb", "estoi"]
 # hush personalize --init default variants: (what the table says of them, PersonalizeConfig options, whether the
 # training noise is the experiment's real noise pool (--noise) rather than hush's generated bank)
 VARIANTS = {
-    "default": (
-        "`--target recording` (the paper's target: the recordings themselves), hush's generated training noise",
-        {"target": "recording"},
+    "default-enhanced-own": (
+        "**the defaults**: target `enhanced`, training noise = hush's generated bank plus the noise `default` "
+        "removes from the recordings (`--own-noise`)",
+        {"target": "enhanced", "own_noise": True},
         False,
-    ),
-    "default-lr": ("`--target recording`, generated noise, `--lr 3e-5`", {"target": "recording", "lr": 3e-5}, False),
-    "default-noise": (
-        "`--target recording`, `--noise` with the experiment's training noise pool",
-        {"target": "recording"},
-        True,
     ),
     "default-enhanced": (
         "`--target enhanced --no-own-noise` (the target is `default`'s own enhancement of the recordings), hush's "
@@ -69,11 +64,16 @@ VARIANTS = {
         {"target": "enhanced", "own_noise": False, "method": "pse"},
         False,
     ),
-    "default-enhanced-own": (
-        "**the defaults**: target `enhanced`, training noise = hush's generated bank plus the noise `default` "
-        "removes from the recordings (`--own-noise`)",
-        {"target": "enhanced", "own_noise": True},
+    "default": (
+        "`--target recording` (the paper's target: the recordings themselves), hush's generated training noise",
+        {"target": "recording"},
         False,
+    ),
+    "default-lr": ("`--target recording`, generated noise, `--lr 3e-5`", {"target": "recording", "lr": 3e-5}, False),
+    "default-noise": (
+        "`--target recording`, `--noise` with the experiment's training noise pool",
+        {"target": "recording"},
+        True,
     ),
 }
 SCALES = {
@@ -129,7 +129,7 @@ class Experiment:
             "steps": res.steps, "best_step": res.best_step, "valid_start": res.valid_loss_start,
             "valid_best": res.valid_loss_best, "wall_s": time.time() - t0, "cpu_s": time.process_time() - c0,
             "stopped": res.stopped, "minutes_of_recordings": sum(len(x) for x in recs) / 16000 / 60,
-            "budget_minutes": cfg.minutes,
+            "budget_minutes": cfg.minutes, "max_steps": cfg.max_steps,
         }  # fmt: skip
         with replace_into(out.with_suffix(".json")) as tmp:
             tmp.write_text(json.dumps(info))
@@ -337,11 +337,14 @@ def default_table(exp: Experiment, get, variant: str, noise: str) -> list[str]:
     first = json.loads((exp.work / "models" / f"{system}-{exp.users[0]}.json").read_text())
     minutes = first.get("budget_minutes", exp.scale["default_minutes"])
     flag = "--lr-minutes" if variant == "default-lr" else "--default-minutes"
+    cap = first.get("max_steps")
     lines = [
         "",
-        f"`python benchmarks/personal_experiment.py --stage {variant} {flag} {minutes:g}`: `hush personalize "
-        f"RECORDINGS -o me.pt` (SE→PSE+DP from the bundled `default`, {noise}, a budget of {minutes:g} minutes of "
-        "wall time per user on one thread of a CPU shared with other jobs, validation every 50 steps, stopping "
+        f"`python benchmarks/personal_experiment.py --stage {variant} {flag} {minutes:g}"
+        + (f" --default-max-steps {cap}" if cap else "")
+        + f"`: `hush personalize RECORDINGS -o me.pt` (SE→PSE+DP from the bundled `default`, {noise}, a budget of "
+        f"{minutes:g} minutes of wall time{f' and {cap} steps' if cap else ''} per user on one thread of a CPU "
+        "shared with other jobs, validation every 50 steps, stopping "
         "after 5 without improvement) against `default`, per user and pooled, paired-bootstrap 95 % intervals of "
         "the difference:",
         "",
