@@ -1,4 +1,7 @@
-"""Ship the personalization starts: ``gru64/128/256.pt`` and ``meta.pt`` (fp16) with their model cards.
+"""Ship the personalization starts ``gru64/128/256.pt`` (fp16) with their model cards.
+
+The meta-learned start of stage 2 is not shipped: from these generalists it reached the SE start's result in no
+fewer steps (BENCHMARKS.md "personalization-meta").
 
     python recipes/personal/ship.py runs/personal/starts --se-steps 6000
 """
@@ -79,19 +82,6 @@ def main() -> None:
             reproduce=f"Stage 1 trains it ({args.se_steps} steps; `SE_STEPS` changes that).",
             record=_record(info),
         ))  # fmt: skip
-    src = models / "meta-gru64.pt"
-    model = load(src)
-    reptile = model.meta.get("reptile", {})
-    _ship(src, args.dest, "meta", 64, dict(
-        name="meta", hidden=64,
-        summary="The 64-unit generalist `gru64` moved by Reptile (Nichol et al. 2018) towards weights from which a "
-        "few PSE+DP steps on one speaker's recordings go far: a meta-learned start.",
-        data=f"Reptile from `gru64`: {reptile.get('outer_steps')} outer steps of {reptile.get('inner_steps')} "
-        f"PSE+DP steps (Adam {reptile.get('inner_lr')}), each on one of 40 generalist speakers whose utterances, "
-        "mixed with one half of the training noise at 0…15 dB, stand in for their recordings.",
-        reproduce="Stage 2 meta-trains it from stage 1's `gru64`.",
-        record=f"- CPU seconds of Reptile: {model.meta.get('cpu_s', 0):.0f}",
-    ))  # fmt: skip
 
 
 def _ship(src: Path, dest: Path, name: str, hidden: int, fields: dict) -> None:

@@ -1,12 +1,11 @@
-"""The bundled starting points of personalization (``gru64``, ``gru128``, ``gru256``, ``meta``): small files with
-cards, trained generalists that enhance real speech, and usable as ``hush personalize --init``."""
+"""The bundled starting points of personalization (``gru64``, ``gru128``, ``gru256``): small files with cards,
+trained generalists that enhance real speech, and usable as ``hush personalize --init``."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
 import hush
 from hush.metrics import si_sdr
@@ -14,7 +13,7 @@ from hush.models.model_file import load
 from hush.pretrained import bundled_path
 from hush.training.personalize import PersonalizeConfig, initial_model, personalize_arrays
 
-STARTS = [n for n in ("gru64", "gru128", "gru256", "meta") if bundled_path(n) is not None]
+STARTS = [n for n in ("gru64", "gru128", "gru256") if bundled_path(n) is not None]
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 pytestmark = pytest.mark.skipif(not STARTS, reason="personalization starts not shipped")
 
@@ -37,14 +36,12 @@ def test_small_files_with_cards_that_enhance_real_speech(name, demo):
     assert si_sdr(clean, y) > si_sdr(clean, noisy) + 2.0
 
 
-def test_sizes_grow_and_meta_is_a_moved_gru64():
-    if not {"gru64", "gru128", "gru256"} <= set(STARTS):
+def test_sizes_grow():
+    if STARTS != ["gru64", "gru128", "gru256"]:
         pytest.skip("not every size shipped")
-    sizes = [load(bundled_path(n)).num_parameters() for n in ("gru64", "gru128", "gru256")]
+    sizes = [load(bundled_path(n)).num_parameters() for n in STARTS]
     assert sizes == sorted(sizes) and sizes[0] < sizes[2] / 4
-    if "meta" in STARTS:
-        g, m = load(bundled_path("gru64")).state_dict(), load(bundled_path("meta")).state_dict()
-        assert g.keys() == m.keys() and any(not torch.equal(g[k], m[k]) for k in g)
+    assert [load(bundled_path(n)).config["hidden"] for n in STARTS] == [64, 128, 256]
 
 
 def test_personalize_from_a_bundled_start(demo, tmp_path):

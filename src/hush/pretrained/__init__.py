@@ -2,8 +2,7 @@
 
 ``default`` is the causal real-time model and ``hq`` the best-quality non-causal one. Each is a hush model file
 (``<name>.pt``, see :mod:`hush.models.model_file`) next to its model card (``<name>.md``). ``gru64``, ``gru128`` and
-``gru256`` are small generalists meant as starting points of personalization (``hush personalize --init``),
-``meta`` is ``gru64`` meta-learned to personalize in few steps, and
+``gru256`` are small generalists meant as starting points of personalization (``hush personalize --init``), and
 ``snr.pt`` is the frame-wise SNR predictor of ``hush snr`` and data purification (:mod:`hush.models.snr`).
 """
 
@@ -22,7 +21,6 @@ BUNDLED = {
     "gru64": "bundled 2-layer GRU mask, 64 units: a generalist to personalize (hush personalize --init gru64)",
     "gru128": "bundled 2-layer GRU mask, 128 units: a generalist to personalize",
     "gru256": "bundled 2-layer GRU mask, 256 units: a generalist to personalize",
-    "meta": "bundled 2-layer GRU mask, 64 units, meta-learned (Reptile) to personalize in few steps",
 }
 HERE = Path(str(resources.files(__name__)))
 
