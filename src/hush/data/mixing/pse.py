@@ -37,11 +37,18 @@ _SILENT = 1e-10  # mean power below which a segment holds nothing to scale an SN
 def _segment(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A random ``n``-sample segment of ``x`` and its 0/1 validity (zero-padded when ``x`` is shorter)."""
     start = _start(x, n, rng)
-    return _cut(x, start, n), _cut(np.ones(len(x)), start, n)
+    return _cut(x, start, n), _valid(len(x), start, n)
 
 
 def _start(x: np.ndarray, n: int, rng: np.random.Generator) -> int:
     return int(rng.integers(0, len(x) - n + 1)) if len(x) >= n else 0
+
+
+def _valid(length: int, start: int, n: int) -> np.ndarray:
+    """The 0/1 validity of ``_cut(x, start, n)`` for ``x`` of ``length`` samples."""
+    mask = np.zeros(n)
+    mask[: max(0, min(n, length - start))] = 1.0
+    return mask
 
 
 def _cut(x: np.ndarray, start: int, n: int) -> np.ndarray:
@@ -109,7 +116,7 @@ class PSEDataset(Dataset):
             k = int(rng.choice(len(self.recordings), p=self.p))
             rec = self.recordings[k]
             start = _start(rec, self.segment, rng)
-            premix, mask = _cut(rec, start, self.segment), _cut(np.ones(len(rec)), start, self.segment)
+            premix, mask = _cut(rec, start, self.segment), _valid(len(rec), start, self.segment)
             if np.mean(premix**2) > _SILENT:
                 break
         noise = _loop_segment(self.noises[int(rng.integers(len(self.noises)))], self.segment, rng)
