@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VARIANTS=${VARIANTS:-reverb,tel}
-SYSTEMS=${SYSTEMS:-default,hq,wpe,mmse-lsa,noisereduce,rnnoise,nsnet2,gtcrn,deepfilternet3}
+SYSTEMS=${SYSTEMS:-default,hq,tiny,wpe,mmse-lsa,noisereduce,rnnoise,nsnet2,gtcrn,deepfilternet3}
 HUSH=${HUSH:-.venv/bin/hush}
 REUSE=${REUSE:-}
 for v in ${VARIANTS//,/ }; do
@@ -25,7 +25,7 @@ for v in ${VARIANTS//,/ }; do
   json=benchmarks/results/compare_dev_$v.json
   md=$(mktemp)
   "$HUSH" compare --clean "$dir/clean" --noisy "$dir/noisy" --systems "$SYSTEMS" --threads 1 -q --metrics "$metrics" \
-    ${REUSE:+--reuse "$json"} --json "$json.part" --markdown "$md"
+    $( [ -n "$REUSE" ] && [ -f "$json" ] && echo --reuse "$json") --json "$json.part" --markdown "$md"
   mv "$json.part" "$json"
   {
     echo "## $title"
@@ -37,4 +37,5 @@ for v in ${VARIANTS//,/ }; do
   } | .venv/bin/python benchmarks/bench_md.py "compare-dev-$v"
   rm -f "$md"
 done
+.venv/bin/python benchmarks/targets.py > /dev/null
 echo "BENCHMARKS.md updated"

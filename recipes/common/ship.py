@@ -13,7 +13,10 @@ cost of the shipped file, each stage's steps and wall time (from its run folder;
 the card being replaced), and the results on ../shared/data/dev from ``benchmarks/results/compare_dev.json`` (and
 ``p808_dev.json``; run ``bash benchmarks/compare_dev.sh`` first, then ship again) and the recognizer's WER on the ASR
 dev set from ``benchmarks/results/asr_dev.json`` (``bash benchmarks/asr_dev.sh``). ``--card-only`` also stores
-changed ``presets`` in the shipped file, its weights unchanged. Writes
+changed ``presets`` in the shipped file, its weights unchanged. ``--asr-preset TABLE`` takes the ``asr`` preset from
+``recipes/common/tune_asr_preset.py``'s table instead of card.yaml (the table is kept as ``RECIPE/logs/asr_preset.csv``
+and used by later ships); ``--checkpoint selected.pt`` ships the choice of
+``recipes/common/select_checkpoint.py`` and puts its table on the card (kept as ``RECIPE/logs/selection.csv``). Writes
 ``src/hush/pretrained/<name>.pt`` (the last stage's best checkpoint in fp16), ``src/hush/pretrained/<name>.md`` and
 ``RECIPE/logs/stageNN-{train,valid}.csv``.
 """
@@ -21,6 +24,7 @@ changed ``presets`` in the shipped file, its weights unchanged. Writes
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import shutil
@@ -38,9 +42,10 @@ from hush.training import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
-METRICS = ("pesq_wb", "pesq_nb", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
+METRICS = ("pesq_wb", "pesq_nb", "estoi", "si_sdr", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl", "dnsmos_p808")
 PEERS = ("rnnoise", "nsnet2", "gtcrn", "noisereduce", "deepfilternet3", "mmse-lsa")
 
+# The first version's data (the v1 recipes); later recipes name theirs in card.yaml (``training_data``).
 DATA = """\
 The project's shared set (`../shared/data`, see its README), mixed on the fly by `hush train` (`data.kind:
 manifests`, 3 s segments, SNR −5…20 dB, 1–3 noises, level −35…−15 dBFS, no reverberation). Validation (model
@@ -114,7 +119,25 @@ def stage_facts(n: int, run: Path, previous: dict) -> tuple[str, float, str] | N
     return previous.get(n)
 
 
-def stages_section(name: str, recipe: Path, previous: dict, meta: dict, note: str) -> str:
+def selection_table(csv_path: Path) -> str:
+    """``recipes/common/select_checkpoint.py``'s table: each candidate's validation quality and WER."""
+    with open(csv_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = [
+        "| step | PESQ-WB + ESTOI (validation) | WER (ASR validation set) | score |",
+        "|---|---|---|---|",
+    ]
+    best = max(rows, key=lambda r: float(r["score"]))
+    for r in sorted(rows, key=lambda r: int(r["step"])):
+        mark = " (shipped)" if r is best else ""
+        quality, wer, score = (float(r[k]) for k in ("pesq_wb+estoi", "wer", "score"))
+        out.append(f"| {r['step']}{mark} | {quality:.4f} | {wer:.4f} | {score:.4f} |")
+    return "\n".join(out)
+
+
+def stages_section(
+    name: str, recipe: Path, previous: dict, meta: dict, note: str, selection: Path | None = None
+) -> str:
     try:
         rel = recipe.relative_to(ROOT)
     except ValueError:  # a recipe outside the repository (tests)
@@ -131,14 +154,26 @@ def stages_section(name: str, recipe: Path, previous: dict, meta: dict, note: st
         lines.append(f"| {n} | `{conf.name}` | {facts[0]} | {facts[2]} |")
     logs = sorted((recipe / "logs").glob("stage*-valid.csv"))
     cfg = meta.get("config", {}).get("train", {})
-    lines += [
-        "",
+    total_line = (
         f"Total: {fmt_h(total)} of training on 2 CPU cores (no GPU), two runs sharing the machine, one torch thread"
-        " each" + (f"; stages {', '.join(map(str, missing))}: not recorded." if missing else "."),
-        f"Each stage warm-starts from the previous stage's best checkpoint; the shipped weights are the last stage's"
-        f" best checkpoint on validation {cfg.get('select_metric', 'pesq_wb')} (step {meta.get('step', '?')}),"
-        " stored in fp16.",
-    ]
+        " each" + (f"; stages {', '.join(map(str, missing))}: not recorded." if missing else ".")
+    )
+    chosen = (
+        f"the checkpoint chosen among the run's validated snapshots by PESQ-WB + ESTOI − WER (table below; step"
+        f" {meta.get('step', '?')})"
+        if selection
+        else f"best checkpoint on validation {cfg.get('select_metric', 'pesq_wb')} (step {meta.get('step', '?')})"
+    )
+    if len(stages(recipe)) == 1:
+        how = f"Trained from scratch in one run (resumed across sessions); the shipped weights are its {chosen}"
+    else:
+        how = (
+            "Each stage warm-starts from the previous stage's best checkpoint; the shipped weights are the last"
+            f" stage's {chosen}"
+        )
+    lines += ["", total_line, how + ", stored in fp16."]
+    if selection:
+        lines += ["", selection_table(selection)]
     if note:
         lines += ["", note.strip()]
     if logs:
@@ -235,7 +270,8 @@ def results_section(name: str, compare: Path, p808: Path) -> str:
     out = [
         "Measured with `bash benchmarks/compare_dev.sh` (`hush compare`, one thread, one run for all systems) on"
         " ../shared/data/dev (120 files, SNR −5…20 dB, noise sources kept out of training). DNSMOS columns are P.835"
-        " SIG/BAK/OVRL. Differences: mean [95 % paired-bootstrap interval].",
+        " SIG/BAK/OVRL and P.808 (a quality predictor that no training run used). Differences: mean [95 %"
+        " paired-bootstrap interval].",
         "",
         "| system | " + " | ".join(cols) + " | RTF |",
         "|---|" + "---|" * (len(cols) + 1),
@@ -255,7 +291,7 @@ def results_section(name: str, compare: Path, p808: Path) -> str:
             b = [f.get(m, np.nan) for f in systems[other]["per_file"]]
             cells.append(str(paired_bootstrap(a, b)))
         out.append(f"| {name} − {other} | " + " | ".join(cells) + " |")
-    if p808.exists():
+    if "dnsmos_p808" not in cols and p808.exists():  # runs before compare_dev.sh scored P.808 itself
         pd = json.loads(p808.read_text())["systems"]
         if name in pd:
             a = [f.get("dnsmos_p808", np.nan) for f in pd[name]["per_file"]]
@@ -287,6 +323,48 @@ def results_section(name: str, compare: Path, p808: Path) -> str:
     return "\n".join(out)
 
 
+VARIANTS = {
+    "reverb": ("Reverberant dev (held-out simulated rooms; scored against the direct path plus 50 ms)", "wpe"),
+    "tel": ("Telephone-band dev (dev resampled to 8 kHz; PESQ-NB at 8 kHz)", None),
+}
+
+
+def variants_section(name: str, compare: Path) -> str:
+    """Means on the reverberant and telephone-band dev variants (``compare_dev_{reverb,tel}.json`` beside
+    ``compare``) and this model's differences from the unprocessed input and each peer there."""
+    out = []
+    for variant, (title, extra) in VARIANTS.items():
+        path = compare.with_name(f"{compare.stem}_{variant}.json")
+        if not path.exists():
+            continue
+        systems = json.loads(path.read_text())["systems"]
+        if name not in systems:
+            continue
+        cols = [m for m in METRICS if m in systems[name]["mean"]]
+        others = [s for s in ("noisy", *PEERS, *((extra,) if extra else ())) if s in systems]
+        out += [
+            "",
+            f"{title}, `bash benchmarks/compare_variants.sh`; {name} − system: mean [95 % paired-bootstrap interval]:",
+            "",
+            "| system | " + " | ".join(cols) + " | " + " | ".join(f"{name} − system: {m}" for m in cols) + " |",
+            "|---|" + "---|" * (2 * len(cols)),
+            f"| {name} | " + " | ".join(f"{systems[name]['mean'][m]:.3f}" for m in cols) + " |" + " |" * len(cols),
+        ]
+        for o in others:
+            diffs = [
+                str(
+                    paired_bootstrap(
+                        [f.get(m, np.nan) for f in systems[name]["per_file"]],
+                        [f.get(m, np.nan) for f in systems[o]["per_file"]],
+                    )
+                )
+                for m in cols
+            ]
+            means = " | ".join(f"{systems[o]['mean'][m]:.3f}" for m in cols)
+            out.append(f"| {o} | {means} | " + " | ".join(diffs) + " |")
+    return "\n".join(out)
+
+
 def _bullets(items) -> str:
     return "\n".join(f"- {' '.join(str(i).split())}" for i in items)
 
@@ -295,11 +373,26 @@ def _para(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in str(text).strip().split("\n\n"))
 
 
-def card(
-    name: str, recipe: Path, model, shipped: Path, previous: dict, compare: Path, p808: Path, asr: Path
-) -> str:
+def training_data(info: dict) -> str:
+    """The card's data section: ``training_data`` of card.yaml (text, or ``@path`` of a file relative to the
+    repository root), else the first version's data."""
+    text = info.get("training_data")
+    if not text:
+        return DATA
+    text = str(text).strip()
+    return (ROOT / text[1:]).read_text().strip() if text.startswith("@") else text
+
+
+def selection(recipe: Path) -> Path | None:
+    """The selection table of the shipped checkpoint (``logs/selection.csv``, stored by a ship of ``selected.pt``)."""
+    path = recipe / "logs" / "selection.csv"
+    return path if path.exists() else None
+
+
+def card(name: str, recipe: Path, model, shipped: Path, previous: dict, compare: Path, p808: Path, asr: Path) -> str:
     info = yaml.safe_load((recipe / "card.yaml").read_text())
     meta = model.meta if isinstance(getattr(model, "meta", None), dict) else {}
+    results = results_section(name, compare, p808) + variants_section(name, compare) + "\n\n" + asr_section(name, asr)
     return Template(TEMPLATE.read_text()).substitute(
         name=name,
         version=info["version"],
@@ -307,12 +400,23 @@ def card(
         intended_use=_para(info["intended_use"]),
         limits=_bullets(info["limits"]),
         architecture=architecture(model, shipped, meta),
-        training_data=DATA,
+        training_data=training_data(info),
         command=info["command"].strip(),
-        stages=stages_section(name, recipe, previous, meta, _para(info.get("reproduce_note", ""))),
-        results=results_section(name, compare, p808) + "\n\n" + asr_section(name, asr),
+        stages=stages_section(name, recipe, previous, meta, _para(info.get("reproduce_note", "")), selection(recipe)),
+        results=results,
         changelog=_bullets(info["changelog"]),
     )
+
+
+def asr_preset(table: Path) -> dict | None:
+    """The ``asr`` preset from ``recipes/common/tune_asr_preset.py``'s table: the admissible setting (WER at or below
+    the unprocessed input's at every SNR) with the lowest pooled WER, or ``None`` when no setting is admissible."""
+    with open(table, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("admissible") == "True"]
+    if not rows:
+        return None
+    setting = json.loads(min(rows, key=lambda r: float(r["wer"]))["setting"])
+    return {k: v for k, v in setting.items() if v is not None and not (k == "mix" and v == 1.0)}
 
 
 def with_inference(meta: dict, atten_lim_db: float | None, presets: dict) -> dict:
@@ -343,13 +447,30 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="default suppression limit stored in the file (chosen on own validation, never dev)",
     )
+    ap.add_argument(
+        "--asr-preset",
+        type=Path,
+        default=None,
+        help="tune_asr_preset.py's table: its winner becomes the `asr` preset (kept in RECIPE/logs)",
+    )
     args = ap.parse_args(argv)
     recipe = args.recipe.resolve()
     dest = args.out / f"{args.name}.pt"
     card_path = dest.with_suffix(".md")
     previous = previous_stages(card_path.read_text()) if card_path.exists() else {}
     info = yaml.safe_load((recipe / "card.yaml").read_text())
-    presets = info.get("presets") or {}
+    presets = dict(info.get("presets") or {})
+    kept_table = recipe / "logs" / "asr_preset.csv"
+    if args.asr_preset is not None and args.asr_preset.resolve() != kept_table.resolve():
+        kept_table.parent.mkdir(exist_ok=True)
+        shutil.copy(args.asr_preset, kept_table)
+    if kept_table.exists():  # the tuned preset replaces card.yaml's
+        chosen = asr_preset(kept_table)
+        if chosen is None:
+            presets.pop("asr", None)
+            print(f"{kept_table}: no admissible setting, no ASR preset")
+        else:
+            presets["asr"] = chosen
     if args.card_only:
         model = load(dest)
         if (model.meta.get("inference") or {}).get("presets", {}) != presets:  # weights unchanged, metadata updated
@@ -363,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
         dest.chmod(0o644)  # package data: readable by everyone
         logs = recipe / "logs"
         logs.mkdir(exist_ok=True)
+        chosen = runs[-1][2] / "selection.csv"
+        if Path(args.checkpoint).name == "selected.pt" and chosen.exists():
+            shutil.copy(chosen, logs / "selection.csv")
+        else:
+            (logs / "selection.csv").unlink(missing_ok=True)
         for n, _, run in runs:  # a stage whose run folder is gone keeps the log an earlier ship stored
             for part in ("train", "valid"):
                 if (run / f"{part}.csv").exists():

@@ -38,3 +38,9 @@ if in_range 4; then
   echo "         the unprocessed input at any SNR of the ASR validation set (runs/default/asr_preset.csv)"
   "$python" recipes/common/tune_asr_preset.py "$run/selected.pt" data/asr-valid-default --out "$run/asr_preset.csv"
 fi
+
+if in_range 5; then
+  echo "stage 5: ship: src/hush/pretrained/default.pt (fp16) with its ASR preset, measured on dev, its variants and the"
+  echo "         ASR dev set beside the peers, and its card src/hush/pretrained/default.md"
+  ship_model default
+fi

@@ -21,3 +21,26 @@ if in_range 1; then
   echo "stage 1: train from scratch (checkpoints every 250 steps; the RIR banks are simulated once, about 7 minutes)"
   train recipes/tiny/conf/train.yaml
 fi
+
+if in_range 2; then
+  echo "stage 2: the ASR validation set (validation speakers with transcripts, validation noise, 0/5/10 dB)"
+  [ -f data/asr-valid-tiny/transcripts.txt ] ||
+    "$python" recipes/common/make_asr_valid.py recipes/tiny/conf/train.yaml data/asr-valid-tiny
+fi
+
+if in_range 3; then
+  echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/tiny/selected.pt)"
+  "$python" recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-tiny --top 5
+fi
+
+if in_range 4; then
+  echo "stage 4: the ASR-safe preset: suppression limit and mix that lower the recognizer's WER most, never above"
+  echo "         the unprocessed input at any SNR of the ASR validation set (runs/tiny/asr_preset.csv)"
+  "$python" recipes/common/tune_asr_preset.py "$run/selected.pt" data/asr-valid-tiny --out "$run/asr_preset.csv"
+fi
+
+if in_range 5; then
+  echo "stage 5: ship: src/hush/pretrained/tiny.pt (fp16) with its ASR preset, measured on dev, its variants and the"
+  echo "         ASR dev set beside the peers, and its card src/hush/pretrained/tiny.md"
+  ship_model tiny
+fi

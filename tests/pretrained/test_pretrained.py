@@ -39,9 +39,14 @@ def test_files_and_limits():
         assert (PRETRAINED / "hq.pt").stat().st_size <= 8_000_000 and (PRETRAINED / "hq.md").exists()
         hq = resolve("hq").model
         assert not hq.causal and hq.num_parameters() > default.num_parameters()
+    if "tiny" in names():  # the edge budget: under 0.5 MB on disk, causal, streaming, the same latency budget
+        assert (PRETRAINED / "tiny.pt").stat().st_size <= 500_000 and (PRETRAINED / "tiny.md").exists()
+        tiny = resolve("tiny").model
+        assert tiny.causal and tiny.supports_streaming and tiny.latency_ms <= 32.0
+        assert tiny.num_parameters() < default.num_parameters()
 
 
-@pytest.mark.parametrize("method", ["default", "hq"])
+@pytest.mark.parametrize("method", ["default", "hq", "tiny"])
 def test_improves_the_demo_clip(demo, method):
     if method not in names():
         pytest.skip(f"{method} not shipped")

@@ -121,3 +121,56 @@ def test_ship_writes_weights_card_and_logs_and_rewrites_the_card_alone(tmp_path)
     (recipe / "card.yaml").write_text(yaml.safe_dump(info))
     with pytest.raises(MethodError, match="atten_lim_db must be a positive"):
         ship.main([*args, "--card-only"])
+
+
+def test_ship_of_a_selected_checkpoint_puts_the_selection_preset_and_data_on_the_card(tmp_path):
+    ship = _ship()
+    recipe, out, run = tmp_path / "recipe", tmp_path / "pretrained", tmp_path / "runs" / "one"
+    (recipe / "conf").mkdir(parents=True)
+    out.mkdir()
+    run.mkdir(parents=True)
+    conf = {"model": {"arch": "gru"}, "data": {"kind": "synthetic"}, "train": {"out_dir": str(run)}}
+    (recipe / "conf" / "train.yaml").write_text(yaml.safe_dump(conf))
+    model = build_model("gru", hidden=16, layers=1, n_fft=128, hop=64)
+    save(model, run / "selected.pt", meta={"step": 2000, "wall_seconds": 7200.0})
+    save(model, run / "best.pt", meta={"step": 3000, "wall_seconds": 9000.0})
+    (run / "summary.json").write_text(json.dumps({"steps": 3000, "wall_seconds": 9000.0}))
+    (run / "selection.csv").write_text("step,pesq_wb+estoi,wer,score\n3000,2.5,0.9,1.6\n2000,2.45,0.8,1.65\n")
+    table = run / "asr_preset.csv"  # gone with the run folder below: the recipe keeps a copy
+    rows = [
+        ('"{""atten_lim_db"": 6.0, ""mix"": 1.0}"', 0.70, "True"),
+        ('"{""atten_lim_db"": null, ""mix"": 0.7}"', 0.65, "True"),
+        ('"{""atten_lim_db"": null, ""mix"": 1.0}"', 0.60, "False"),  # lowest WER, but above the input at one SNR
+    ]
+    table.write_text("setting,wer,admissible\n" + "".join(f"{s},{w},{a}\n" for s, w, a in rows))
+    info = {
+        "version": "v2",
+        "summary": "A model.",
+        "intended_use": "Tests.",
+        "limits": ["None."],
+        "command": "bash recipes/x/run.sh",
+        "changelog": ["v2: from scratch."],
+        "training_data": "@recipes/common/training_data.md",
+    }
+    (recipe / "card.yaml").write_text(yaml.safe_dump(info))
+    args = ["x", str(recipe), "--out", str(out), "--compare", str(tmp_path / "none.json")]
+    assert ship.main([*args, "--checkpoint", "selected.pt", "--asr-preset", str(table)]) == 0
+    shipped = load(out / "x.pt")
+    assert shipped.meta["step"] == 2000
+    assert shipped.meta["inference"]["presets"] == {"asr": {"mix": 0.7}}
+    card = (out / "x.md").read_text()
+    assert "Trained from scratch in one run" in card and "PESQ-WB + ESTOI − WER" in card
+    assert "| 2000 (shipped) | 2.4500 | 0.8000 | 1.6500 |" in card and "| 3000 | 2.5000 |" in card
+    assert "| 1 | `train.yaml` | 3000 | 2.50 h (150 min) |" in card
+    assert "Mini LibriSpeech" in card and "speechocean762 (210 training speakers)" not in card
+    assert (recipe / "logs" / "selection.csv").exists()
+    # the card alone, run folders gone: the selection table stays (kept in the recipe's logs)
+    shutil.rmtree(tmp_path / "runs")
+    assert ship.main([*args, "--card-only"]) == 0
+    assert (out / "x.md").read_text() == card
+    assert load(out / "x.pt").meta["inference"]["presets"] == {"asr": {"mix": 0.7}}
+    # shipping the best checkpoint instead drops the stale selection
+    run.mkdir(parents=True)
+    save(model, run / "best.pt", meta={"step": 3000, "wall_seconds": 9000.0})
+    assert ship.main(args) == 0
+    assert not (recipe / "logs" / "selection.csv").exists() and "(shipped)" not in (out / "x.md").read_text()

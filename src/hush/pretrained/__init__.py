@@ -1,6 +1,7 @@
 """Bundled pretrained models, registered as methods when their weight files ship in this package.
 
-``default`` is the causal real-time model and ``hq`` the best-quality non-causal one. Each is a hush model file
+``default`` is the causal real-time model, ``hq`` the best-quality non-causal one and ``tiny`` the causal edge model
+(under 0.5 MB). Each is a hush model file
 (``<name>.pt``, see :mod:`hush.models.model_file`) next to its model card (``<name>.md``). ``gru64``, ``gru128`` and
 ``gru256`` are small generalists meant as starting points of personalization (``hush personalize --init``), and
 ``snr.pt`` is the frame-wise SNR predictor of ``hush snr`` and data purification (:mod:`hush.models.snr`).
@@ -18,6 +19,7 @@ from hush.models.model_file import load_enhancer
 BUNDLED = {
     "default": "bundled causal real-time model (16 kHz; any input rate is resampled)",
     "hq": "bundled best-quality non-causal model (16 kHz)",
+    "tiny": "bundled causal edge model, under 0.5 MB (16 kHz)",
     "gru64": "bundled 2-layer GRU mask, 64 units: a generalist to personalize (hush personalize --init gru64)",
     "gru128": "bundled 2-layer GRU mask, 128 units: a generalist to personalize",
     "gru256": "bundled 2-layer GRU mask, 256 units: a generalist to personalize",
