@@ -6,7 +6,9 @@
 RECIPE holds ``conf/NN-*.yaml`` (the training stages in order, or the one ``conf/train.yaml`` of a single-stage
 recipe; each config's ``train.out_dir`` is its run folder) and ``card.yaml`` (the model-specific text of the card:
 version, summary, intended use, limits, the reproduce command, notes, the changelog, and optionally
-``inference_config``: inference-only options the shipped file carries, such as ``feature_floor``; ``presets``: named
+``inference_config``: inference-only options the shipped file carries, such as ``feature_floor``;
+``handles_band_limited``: whether the model is fit for telephone-band input (stored in the file; without it hush
+warns on such input); ``presets``: named
 suppression settings stored in the file, such as the ``asr`` one of ``recipes/common/tune_asr_preset.py``). The card is
 ``recipes/common/model_card_template.md`` filled in with that text and with what is measured: the architecture and
 cost of the shipped file, each stage's steps and wall time (from its run folder; for a run folder that is gone, from
@@ -431,6 +433,14 @@ def with_inference(meta: dict, atten_lim_db: float | None, presets: dict) -> dic
     return {**meta, "inference": inference} if inference else {k: v for k, v in meta.items() if k != "inference"}
 
 
+def with_declarations(meta: dict, info: dict) -> dict:
+    """``meta`` with what card.yaml declares about the inputs the model is fit for: ``handles_band_limited`` (trained
+    on telephone-band input and measured not to make it worse; without it hush warns on such input)."""
+    if "handles_band_limited" in info:
+        return {**meta, "handles_band_limited": bool(info["handles_band_limited"])}
+    return meta
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("name", help="bundled model name (src/hush/pretrained/NAME.pt)")
@@ -473,13 +483,14 @@ def main(argv: list[str] | None = None) -> int:
             presets["asr"] = chosen
     if args.card_only:
         model = load(dest)
-        if (model.meta.get("inference") or {}).get("presets", {}) != presets:  # weights unchanged, metadata updated
-            save(model, dest, metrics=model.metrics, meta=with_inference(model.meta, None, presets), half=True)
+        meta = with_declarations(with_inference(model.meta, None, presets), info)
+        if meta != model.meta:  # weights unchanged, metadata updated
+            save(model, dest, metrics=model.metrics, meta=meta, half=True)
     else:
         runs = stages(recipe)
         # inference-only settings the shipped file carries (the architecture's INFERENCE_OPTIONS, same weights)
         model = load(runs[-1][2] / args.checkpoint, **(info.get("inference_config") or {}))
-        meta = with_inference(model.meta, args.atten_lim_db, presets)
+        meta = with_declarations(with_inference(model.meta, args.atten_lim_db, presets), info)
         save(model, dest, metrics=model.metrics, meta=meta, half=True)
         dest.chmod(0o644)  # package data: readable by everyone
         logs = recipe / "logs"

@@ -151,6 +151,7 @@ def test_ship_of_a_selected_checkpoint_puts_the_selection_preset_and_data_on_the
         "command": "bash recipes/x/run.sh",
         "changelog": ["v2: from scratch."],
         "training_data": "@recipes/common/training_data.md",
+        "handles_band_limited": True,
     }
     (recipe / "card.yaml").write_text(yaml.safe_dump(info))
     args = ["x", str(recipe), "--out", str(out), "--compare", str(tmp_path / "none.json")]
@@ -158,6 +159,7 @@ def test_ship_of_a_selected_checkpoint_puts_the_selection_preset_and_data_on_the
     shipped = load(out / "x.pt")
     assert shipped.meta["step"] == 2000
     assert shipped.meta["inference"]["presets"] == {"asr": {"mix": 0.7}}
+    assert shipped.meta["handles_band_limited"] is True  # no band-limited warning for this model
     card = (out / "x.md").read_text()
     assert "Trained from scratch in one run" in card and "PESQ-WB + ESTOI − WER" in card
     assert "| 2000 (shipped) | 2.4500 | 0.8000 | 1.6500 |" in card and "| 3000 | 2.5000 |" in card
