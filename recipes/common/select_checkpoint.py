@@ -6,13 +6,16 @@ The run must keep its validated models (``train.keep_validated: true``: ``RUN/va
 ``valid.csv``. The ``--top`` snapshots by ``pesq_wb + estoi`` on the run's own validation set are scored for WER on
 the ASR validation set (``recipes/common/make_asr_valid.py``: validation speakers, validation noise, nothing from dev
 or the ASR dev set), and the one with the highest ``pesq_wb + estoi - wer`` is copied to ``RUN/selected.pt``. The
-table goes to ``RUN/selection.csv``. A quality-predictor gain that costs recognition is thus not selected for free.
+table goes to ``RUN/selection.csv``; each snapshot's WER is kept in ``RUN/selection.jsonl`` as it is measured, so a
+stopped selection resumes where it stopped. A quality-predictor gain that costs recognition is thus not selected for
+free.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -33,12 +36,12 @@ def wer_of(model: Path, asr_valid: Path) -> float:
     return pooled_rate(rows, "wer")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path)
     ap.add_argument("--asr-valid", type=Path, required=True)
     ap.add_argument("--top", type=int, default=5)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     set_threads(1)
     with open(args.run / "valid.csv", newline="") as fh:
         valid = {int(r["step"]): r for r in csv.DictReader(fh)}
@@ -46,9 +49,23 @@ def main() -> None:
     scored = [(float(valid[s]["pesq_wb"]) + float(valid[s]["estoi"]), s) for s in snaps if s in valid]
     if not scored:
         raise SystemExit(f"{args.run}: no validated snapshots with a valid.csv row (train.keep_validated: true?)")
+    # each snapshot's WER is kept as it is measured (the recognizer is slow), so a stopped selection resumes
+    cache_path = args.run / "selection.jsonl"
+    files = sorted(f.name for f in (args.asr_valid / "noisy").glob("*.wav"))
+    cache = {}
+    if cache_path.exists():
+        for line in cache_path.read_text().splitlines():
+            rec = json.loads(line)
+            if rec["files"] == files and rec["asr_valid"] == str(args.asr_valid):
+                cache[rec["step"]] = rec["wer"]
     table = []
     for quality, step in sorted(scored, reverse=True)[: args.top]:
-        wer = wer_of(snaps[step], args.asr_valid)
+        if step not in cache:
+            cache[step] = wer_of(snaps[step], args.asr_valid)
+            rec = {"step": step, "wer": cache[step], "asr_valid": str(args.asr_valid), "files": files}
+            with open(cache_path, "a") as fh:
+                fh.write(json.dumps(rec) + "\n")
+        wer = cache[step]
         table.append({"step": step, "pesq_wb+estoi": round(quality, 4), "wer": round(wer, 4), "score": quality - wer})
         print(f"step {step}: pesq_wb+estoi {quality:.4f}, WER {wer:.4f}", flush=True)
     best = max(table, key=lambda r: r["score"])

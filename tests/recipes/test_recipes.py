@@ -176,3 +176,35 @@ def test_ship_of_a_selected_checkpoint_puts_the_selection_preset_and_data_on_the
     save(model, run / "best.pt", meta={"step": 3000, "wall_seconds": 9000.0})
     assert ship.main(args) == 0
     assert not (recipe / "logs" / "selection.csv").exists() and "(shipped)" not in (out / "x.md").read_text()
+
+
+def test_select_checkpoint_weighs_wer_and_resumes_from_its_cache(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("select_checkpoint", RECIPES / "common" / "select_checkpoint.py")
+    sel = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sel)
+    run, asr = tmp_path / "run", tmp_path / "asr"
+    (run / "validated").mkdir(parents=True)
+    (asr / "noisy").mkdir(parents=True)
+    (asr / "noisy" / "a.wav").write_bytes(b"")
+    rows = ["step,loss,pesq_wb,estoi,si_sdr,best"]
+    quality = {1000: (1.50, 0.60), 2000: (1.80, 0.70), 3000: (1.78, 0.70), 4000: (1.70, 0.66)}
+    for step, (pesq, estoi) in quality.items():
+        (run / "validated" / f"step{step:06d}.pt").write_bytes(str(step).encode())
+        rows.append(f"{step},0.1,{pesq},{estoi},10.0,0")
+    (run / "valid.csv").write_text("\n".join(rows) + "\n")
+    wers = {2000: 0.80, 3000: 0.70, 4000: 0.60}  # 3000: 2.48 - 0.70 = 1.78 beats 2000's 1.70 and 4000's 1.76
+    calls = []
+
+    def fake_wer(model, asr_valid):
+        step = int(model.stem.removeprefix("step"))
+        calls.append(step)
+        return wers[step]
+
+    monkeypatch.setattr(sel, "wer_of", fake_wer)
+    sel.main([str(run), "--asr-valid", str(asr), "--top", "3"])
+    assert sorted(calls) == [2000, 3000, 4000]  # the three best by PESQ-WB + ESTOI; 1000 never scored
+    assert (run / "selected.pt").read_bytes() == b"3000"
+    assert "3000,2.48,0.7," in (run / "selection.csv").read_text()
+    calls.clear()
+    sel.main([str(run), "--asr-valid", str(asr), "--top", "3"])  # every WER cached: the recognizer is not run
+    assert calls == [] and (run / "selected.pt").read_bytes() == b"3000"
