@@ -119,3 +119,21 @@ def test_js_client_errors_are_one_line(tmp_path, exported):
         assert res.returncode == 1 and message in res.stderr, (args, res.stderr)
         assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_js_client_runs_an_fp16_export(tmp_path):
+    """Weights stored in fp16 (`--quantize fp16`, the edge size) run in onnxruntime-web as in hush's backend."""
+    torch.manual_seed(1)
+    model = build_model("erbdf", n_fft=320, hop=160, erb_bands=16, df_bins=32, hidden=32, layers=2).eval()
+    save(model, tmp_path / "model.pt", half=True)
+    out = tmp_path / "model16.onnx"
+    assert main(["export", "onnx", "-m", str(tmp_path / "model.pt"), "-o", str(out), "--quantize", "fp16", "-q"]) == 0
+    x = gappy_speech(1.5)
+    sf.write(tmp_path / "noisy.wav", x, SR, subtype="FLOAT")
+    assert main(["enhance", str(tmp_path / "noisy.wav"), "-o", str(tmp_path / "hush"), "-m", str(out), "-q"]) == 0
+    res = run_client(out, tmp_path / "noisy.wav", tmp_path / "js.wav")
+    assert res.returncode == 0, res.stderr
+    ref, _ = sf.read(tmp_path / "hush" / "noisy.wav", dtype="float64")
+    got, _ = sf.read(tmp_path / "js.wav", dtype="float64")
+    snr = 10 * np.log10(np.sum(ref**2) / max(np.sum((ref - got) ** 2), 1e-30))
+    assert snr >= 100, f"JavaScript client vs hush's onnx backend (fp16 weights): {snr:.1f} dB SNR"

@@ -142,6 +142,33 @@ def test_int8_quantization(tmp_path, signal):
     assert snr_db(y32, y8) > 10  # lossy, yet the same enhancement
 
 
+def test_fp16_weights_halve_the_file_and_lose_nothing_on_fp16_models(tmp_path, signal):
+    """`--quantize fp16`: weights stored in half precision, computed in fp32. A model whose weights are fp16 values
+    (every bundled model file) exports without loss; the file is about half the fp32 one and carries no exporter
+    debug records (source paths)."""
+    import onnx
+
+    _, noisy = signal
+    model = tiny("erbdf", seed=2, hidden=48)
+    model_file.save(model, tmp_path / "half.pt", half=True)
+    half = model_file.load(tmp_path / "half.pt").eval()  # weights rounded to fp16, held in fp32
+    fp32 = export_onnx(half, tmp_path / "fp32.onnx", exporter="torchscript")
+    fp16 = export_onnx(half, tmp_path / "fp16.onnx", exporter="torchscript", quantize="fp16")
+    meta = read_metadata(fp16)
+    assert meta["quantized"] == "fp16" and meta["check"]["quantized"]["snr_db"] >= 100
+    assert fp16.stat().st_size < 0.6 * fp32.stat().st_size
+    proto = onnx.load(str(fp16))
+    assert {i.data_type for i in proto.graph.initializer if len(i.dims) and np.prod(i.dims) >= 64} == {
+        onnx.TensorProto.FLOAT16
+    }
+    assert not any(n.metadata_props or n.doc_string for n in proto.graph.node)
+    y32, y16 = OnnxEnhancer(fp32).enhance(noisy, 16000), OnnxEnhancer(fp16).enhance(noisy, 16000)
+    assert snr_db(y32, y16) > 100
+    assert snr_db(half.enhance(noisy), y16) > 60
+    with pytest.raises(ExportError, match="choose int8 or fp16"):
+        export_onnx(half, tmp_path / "x.onnx", quantize="int4")
+
+
 @pytest.mark.parametrize(("arch", "extra"), [("gru", {}), ("erbdf", {"lookahead_frames": 1})])
 def test_suppression_control_matches_torch(tmp_path, signal, arch, extra):
     _, x = signal

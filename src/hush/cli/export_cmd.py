@@ -37,9 +37,10 @@ def add_parser(sub) -> None:
     )
     o.add_argument(
         "--quantize",
-        choices=["none", "int8"],
+        choices=["none", "int8", "fp16"],
         default="none",
-        help="int8: onnxruntime dynamic weight quantization (default: none, fp32)",
+        help="int8: onnxruntime dynamic weight quantization; fp16: weights stored in half precision, computed in fp32"
+        " (half the file; lossless for the bundled models, whose weights are fp16); default: none, fp32",
     )
     o.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17; the dynamo exporter needs >= 18)")
     o.add_argument(
@@ -72,17 +73,18 @@ def run(args) -> int:
         raise HushError(f"{out}: cannot write ({os_problem(e)})") from None
     method = args.method or default_method()
     model = resolve_model(method)
-    export_onnx(model, out, opset=args.opset, quantize=args.quantize == "int8", exporter=args.exporter)
+    quantize = None if args.quantize == "none" else args.quantize
+    export_onnx(model, out, opset=args.opset, quantize=quantize, exporter=args.exporter)
     if not args.quiet:
         meta = read_metadata(out)
         check = meta["check"]
         q = check.get("quantized")
         agree = f"{check['snr_db']:.0f} dB SNR vs PyTorch over {check['frames']} frames"
         if q:
-            agree += f"; int8: {q['snr_db']:.0f} dB"
+            agree += f"; {meta['quantized']}: {q['snr_db']:.0f} dB"
         print(
             f"exported {method} ({meta['arch']}, {len(meta['state'])} state tensors, opset {meta['opset']}, "
-            f"{meta['exporter']}{', int8' if meta['quantized'] else ''}) to {out}: {agree}",
+            f"{meta['exporter']}{', ' + meta['quantized'] if meta['quantized'] else ''}) to {out}: {agree}",
             file=sys.stderr,
         )
     return 0

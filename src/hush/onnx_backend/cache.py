@@ -59,7 +59,8 @@ def cached_export(model: SEModel, quantize: bool | str = False) -> Path:
     """``model`` exported once into ``cache_dir()/onnx``, keyed by its content; returns the file."""
     require_onnx()
     check_exportable(model)
-    path = cache_dir() / "onnx" / f"{model.arch}-{model_key(model)}{'-int8' if quantize else ''}.onnx"
+    suffix = "" if not quantize else f"-{'int8' if quantize is True else quantize}"
+    path = cache_dir() / "onnx" / f"{model.arch}-{model_key(model)}{suffix}.onnx"
     if not path.is_file():
         export_onnx(model, path, quantize=quantize, exporter=CACHE_EXPORTER)
     return path

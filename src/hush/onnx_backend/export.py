@@ -2,8 +2,9 @@
 
 The graph (:mod:`hush.onnx_backend.graph`) is exported with torch's dynamo exporter or the legacy tracer, and
 checked numerically against the PyTorch model over a run of frames before anything is written; ``--quantize int8``
-then quantizes the learned weight matrices. Framing and overlap-add synthesis stay outside the graph (numpy, in
-:mod:`hush.onnx_backend.runtime`), so a runtime feeds ``next_state`` back as ``state`` frame after frame.
+then quantizes the learned weight matrices, ``--quantize fp16`` stores the weights in half precision. Framing and
+overlap-add synthesis stay outside the graph (numpy, in :mod:`hush.onnx_backend.runtime`), so a runtime feeds
+``next_state`` back as ``state`` frame after frame.
 """
 
 from __future__ import annotations
@@ -229,6 +230,34 @@ def _learned_weight_nodes(model: nn.Module, proto) -> list[str]:
     return nodes
 
 
+def _fp16_weights(proto, min_size: int = 64) -> int:
+    """Store every float32 initializer of at least ``min_size`` elements as float16, each followed by a ``Cast``
+    back to float32 under its old name: the graph computes in fp32 as before (onnxruntime folds the casts when it
+    loads the model), on weights rounded to fp16, and the file is about half the size. A model loaded from an fp16
+    file (the bundled ones) loses nothing: its weights are fp16 values already. Returns the initializers converted.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = proto.graph
+    inputs = {i.name for i in graph.input}
+    casts = []
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT or init.name in inputs:
+            continue
+        w = numpy_helper.to_array(init)
+        if w.size < min_size or not np.all(np.abs(w) <= np.finfo(np.float16).max):
+            continue
+        name = init.name
+        init.CopyFrom(numpy_helper.from_array(w.astype(np.float16), f"{name}__fp16"))
+        casts.append(helper.make_node("Cast", [init.name], [name], to=TensorProto.FLOAT, name=f"{name}__cast"))
+    if not casts:
+        raise ExportError("no float32 weights to store in fp16")
+    nodes = list(graph.node)
+    del graph.node[:]
+    graph.node.extend(casts + nodes)  # the casts read initializers only: first keeps the graph topologically sorted
+    return len(casts)
+
+
 def export_onnx(
     model: SEModel,
     path: str | os.PathLike,
@@ -243,7 +272,8 @@ def export_onnx(
     ``"auto"`` (dynamo, falling back to the legacy tracer if dynamo fails or its graph fails the check). The fp32
     graph is checked against the model (at least ``CHECK_MIN_SNR_DB`` on ``check_frames`` frames) before
     anything is written. ``quantize=True`` or ``"int8"`` then applies onnxruntime's dynamic int8 weight
-    quantization.
+    quantization; ``"fp16"`` stores the weights in fp16 and computes in fp32 (half the file; lossless for a model
+    whose weights are fp16 values, such as the bundled ones).
     """
     require_onnx()
     import onnx
@@ -251,8 +281,8 @@ def export_onnx(
     check_exportable(model)
     if exporter not in EXPORTERS:
         raise ExportError(f"unknown exporter {exporter!r}; choose one of {', '.join(EXPORTERS)}")
-    if quantize not in (False, True, "int8", None):
-        raise ExportError(f"unknown quantization {quantize!r}; only int8 is supported")
+    if quantize not in (False, True, "int8", "fp16", None):
+        raise ExportError(f"unknown quantization {quantize!r}; choose int8 or fp16")
     if not torch.allclose(model.window.float(), torch.tensor(sqrt_hann(model.n_fft), dtype=torch.float32)):
         raise ExportError(f"{model.arch}: only the sqrt-Hann analysis window is supported by the ONNX runtime")
     path = Path(path)
@@ -285,7 +315,13 @@ def export_onnx(
             proto = onnx.load(str(raw))
             used_opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), opset)
             quantized = None
-            if quantize:
+            if quantize == "fp16":
+                _fp16_weights(proto)
+                qpath = Path(tmp) / "fp16.onnx"
+                onnx.save(proto, str(qpath))
+                quantized = "fp16"
+                check = {**check, "quantized": check_against_model(model, qpath, spec, names, init, check_frames)}
+            elif quantize:
                 from onnxruntime.quantization import QuantType, quantize_dynamic
 
                 qpath = Path(tmp) / "int8.onnx"
@@ -301,6 +337,9 @@ def export_onnx(
                 proto = onnx.load(str(qpath))
                 quantized = "int8"
                 check = {**check, "quantized": check_against_model(model, qpath, spec, names, init, check_frames)}
+            for node in proto.graph.node:  # the exporter's debug records: source paths and stack traces
+                del node.metadata_props[:]
+                node.doc_string = ""
             write_metadata(proto, _metadata(model, names, init, used_opset, kind, check, quantized))
             proto.producer_name, proto.doc_string = "hush", f"hush {model.arch} streaming frame graph"
             with replace_into(path) as part:
