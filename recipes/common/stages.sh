@@ -71,14 +71,15 @@ valid_set() {
 }
 
 # ship_model NAME: runs/NAME/selected.pt (stage 3) as src/hush/pretrained/NAME.pt in fp16 with the ASR preset of
-# runs/NAME/asr_preset.csv (stage 4), then measured where users look (dev with P.808, its reverberant and
+# runs/NAME/asr_preset.csv (stage 4, where the recipe has one), then measured where users look (dev with P.808, its reverberant and
 # telephone-band variants, the ASR dev set, silence robustness; other systems' stored scores are reused when the
 # results hold them), then the card from those measurements. A full `bash benchmarks/compare_dev.sh` re-measures
 # every system in one run.
 ship_model() {
   local name=$1 systems=$1 reuse=
+  local preset=runs/$name/asr_preset.csv  # stage 4's table, where the recipe tunes one
   "$python" recipes/common/ship.py "$name" "recipes/$name" --checkpoint selected.pt \
-    --asr-preset "runs/$name/asr_preset.csv"
+    $([ -f "$preset" ] && echo --asr-preset "$preset")
   [ -f benchmarks/results/compare_dev.json ] && reuse=benchmarks/results/compare_dev.json
   SYSTEMS=$name REUSE=$reuse bash benchmarks/compare_dev.sh
   "$python" -c "from hush.methods import resolve; resolve('$name:preset=asr')" 2>/dev/null &&
