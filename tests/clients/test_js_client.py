@@ -66,19 +66,28 @@ def gappy_speech(seconds: float = 3.0) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def test_js_client_matches_onnx_backend(tmp_path, exported):
-    x = gappy_speech()
+def hush_and_client(model: Path, x: np.ndarray, tmp_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` enhanced by `hush enhance -m model.onnx` and by the JavaScript client (float WAV in, both read back)."""
     sf.write(tmp_path / "noisy.wav", x, SR, subtype="FLOAT")
-    assert main(["enhance", str(tmp_path / "noisy.wav"), "-o", str(tmp_path / "hush"), "-m", str(exported), "-q"]) == 0
-    res = run_client(exported, tmp_path / "noisy.wav", tmp_path / "js.wav")
+    assert main(["enhance", str(tmp_path / "noisy.wav"), "-o", str(tmp_path / "hush"), "-m", str(model), "-q"]) == 0
+    res = run_client(model, tmp_path / "noisy.wav", tmp_path / "js.wav")
     assert res.returncode == 0, res.stderr
-
     ref, sr_ref = sf.read(tmp_path / "hush" / "noisy.wav", dtype="float64")
     got, sr_got = sf.read(tmp_path / "js.wav", dtype="float64")
     assert sf.info(tmp_path / "js.wav").subtype == "FLOAT"
     assert sr_got == sr_ref == SR and got.shape == ref.shape == x.shape
+    return ref, got
+
+
+def snr_db(ref: np.ndarray, got: np.ndarray) -> float:
+    return float(10 * np.log10(np.sum(ref**2) / max(np.sum((ref - got) ** 2), 1e-30)))
+
+
+def test_js_client_matches_onnx_backend(tmp_path, exported):
+    x = gappy_speech()
+    ref, got = hush_and_client(exported, x, tmp_path)
     assert np.sum((ref - x) ** 2) > 1e-3 * np.sum(x**2)  # the model does change the signal
-    snr = 10 * np.log10(np.sum(ref**2) / max(np.sum((ref - got) ** 2), 1e-30))
+    snr = snr_db(ref, got)
     assert snr >= 100, f"JavaScript client vs hush's onnx backend: {snr:.1f} dB SNR"
 
 
@@ -128,12 +137,6 @@ def test_js_client_runs_an_fp16_export(tmp_path):
     save(model, tmp_path / "model.pt", half=True)
     out = tmp_path / "model16.onnx"
     assert main(["export", "onnx", "-m", str(tmp_path / "model.pt"), "-o", str(out), "--quantize", "fp16", "-q"]) == 0
-    x = gappy_speech(1.5)
-    sf.write(tmp_path / "noisy.wav", x, SR, subtype="FLOAT")
-    assert main(["enhance", str(tmp_path / "noisy.wav"), "-o", str(tmp_path / "hush"), "-m", str(out), "-q"]) == 0
-    res = run_client(out, tmp_path / "noisy.wav", tmp_path / "js.wav")
-    assert res.returncode == 0, res.stderr
-    ref, _ = sf.read(tmp_path / "hush" / "noisy.wav", dtype="float64")
-    got, _ = sf.read(tmp_path / "js.wav", dtype="float64")
-    snr = 10 * np.log10(np.sum(ref**2) / max(np.sum((ref - got) ** 2), 1e-30))
+    ref, got = hush_and_client(out, gappy_speech(1.5), tmp_path)
+    snr = snr_db(ref, got)
     assert snr >= 100, f"JavaScript client vs hush's onnx backend (fp16 weights): {snr:.1f} dB SNR"
