@@ -70,6 +70,18 @@ valid_set() {
   "$python" benchmarks/own_valid.py "$1" "$2" --n 64 --fixed-set
 }
 
+# asr_valid_set NAME: the ASR validation set of recipes/NAME (validation speakers with transcripts, validation noise,
+# 0/5/10 dB) in data/asr-valid-NAME
+asr_valid_set() {
+  [ -f "data/asr-valid-$1/transcripts.txt" ] ||
+    "$python" recipes/common/make_asr_valid.py "recipes/$1/conf/train.yaml" "data/asr-valid-$1"
+}
+
+# select_model NAME: runs/NAME/selected.pt, the best of the five top-validated snapshots on PESQ-WB + ESTOI - WER
+select_model() {
+  "$python" recipes/common/select_checkpoint.py "runs/$1" --asr-valid "data/asr-valid-$1" --top 5
+}
+
 # ship_model NAME: runs/NAME/selected.pt (stage 3) as src/hush/pretrained/NAME.pt in fp16 with the ASR preset of
 # runs/NAME/asr_preset.csv (stage 4, where the recipe has one), then measured where users look (dev with P.808, its reverberant and
 # telephone-band variants, the ASR dev set, silence robustness; other systems' stored scores are reused when the

@@ -24,13 +24,12 @@ fi
 
 if in_range 2; then
   echo "stage 2: the ASR validation set (validation speakers with transcripts, validation noise, 0/5/10 dB)"
-  [ -f data/asr-valid-default/transcripts.txt ] ||
-    "$python" recipes/common/make_asr_valid.py recipes/default/conf/train.yaml data/asr-valid-default
+  asr_valid_set default
 fi
 
 if in_range 3; then
   echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/default/selected.pt)"
-  "$python" recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-default --top 5
+  select_model default
 fi
 
 if in_range 4; then

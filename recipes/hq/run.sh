@@ -25,13 +25,12 @@ fi
 
 if in_range 2; then
   echo "stage 2: the ASR validation set (validation speakers with transcripts, validation noise, 0/5/10 dB)"
-  [ -f data/asr-valid-hq/transcripts.txt ] ||
-    "$python" recipes/common/make_asr_valid.py recipes/hq/conf/train.yaml data/asr-valid-hq
+  asr_valid_set hq
 fi
 
 if in_range 3; then
   echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/hq/selected.pt)"
-  "$python" recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-hq --top 5
+  select_model hq
 fi
 
 if in_range 4; then

@@ -24,13 +24,12 @@ fi
 
 if in_range 2; then
   echo "stage 2: the ASR validation set (validation speakers with transcripts, validation noise, 0/5/10 dB)"
-  [ -f data/asr-valid-tiny/transcripts.txt ] ||
-    "$python" recipes/common/make_asr_valid.py recipes/tiny/conf/train.yaml data/asr-valid-tiny
+  asr_valid_set tiny
 fi
 
 if in_range 3; then
   echo "stage 3: select among the validated models on PESQ-WB + ESTOI - WER (runs/tiny/selected.pt)"
-  "$python" recipes/common/select_checkpoint.py "$run" --asr-valid data/asr-valid-tiny --top 5
+  select_model tiny
 fi
 
 # no stage 4: the edge model ships without an ASR preset (tuning one costs about 1.5 CPU hours of recognizer
