@@ -161,7 +161,7 @@ def stages_section(
         " each" + (f"; stages {', '.join(map(str, missing))}: not recorded." if missing else ".")
     )
     chosen = (
-        f"the checkpoint chosen among the run's validated snapshots by PESQ-WB + ESTOI − WER (table below; step"
+        f"snapshot chosen among the validated ones by PESQ-WB + ESTOI − WER (table below; step"
         f" {meta.get('step', '?')})"
         if selection
         else f"best checkpoint on validation {cfg.get('select_metric', 'pesq_wb')} (step {meta.get('step', '?')})"
@@ -182,7 +182,7 @@ def stages_section(
         lines += [
             "",
             f"Configs: `{rel}/conf/`; training and validation logs: `{rel}/logs/stageNN-{{train,valid}}.csv`"
-            f" ({len(logs)} stages kept).",
+            f" ({len(logs)} {'stage' if len(logs) == 1 else 'stages'} kept).",
         ]
     return "\n".join(lines)
 
